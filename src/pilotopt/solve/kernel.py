@@ -1,0 +1,661 @@
+"""Compiled iterated tabu search for grouping with pair scores (MDGP and its ruled variants).
+
+Objective: the sum of ``score[i, j]`` over same-group pairs minus the penalties of soft primitives;
+hard primitives must hold. Hard group-size bounds (``Problem.size_bounds``) are never broken:
+relocations are only made when both sizes stay within bounds, and swaps keep sizes. Every other
+primitive is an exact incremental penalty term of the *search objective* ``f``:
+
+* PairLink (together / apart) is folded into the pair matrix ``Dp``: a together pair of weight p
+  earns ``+p`` when joined (minus the constant ``p``), an apart pair costs ``-p`` when joined;
+* Allowed becomes a unary cost ``U[i, g]``;
+* GroupSums other than the hard unit-weight ones (those are the size bounds) are kept as weights
+  ``W[k]`` with per-group sums ``S[k, g]``.
+
+Soft primitives weigh their ``penalty``; hard ones a weight ``M`` larger than any organisation's
+total score, so the search is drawn to feasibility. ``f = objective + offset - M * hard_violation``,
+and ``hard_violation`` is tracked exactly, so the best *feasible* solution is kept.
+
+With ``C[i, g] = sum(Dp[i, j] for j in g)`` the delta of a relocation or a swap costs O(1) (plus
+O(#GroupSums)); applying a move updates ``C`` in O(n).
+
+Search (measured on MDGPLIB, see the project notes): a tabu search scanning every feasible
+relocation and swap per iteration, tenure ``0.04 n + rand(0..0.04 n)`` forbidding an element's
+return to the group it left, aspiration on the phase best, and after ``50 n`` iterations without
+improving the phase best a perturbation of 6-12 random moves from the best solution. The start's
+group sizes maximise the number of same-group pairs within the bounds (a small DP).
+
+All randomness comes from numba's generator seeded with ``seed``; the kernel is driven in chunks
+of iterations from Python, so time checks and ``on_improve`` calls do not change the trajectory:
+with ``max_iterations`` runs are reproducible.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from pilotopt.problem import Allowed, GroupSum, PairLink, Problem
+
+__all__ = ["local_search", "warm_up", "best_sizes"]
+
+IntArray = npt.NDArray[np.int64]
+
+NEG = -(1 << 62)  # "no move found" sentinel, below any reachable delta
+
+# Layout of the scalar state vector ``st`` shared between Python and the kernel.
+IT = 0  # iterations (applied tabu moves) so far
+F = 1  # current search objective f
+HV = 2  # current hard violation (units)
+BEST_F = 3  # f of the best feasible solution (valid when HAVE_FEAS)
+HAVE_FEAS = 4  # 1 once a feasible solution has been seen
+ANY_F = 5  # best f over all solutions (the fallback when nothing feasible was seen)
+PHASE_F = 6  # best f in the current phase (between perturbations)
+STALL = 7  # iterations since PHASE_F last improved
+IMPROVED = 8  # set by the kernel when the returned best improved; cleared by Python
+BEST_IT = 9  # iteration at which the returned best was found
+ANY_HV = 10  # hard violation of the solution with f = ANY_F
+NSTATE = 11
+
+
+# ----------------------------------------------------------------------------------------------
+# compiled building blocks
+# ----------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _seed(seed: int) -> None:
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def _viol(s: int, lo: int, hi: int) -> int:
+    if s < lo:
+        return lo - s
+    if s > hi:
+        return s - hi
+    return 0
+
+
+@njit(cache=True)
+def _gs_delta(W, GLO, GHI, GPEN, S, g, h, i, j):  # type: ignore[no-untyped-def]
+    """Change of -sum(GPEN * violation) when i leaves g for h (and j, if j >= 0, goes h -> g)."""
+    d = 0
+    for k in range(W.shape[0]):
+        w = W[k, i]
+        if j >= 0:
+            w -= W[k, j]
+        if w == 0:
+            continue
+        sg, sh = S[k, g], S[k, h]
+        before = _viol(sg, GLO[k, g], GHI[k, g]) + _viol(sh, GLO[k, h], GHI[k, h])
+        after = _viol(sg - w, GLO[k, g], GHI[k, g]) + _viol(sh + w, GLO[k, h], GHI[k, h])
+        d -= GPEN[k] * (after - before)
+    return d
+
+
+@njit(cache=True)
+def _gs_hard_delta(W, GLO, GHI, GHARD, S, g, h, i):  # type: ignore[no-untyped-def]
+    """Change of the hard GroupSum violation when i moves from g to h."""
+    d = 0
+    for k in range(W.shape[0]):
+        w = W[k, i]
+        if w == 0 or GHARD[k] == 0:
+            continue
+        sg, sh = S[k, g], S[k, h]
+        before = _viol(sg, GLO[k, g], GHI[k, g]) + _viol(sh, GLO[k, h], GHI[k, h])
+        after = _viol(sg - w, GLO[k, g], GHI[k, g]) + _viol(sh + w, GLO[k, h], GHI[k, h])
+        d += after - before
+    return d
+
+
+@njit(cache=True)
+def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st):  # type: ignore[no-untyped-def]
+    """Move i to group h, updating C, sizes, GroupSum sums, f and the hard violation exactly."""
+    g = a[i]
+    n = a.shape[0]
+    # Hard violation change, counted before the state changes.
+    dhv = UH[i, h] - UH[i, g]
+    for e in range(hp[i], hp[i + 1]):
+        j = hn[e]
+        gj = a[j]
+        if ht[e] == 1:  # together: broken when groups differ
+            dhv += (1 if gj != h else 0) - (1 if gj != g else 0)
+        else:
+            dhv += (1 if gj == h else 0) - (1 if gj == g else 0)
+    dhv += _gs_hard_delta(W, GLO, GHI, GHARD, S, g, h, i)
+    df = C[i, h] - C[i, g] + U[i, g] - U[i, h] + _gs_delta(W, GLO, GHI, GPEN, S, g, h, i, -1)
+    for k in range(W.shape[0]):
+        S[k, g] -= W[k, i]
+        S[k, h] += W[k, i]
+    for k in range(n):
+        d = Dp[k, i]
+        C[k, g] -= d
+        C[k, h] += d
+    size[g] -= 1
+    size[h] += 1
+    a[i] = h
+    st[F] += df
+    st[HV] += dhv
+
+
+@njit(cache=True)
+def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st):  # type: ignore[no-untyped-def]
+    """Rebuild C, sizes, sums, f and the hard violation from the assignment ``a``."""
+    n = a.shape[0]
+    C[:, :] = 0
+    size[:] = 0
+    S[:, :] = 0
+    for i in range(n):
+        size[a[i]] += 1
+        for k in range(W.shape[0]):
+            S[k, a[i]] += W[k, i]
+    for i in range(n):
+        for j in range(n):
+            C[i, a[j]] += Dp[i, j]
+    f = 0
+    hv = 0
+    for i in range(n):
+        f += C[i, a[i]]
+    f //= 2
+    for i in range(n):
+        f -= U[i, a[i]]
+        hv += UH[i, a[i]]
+        for e in range(hp[i], hp[i + 1]):
+            j = hn[e]
+            if j < i:
+                continue  # each hard pair entry is stored at both ends
+            same = a[i] == a[j]
+            if (ht[e] == 1 and not same) or (ht[e] == 0 and same):
+                hv += 1
+    for k in range(W.shape[0]):
+        for g in range(m):
+            v = _viol(S[k, g], GLO[k, g], GHI[k, g])
+            f -= GPEN[k] * v
+            if GHARD[k] == 1:
+                hv += v
+    st[F] = f
+    st[HV] = hv
+
+
+@njit(cache=True)
+def best_sizes(n: int, lo: IntArray, hi: IntArray) -> IntArray:
+    """Group sizes within ``lo..hi`` summing to n that maximise the number of same-group pairs.
+
+    A knapsack-like DP over groups and the count placed so far; sizes are convex so the optimum
+    pushes sizes apart, which a tabu search cannot do by itself (it needs worsening relocations).
+    Returns an empty array when no sizes fit.
+    """
+    m = lo.shape[0]
+    best = np.full((m + 1, n + 1), NEG, dtype=np.int64)
+    choice = np.zeros((m + 1, n + 1), dtype=np.int64)
+    best[0, 0] = 0
+    for g in range(m):
+        for t in range(n + 1):
+            if best[g, t] == NEG:
+                continue
+            for s in range(lo[g], min(hi[g], n - t) + 1):
+                v = best[g, t] + s * (s - 1) // 2
+                if v > best[g + 1, t + s]:
+                    best[g + 1, t + s] = v
+                    choice[g + 1, t + s] = s
+    sizes = np.zeros(m, dtype=np.int64)
+    if best[m, n] == NEG:
+        return sizes[:0]
+    t = n
+    for g in range(m, 0, -1):
+        sizes[g - 1] = choice[g, t]
+        t -= choice[g, t]
+    return sizes
+
+
+@njit(cache=True)
+def _construct(n, m, lo, hi, U):  # type: ignore[no-untyped-def]
+    """A start meeting the size bounds: DP sizes, elements in random order to the cheapest group
+    (unary cost U, i.e. Allowed rules) that still has room, ties broken at random."""
+    sizes = best_sizes(n, lo, hi)
+    a = np.full(n, -1, dtype=np.int64)
+    if sizes.shape[0] == 0:
+        return a
+    room = sizes.copy()
+    order = np.random.permutation(n)
+    for t in range(n):
+        i = order[t]
+        bg = -1
+        bc = 0
+        ties = 0
+        for g in range(m):
+            if room[g] == 0:
+                continue
+            c = U[i, g]
+            if bg == -1 or c < bc:
+                bg, bc, ties = g, c, 1
+            elif c == bc:
+                ties += 1
+                if np.random.randint(ties) == 0:
+                    bg = g
+        a[i] = bg
+        room[bg] -= 1
+    return a
+
+
+@njit(cache=True)
+def _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count):  # type: ignore[no-untyped-def]
+    """Apply ``count`` random moves: swaps, or (half the time, when possible) feasible relocations."""
+    n = a.shape[0]
+    m = size.shape[0]
+    done = 0
+    tries = 0
+    while done < count and tries < 100 * count:
+        tries += 1
+        i = np.random.randint(n)
+        g = a[i]
+        if np.random.randint(2) == 0:
+            h = np.random.randint(m)
+            if h != g and size[g] > lo[g] and size[h] < hi[h]:
+                _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
+                done += 1
+        else:
+            j = np.random.randint(n)
+            h = a[j]
+            if h != g:
+                _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
+                _relocate(j, g, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
+                done += 1
+
+
+@njit(cache=True)
+def _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc):  # type: ignore[no-untyped-def]
+    """Best admissible move for pure MDGP (no penalty terms): ``(i, j, h)``, j = -1 for a
+    relocation of i to h, j >= 0 for a swap of i and j (h = j's group); i = -1 if none.
+
+    A move is admissible when not tabu, or tabu but reaching a search objective above ``asp``.
+    Ties are broken uniformly at random (reservoir sampling).
+    """
+    n = a.shape[0]
+    m = size.shape[0]
+    best_d = NEG
+    bi = -1
+    bj = -1
+    bh = -1
+    ties = 0
+    for i in range(n):
+        gi = a[i]
+        cii = C[i, gi]
+        if can_reloc and size[gi] > lo[gi]:
+            for h in range(m):
+                if h == gi or size[h] >= hi[h]:
+                    continue
+                d = C[i, h] - cii
+                if d < best_d:
+                    continue
+                if tabu[i, h] > it and f + d <= asp:
+                    continue
+                if d > best_d:
+                    best_d, bi, bj, bh, ties = d, i, -1, h, 1
+                else:
+                    ties += 1
+                    if np.random.randint(ties) == 0:
+                        bi, bj, bh = i, -1, h
+        for j in range(i + 1, n):
+            gj = a[j]
+            if gj == gi:
+                continue
+            d = C[i, gj] - cii + C[j, gi] - C[j, gj] - 2 * Dp[i, j]
+            if d < best_d:
+                continue
+            if (tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp:
+                continue
+            if d > best_d:
+                best_d, bi, bj, bh, ties = d, i, j, gj, 1
+            else:
+                ties += 1
+                if np.random.randint(ties) == 0:
+                    bi, bj, bh = i, j, gj
+    return bi, bj, bh
+
+
+@njit(cache=True)
+def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, asp, can_reloc):  # type: ignore[no-untyped-def]
+    """As :func:`_scan_plain`, with the unary (Allowed) and GroupSum penalty terms."""
+    n = a.shape[0]
+    m = size.shape[0]
+    best_d = NEG
+    bi = -1
+    bj = -1
+    bh = -1
+    ties = 0
+    for i in range(n):
+        gi = a[i]
+        if can_reloc and size[gi] > lo[gi]:
+            for h in range(m):
+                if h == gi or size[h] >= hi[h]:
+                    continue
+                d = C[i, h] - C[i, gi] + U[i, gi] - U[i, h]
+                d += _gs_delta(W, GLO, GHI, GPEN, S, gi, h, i, -1)
+                if d < best_d:
+                    continue
+                if tabu[i, h] > it and f + d <= asp:
+                    continue
+                if d > best_d:
+                    best_d, bi, bj, bh, ties = d, i, -1, h, 1
+                else:
+                    ties += 1
+                    if np.random.randint(ties) == 0:
+                        bi, bj, bh = i, -1, h
+        for j in range(i + 1, n):
+            gj = a[j]
+            if gj == gi:
+                continue
+            d = C[i, gj] - C[i, gi] + C[j, gi] - C[j, gj] - 2 * Dp[i, j]
+            d += U[i, gi] - U[i, gj] + U[j, gj] - U[j, gi]
+            d += _gs_delta(W, GLO, GHI, GPEN, S, gi, gj, i, j)
+            if d < best_d:
+                continue
+            if (tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp:
+                continue
+            if d > best_d:
+                best_d, bi, bj, bh, ties = d, i, j, gj, 1
+            else:
+                ties += 1
+                if np.random.randint(ties) == 0:
+                    bi, bj, bh = i, j, gj
+    return bi, bj, bh
+
+
+
+@njit(cache=True)
+def _run(  # type: ignore[no-untyped-def]
+    n_iter, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi,
+    a, C, size, S, tabu, best_a, any_a, st, params,
+):
+    """Run ``n_iter`` iterations of the iterated tabu search on the state arrays (in place).
+
+    ``params`` = (tenure_base, tenure_rand, perturb_after, perturb_min, perturb_max, has_unary).
+    """
+    n = a.shape[0]
+    m = size.shape[0]
+    tt_base, tt_rand, perturb_after, pmin, pmax, has_unary = (
+        params[0], params[1], params[2], params[3], params[4], params[5]
+    )
+    has_gs = W.shape[0] > 0
+    can_reloc = False
+    for g in range(m):
+        if lo[g] < hi[g]:
+            can_reloc = True
+    for _ in range(n_iter):
+        it = st[IT]
+        f = st[F]
+        asp = st[PHASE_F]
+        if has_unary or has_gs:
+            bi, bj, bh = _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu,
+                                     it, f, asp, can_reloc)
+        else:
+            bi, bj, bh = _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc)
+        st[IT] = it + 1
+        if bi >= 0:
+            gi = a[bi]
+            _relocate(bi, bh, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
+            tabu[bi, gi] = it + tt_base + np.random.randint(tt_rand + 1)
+            if bj >= 0:
+                _relocate(bj, gi, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
+                tabu[bj, bh] = it + tt_base + np.random.randint(tt_rand + 1)
+        f = st[F]
+        if f > st[PHASE_F]:
+            st[PHASE_F] = f
+            st[STALL] = 0
+        else:
+            st[STALL] += 1
+        if st[HV] == 0:
+            if st[HAVE_FEAS] == 0 or f > st[BEST_F]:
+                st[BEST_F] = f
+                st[HAVE_FEAS] = 1
+                best_a[:] = a
+                st[IMPROVED] = 1
+                st[BEST_IT] = it + 1
+        if f > st[ANY_F]:
+            st[ANY_F] = f
+            st[ANY_HV] = st[HV]
+            any_a[:] = a
+            if st[HAVE_FEAS] == 0:
+                st[IMPROVED] = 1
+                st[BEST_IT] = it + 1
+        if st[STALL] >= perturb_after:
+            # Restart from the best solution (the best feasible one once seen) and shake it.
+            if st[HAVE_FEAS] == 1:
+                a[:] = best_a
+            else:
+                a[:] = any_a
+            _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st)
+            count = pmin + np.random.randint(pmax - pmin + 1)
+            _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count)
+            st[PHASE_F] = st[F]
+            st[STALL] = 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Python side: encoding the primitives and driving the kernel
+# ----------------------------------------------------------------------------------------------
+
+
+class _Encoded:
+    """Flat int64 arrays the kernel reads (built once per problem)."""
+
+    def __init__(self, problem: Problem) -> None:
+        n, m = problem.n, problem.m
+        score = np.asarray(problem.score, dtype=np.int64)
+        self.lo, self.hi = (np.ascontiguousarray(x, dtype=np.int64) for x in problem.size_bounds())
+        # A hard violation must outweigh anything one organisation can earn or lose.
+        row = int(np.abs(score).sum(axis=1).max()) if n else 0
+        soft_pen = 0
+        for p in problem.primitives:
+            if not p.hard:
+                soft_pen += abs(int(p.penalty)) * (len(p.pairs) if isinstance(p, PairLink) else 1)
+        self.M = 1 + row + min(soft_pen, 1 << 40)
+
+        Dp = score.copy()
+        U = np.zeros((n, m), dtype=np.int64)
+        UH = np.zeros((n, m), dtype=np.int64)
+        self.offset = 0  # f = objective + offset - M * hard_violation
+        self.hv_const = 0  # hard violation no move can change (an 'apart' pair i == i)
+        hard_adj: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        gs_w: list[IntArray] = []
+        gs_lo: list[IntArray] = []
+        gs_hi: list[IntArray] = []
+        gs_pen: list[int] = []
+        gs_hard: list[int] = []
+        for p in problem.primitives:
+            weight = self.M if p.hard else int(p.penalty)
+            if isinstance(p, GroupSum):
+                if p.hard and np.all(p.w == 1):
+                    continue  # a size bound: always kept by the moves themselves
+                gs_w.append(np.asarray(p.w, dtype=np.int64))
+                gs_lo.append(np.asarray(p.lo, dtype=np.int64))
+                gs_hi.append(np.asarray(p.hi, dtype=np.int64))
+                gs_pen.append(weight)
+                gs_hard.append(1 if p.hard else 0)
+            elif isinstance(p, PairLink):
+                for x, y in np.asarray(p.pairs, dtype=np.int64).tolist():
+                    if x == y:
+                        if not p.together:  # always broken
+                            if p.hard:
+                                self.hv_const += 1
+                            else:
+                                self.offset += weight
+                        continue
+                    sign = 1 if p.together else -1
+                    Dp[x, y] += sign * weight
+                    Dp[y, x] += sign * weight
+                    if p.together:
+                        self.offset += weight
+                    if p.hard:
+                        hard_adj[x].append((y, 1 if p.together else 0))
+                        hard_adj[y].append((x, 1 if p.together else 0))
+            elif isinstance(p, Allowed):
+                bad = ~np.asarray(p.allowed, dtype=bool)
+                U += weight * bad
+                if p.hard:
+                    UH += bad
+        self.Dp = np.ascontiguousarray(Dp)
+        self.U, self.UH = U, UH
+        self.has_unary = int(np.any(U != 0))
+        k = len(gs_w)
+        self.W = np.ascontiguousarray(np.array(gs_w, dtype=np.int64).reshape(k, n))
+        self.GLO = np.ascontiguousarray(np.array(gs_lo, dtype=np.int64).reshape(k, m))
+        self.GHI = np.ascontiguousarray(np.array(gs_hi, dtype=np.int64).reshape(k, m))
+        self.GPEN = np.array(gs_pen, dtype=np.int64).reshape(k)
+        self.GHARD = np.array(gs_hard, dtype=np.int64).reshape(k)
+        self.hp = np.zeros(n + 1, dtype=np.int64)
+        self.hp[1:] = np.cumsum([len(x) for x in hard_adj])
+        self.hn = np.array([y for x in hard_adj for y, _ in x], dtype=np.int64)
+        self.ht = np.array([t for x in hard_adj for _, t in x], dtype=np.int64)
+
+    def objective(self, f: int, hv: int) -> int:
+        """The evaluator's objective of a state with search objective f and hard violation hv."""
+        return f - self.offset + self.M * hv
+
+
+def local_search(
+    problem: Problem,
+    start: npt.ArrayLike | None,
+    time_limit: float | None,
+    seed: int,
+    *,
+    on_improve: Callable[[IntArray, int], None] | None = None,
+    max_iterations: int | None = None,
+) -> tuple[IntArray, dict[str, Any]]:
+    """Iterated tabu search; returns the best assignment found and statistics.
+
+    Parameters
+    ----------
+    problem
+        The compiled problem. Its hard size bounds are kept at every step.
+    start
+        Group index per organisation meeting every hard rule, or ``None`` to build a start (DP
+        group sizes, then a random fill preferring allowed groups).
+    time_limit
+        Seconds of search (wall clock, measured from the call); ``None`` for no limit.
+    seed
+        Seeds every random choice; with ``max_iterations`` (and no binding time limit) the result
+        is reproducible.
+    on_improve
+        Called as ``on_improve(assignment, objective)`` when the best solution improves (checked
+        between chunks of iterations, at most every ~20 ms).
+    max_iterations
+        Iteration budget (one tabu move each); at least one of it and ``time_limit`` is needed.
+
+    Returns
+    -------
+    (assignment, stats)
+        ``assignment``: int64 group per organisation, the best feasible one seen (else the least
+        penalised). ``stats``: ``iterations``, ``time_to_best`` (s), ``iterations_to_best``,
+        ``objective`` (scaled, as :func:`pilotopt.evaluate.evaluate` computes it), ``feasible``,
+        ``time`` (s).
+    """
+    t0 = time.perf_counter()
+    if time_limit is None and max_iterations is None:
+        raise ValueError("give a time_limit or max_iterations")
+    n, m = problem.n, problem.m
+    enc = _Encoded(problem)
+    if np.any(enc.lo > enc.hi) or enc.lo.sum() > n or enc.hi.sum() < n:
+        raise ValueError("the group size bounds admit no assignment")
+    _seed(seed)
+    if start is None:
+        a = _construct(n, m, enc.lo, enc.hi, enc.U)
+        if n and a[0] < 0:
+            raise ValueError("the group size bounds admit no assignment")
+    else:
+        a = np.array(start, dtype=np.int64)
+        if a.shape != (n,) or (n and (a.min() < 0 or a.max() >= m)):
+            raise ValueError(f"start must give a group in 0..{m - 1} to each of {n} organisations")
+        sizes = np.bincount(a, minlength=m)
+        if np.any(sizes < enc.lo) or np.any(sizes > enc.hi):
+            raise ValueError("start breaks the hard group size bounds")
+
+    k = enc.W.shape[0]
+    C = np.zeros((n, m), dtype=np.int64)
+    size = np.zeros(m, dtype=np.int64)
+    S = np.zeros((k, m), dtype=np.int64)
+    st = np.zeros(NSTATE, dtype=np.int64)
+    _recompute(a, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp, enc.hn,
+               enc.ht, enc.UH, m, C, size, S, st)
+    st[ANY_F] = st[PHASE_F] = st[F]
+    st[ANY_HV] = st[HV]
+    best_a = a.copy()
+    any_a = a.copy()
+    if st[HV] == 0:
+        st[HAVE_FEAS], st[BEST_F] = 1, st[F]
+
+    span = max(1, int(0.04 * n))
+    params = np.array([span, span, 50 * max(n, 1), 6, 12, enc.has_unary], dtype=np.int64)
+    tabu = np.zeros((n, m), dtype=np.int64)
+    deadline = None if time_limit is None else t0 + time_limit
+    time_to_best = time.perf_counter() - t0
+    chunk = 16
+    can_move = m > 1 and n > 1
+    while can_move:
+        todo = chunk if max_iterations is None else min(chunk, max_iterations - int(st[IT]))
+        if todo <= 0:
+            break
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
+        t1 = time.perf_counter()
+        _run(todo, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp,
+             enc.hn, enc.ht, enc.lo, enc.hi, a, C, size, S, tabu, best_a, any_a, st, params)
+        now = time.perf_counter()
+        if st[IMPROVED]:
+            st[IMPROVED] = 0
+            time_to_best = now - t0
+            if on_improve is not None:
+                feas = bool(st[HAVE_FEAS])
+                out = best_a if feas else any_a
+                on_improve(out.copy(), _result_objective(enc, st, feas))
+        # Size the next chunk to about 20 ms, or less near the deadline.
+        per_it = max((now - t1) / todo, 1e-9)
+        target = 0.02 if deadline is None else max(1e-3, min(0.02, (deadline - now) / 2))
+        chunk = int(min(max(1, target / per_it), 4 * chunk + 16))
+
+    feas = bool(st[HAVE_FEAS])
+    result = (best_a if feas else any_a).copy()
+    stats = {  # an 'apart' pair (i, i) can never hold: such a problem is never feasible
+        "iterations": int(st[IT]),
+        "iterations_to_best": int(st[BEST_IT]),
+        "time_to_best": time_to_best,
+        "objective": _result_objective(enc, st, feas),
+        "feasible": feas and enc.hv_const == 0,
+        "time": time.perf_counter() - t0,
+    }
+    return result, stats
+
+
+def _result_objective(enc: _Encoded, st: IntArray, feasible: bool) -> int:
+    """Evaluator objective of the returned best (feasible best, else least penalised)."""
+    if feasible:
+        return enc.objective(int(st[BEST_F]), 0)
+    return enc.objective(int(st[ANY_F]), int(st[ANY_HV]))
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) every kernel function on a tiny ruled problem."""
+    from pilotopt.problem import RuleInfo
+
+    n, m = 6, 2
+    rng = np.random.default_rng(0)
+    s = rng.integers(0, 10, size=(n, n))
+    score = np.triu(s, 1) + np.triu(s, 1).T
+    allowed = np.ones((n, m), dtype=bool)
+    allowed[0, 1] = False
+    rules = tuple(RuleInfo(id=f"r{k}", kind="x", label="x", hard=k < 2) for k in range(4))
+    prims = (
+        GroupSum(0, np.ones(n, dtype=np.int64), np.array([2, 2]), np.array([4, 4]), True),
+        PairLink(1, np.array([[1, 2]]), together=True, hard=True),
+        GroupSum(2, np.arange(n, dtype=np.int64), np.zeros(m, np.int64), np.full(m, 8), False, 1),
+        Allowed(3, allowed, False, 5),
+    )
+    ids = tuple(str(i) for i in range(n))
+    p = Problem(ids, ids, ("A", "B"), score.astype(np.int64), rules, prims)
+    local_search(p, None, None, 0, max_iterations=200)
