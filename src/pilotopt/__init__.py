@@ -1,0 +1,30 @@
+"""pilotopt: mixed, balanced and workable pilot groups, optimised and checked.
+
+>>> import pilotopt
+>>> problem = pilotopt.read_problem("instances/demo/roster.csv", "models/esf-proeftuin.toml")
+>>> result = pilotopt.solve(problem, pilotopt.Params(time_limit=5, seed=1))  # doctest: +SKIP
+"""
+
+from pilotopt.errors import InfeasibleError, InputError, InputProblem, NoSolutionError
+from pilotopt.evaluate import Evaluation, RuleStatus, evaluate
+from pilotopt.instance import Instance, load_instance, read_problem
+from pilotopt.problem import SCALE, Problem
+from pilotopt.solve import Params, Result, solve
+
+__all__ = [
+    "SCALE",
+    "Evaluation",
+    "InfeasibleError",
+    "InputError",
+    "InputProblem",
+    "Instance",
+    "NoSolutionError",
+    "Params",
+    "Problem",
+    "Result",
+    "RuleStatus",
+    "evaluate",
+    "load_instance",
+    "read_problem",
+    "solve",
+]

@@ -1,0 +1,1 @@
+"""The ecosystem graph and its metrics (networkx)."""

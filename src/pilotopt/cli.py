@@ -1,0 +1,116 @@
+"""The ``pilotopt`` command. Thin: parse options, call the library, print, set the exit code."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from rich.console import Console
+
+from pilotopt.errors import InfeasibleError, InputError, NoSolutionError
+from pilotopt.instance import Instance, load_instance
+from pilotopt.io.outputs import assignment_csv, file_digest, write_outputs
+from pilotopt.report import print_result, result_document
+from pilotopt.report.summary import package_version
+from pilotopt.solve import Params, solve
+
+__all__ = ["main"]
+
+EXIT_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_NO_SOLUTION = 4
+
+_out = Console()
+_err = Console(stderr=True)
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    _err.print(message, markup=False, highlight=False)
+    sys.exit(code)
+
+
+def _load(roster: str, scenario: str) -> Instance:
+    try:
+        return load_instance(roster, scenario)
+    except InputError as exc:
+        lines = [f"{len(exc.problems)} problem(s) in the input:"]
+        lines += [f"  - {p}" for p in exc.problems]
+        _fail(EXIT_INPUT, "\n".join(lines))
+
+
+def _warn(instance: Instance) -> None:
+    for w in instance.roster.warnings:
+        _err.print(f"warning: {w}", markup=False, highlight=False)
+
+
+@click.group()
+@click.version_option(package_version(), prog_name="pilotopt")
+@click.option("-v", "--verbose", is_flag=True, help="Log solver progress.")
+def main(verbose: bool) -> None:
+    """Form mixed, balanced and workable pilot groups (proeftuinen)."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(name)s: %(message)s")
+
+
+_roster_arg = click.argument("roster", type=click.Path(dir_okay=False))
+_scenario_opt = click.option("--scenario", "-s", required=True, type=click.Path(dir_okay=False),
+                             help="Scenario file (TOML): groups, weights and rules.")
+
+
+@main.command()
+@_roster_arg
+@_scenario_opt
+def validate(roster: str, scenario: str) -> None:
+    """Check a roster and a scenario; list every problem found."""
+    instance = _load(roster, scenario)
+    _warn(instance)
+    p = instance.problem
+    _out.print(f"ok: {p.n} organisations, {p.m} groups, {len(p.rules)} rules "
+               f"({sum(r.hard for r in p.rules)} hard)")
+
+
+@main.command(name="solve")
+@_roster_arg
+@_scenario_opt
+@click.option("--time-limit", "-t", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, help="Seconds for the whole search.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed; with --workers 1 the same seed gives the same assignment.")
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default=True, help="Solver threads.")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default="out",
+              show_default=True, help="Folder for assignment.csv and result.json.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+def solve_cmd(roster: str, scenario: str, time_limit: float, seed: int, workers: int,
+              out_dir: str, quiet: bool) -> None:
+    """Assign the organisations of ROSTER to pilot groups and check the result."""
+    instance = _load(roster, scenario)
+    _warn(instance)
+    out = Path(out_dir)
+    inputs = {Path(roster).resolve(), Path(scenario).resolve()}
+    if {(out / f).resolve() for f in ("assignment.csv", "result.json")} & inputs:
+        _fail(EXIT_INPUT, f"--out {out_dir} would overwrite an input file; choose another folder")
+    problem = instance.problem
+    try:
+        result = solve(problem, Params(time_limit=time_limit, seed=seed, workers=workers))
+    except InfeasibleError as exc:
+        _fail(EXIT_INFEASIBLE, f"infeasible: {exc}")
+    except NoSolutionError as exc:
+        _fail(EXIT_NO_SOLUTION, str(exc))
+    sources = {
+        "roster": {"path": roster, "sha256": file_digest(roster)},
+        "scenario": {"path": scenario, "sha256": file_digest(scenario)},
+    }
+    written = write_outputs(out, {
+        "assignment.csv": assignment_csv(problem, result.assignment),
+        "result.json": result_document(problem, result, sources),
+    })
+    if quiet:
+        _out.print(result.summary())
+    else:
+        print_result(_out, problem, instance.roster.organisations, result)
+    _out.print("wrote " + ", ".join(str(p) for p in written))

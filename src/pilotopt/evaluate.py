@@ -1,0 +1,172 @@
+"""Objective and rule violations of any assignment, independent of the solvers.
+
+Every assignment a solver returns passes through :func:`evaluate`; so does one made or edited by
+hand. The code here reads only the :class:`~pilotopt.problem.Problem`, never solver state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from pilotopt.problem import SCALE, Allowed, GroupSum, PairLink, Primitive, Problem
+
+__all__ = ["Evaluation", "RuleStatus", "evaluate"]
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    """How one user rule holds: total violation, penalty and violation per group.
+
+    ``per_group[g]`` is the part of the violation that falls in group g (a broken pair counts in
+    the group of its first member).
+    """
+
+    rule: int
+    id: str
+    kind: str
+    label: str
+    hard: bool
+    violation: int
+    penalty: int
+    per_group: tuple[int, ...]
+
+    @property
+    def satisfied(self) -> bool:
+        """Whether the rule holds exactly."""
+        return self.violation == 0
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Scaled integer figures of one assignment; divide by ``SCALE`` for user units."""
+
+    complementarity: int
+    penalty: int
+    group_complementarity: tuple[int, ...]
+    group_sizes: tuple[int, ...]
+    rules: tuple[RuleStatus, ...]
+
+    @property
+    def objective(self) -> int:
+        """Complementarity minus the penalties of soft rules (scaled)."""
+        return self.complementarity - self.penalty
+
+    @property
+    def feasible(self) -> bool:
+        """Whether every hard rule holds."""
+        return all(r.satisfied for r in self.rules if r.hard)
+
+    def broken_hard_rules(self) -> list[RuleStatus]:
+        """The hard rules that do not hold."""
+        return [r for r in self.rules if r.hard and not r.satisfied]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain values in user units, for JSON output."""
+        return {
+            "objective": self.objective / SCALE,
+            "complementarity": self.complementarity / SCALE,
+            "penalty": self.penalty / SCALE,
+            "all_hard_rules_hold": self.feasible,
+            "groups": [
+                {"group": g, "size": s, "complementarity": c / SCALE}
+                for g, (s, c) in enumerate(
+                    zip(self.group_sizes, self.group_complementarity, strict=True)
+                )
+            ],
+            "rules": [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "label": r.label,
+                    "hard": r.hard,
+                    "satisfied": r.satisfied,
+                    "violation": r.violation,
+                    "penalty": r.penalty / SCALE,
+                    "violation_per_group": list(r.per_group),
+                }
+                for r in self.rules
+            ],
+        }
+
+
+def _primitive_violation(
+    p: Primitive, groups: npt.NDArray[np.int64], m: int
+) -> npt.NDArray[np.int64]:
+    """Violation of one primitive, per group."""
+    per_group = np.zeros(m, dtype=np.int64)
+    if isinstance(p, GroupSum):
+        sums = np.bincount(groups, weights=p.w, minlength=m).astype(np.int64)
+        per_group = np.maximum(0, np.maximum(p.lo - sums, sums - p.hi))
+    elif isinstance(p, PairLink):
+        if len(p.pairs):
+            same = groups[p.pairs[:, 0]] == groups[p.pairs[:, 1]]
+            broken = ~same if p.together else same
+            np.add.at(per_group, groups[p.pairs[broken, 0]], 1)
+    elif isinstance(p, Allowed):
+        bad = ~p.allowed[np.arange(len(groups)), groups]
+        np.add.at(per_group, groups[bad], 1)
+    return per_group
+
+
+def evaluate(problem: Problem, assignment: npt.ArrayLike) -> Evaluation:
+    """Recompute the objective and every rule's status for ``assignment``.
+
+    Parameters
+    ----------
+    problem
+        The compiled problem.
+    assignment
+        Group index (``0..m-1``) of each organisation, in the order of ``problem.ids``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilotopt.problem import Problem, RuleInfo
+    >>> score = np.array([[0, 5, 1], [5, 0, 2], [1, 2, 0]])
+    >>> p = Problem(("a", "b", "c"), ("a", "b", "c"), ("G1", "G2"), score, (), ())
+    >>> evaluate(p, [0, 0, 1]).complementarity
+    5
+    """
+    groups = np.asarray(assignment, dtype=np.int64)
+    n, m = problem.n, problem.m
+    if groups.shape != (n,):
+        raise ValueError(f"assignment must give a group for each of the {n} organisations")
+    if n and (groups.min() < 0 or groups.max() >= m):
+        raise ValueError(f"group indices must lie in 0..{m - 1}")
+
+    # Each same-group pair is counted from both ends, hence the halving.
+    same = groups[:, None] == groups[None, :]
+    earned = np.where(same, problem.score, 0).sum(axis=1)
+    group_comp = np.bincount(groups, weights=earned, minlength=m).astype(np.int64) // 2
+
+    per_rule = np.zeros((len(problem.rules), m), dtype=np.int64)
+    penalty = np.zeros(len(problem.rules), dtype=np.int64)
+    for p in problem.primitives:
+        v = _primitive_violation(p, groups, m)
+        per_rule[p.rule] += v
+        if not p.hard:
+            penalty[p.rule] += p.penalty * int(v.sum())
+
+    statuses = tuple(
+        RuleStatus(
+            rule=k,
+            id=info.id,
+            kind=info.kind,
+            label=info.label,
+            hard=info.hard,
+            violation=int(per_rule[k].sum()),
+            penalty=int(penalty[k]),
+            per_group=tuple(int(x) for x in per_rule[k]),
+        )
+        for k, info in enumerate(problem.rules)
+    )
+    return Evaluation(
+        complementarity=int(group_comp.sum()),
+        penalty=int(penalty.sum()),
+        group_complementarity=tuple(int(x) for x in group_comp),
+        group_sizes=tuple(int(x) for x in np.bincount(groups, minlength=m)),
+        rules=statuses,
+    )

@@ -1,0 +1,53 @@
+"""Read a roster and a scenario together, reporting the problems of both at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pilotopt.compile import compile_problem
+from pilotopt.errors import InputError, InputProblem
+from pilotopt.io.roster import Roster, read_roster
+from pilotopt.io.scenario import read_scenario
+from pilotopt.problem import Problem
+from pilotopt.schema.scenario import Scenario
+
+__all__ = ["Instance", "load_instance", "read_problem"]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """What the user gave (roster, scenario) and what the solvers read (problem)."""
+
+    roster: Roster
+    scenario: Scenario
+    problem: Problem
+
+
+def load_instance(roster_path: str | Path, scenario_path: str | Path) -> Instance:
+    """Read, validate and compile; raise one :class:`InputError` listing every problem."""
+    problems: list[InputProblem] = []
+    roster = scenario = None
+    try:
+        roster = read_roster(roster_path)
+    except InputError as exc:
+        problems += exc.problems
+    try:
+        scenario = read_scenario(scenario_path)
+    except InputError as exc:
+        problems += exc.problems
+    if roster is None or scenario is None:
+        raise InputError(problems)
+    problem = compile_problem(
+        roster.organisations,
+        scenario,
+        columns=roster.columns,
+        scenario_file=str(scenario_path),
+        source={"roster": str(roster_path), "scenario": str(scenario_path)},
+    )
+    return Instance(roster, scenario, problem)
+
+
+def read_problem(roster_path: str | Path, scenario_path: str | Path) -> Problem:
+    """Read a roster and a scenario file into a compiled :class:`Problem`."""
+    return load_instance(roster_path, scenario_path).problem

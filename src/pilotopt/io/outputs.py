@@ -1,0 +1,55 @@
+"""Writers of result files. Every file is written whole or not at all (temp file + rename)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pilotopt.problem import Problem
+
+__all__ = ["assignment_csv", "atomic_write", "file_digest", "write_outputs"]
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def file_digest(path: str | Path) -> str:
+    """sha256 of a file, recorded so a result can be traced to its exact input."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def assignment_csv(problem: Problem, assignment: Any) -> str:
+    """``id,name,group`` rows, in roster order."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "name", "group"])
+    for i, g in enumerate(assignment):
+        writer.writerow([problem.ids[i], problem.names[i], problem.group_names[int(g)]])
+    return buf.getvalue()
+
+
+def write_outputs(out_dir: str | Path, files: dict[str, str | dict[str, Any]]) -> list[Path]:
+    """Write several files into ``out_dir``; dicts are written as JSON."""
+    out = Path(out_dir)
+    written = []
+    for name, content in files.items():
+        text = content if isinstance(content, str) else json.dumps(content, indent=2) + "\n"
+        atomic_write(out / name, text)
+        written.append(out / name)
+    return written

@@ -1,0 +1,104 @@
+"""Read a scenario TOML file into a validated :class:`~pilotopt.schema.scenario.Scenario`."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from pilotopt.errors import InputError, InputProblem
+from pilotopt.schema.scenario import RULE_KINDS, Complementarity, Groups, Scenario
+
+__all__ = ["read_scenario", "scenario_from_dict"]
+
+_TOP_LEVEL = {"groups", "complementarity", "rules", "description"}
+
+
+def _key(prefix: str, loc: tuple[Any, ...]) -> str:
+    key = prefix
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return key.lstrip(".")
+
+
+def _validate(
+    file: str, model: type[BaseModel], data: Any, prefix: str, problems: list[InputProblem]
+) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if p not in ("tagged-union", "function-after"))
+            value = err.get("input")
+            problems.append(InputProblem(
+                file,
+                str(err["msg"]).removeprefix("Value error, "),
+                key=_key(prefix, loc),
+                value=None if isinstance(value, dict | list) else value,
+            ))
+        return None
+
+
+def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a dict (as parsed from TOML), listing every problem."""
+    problems: list[InputProblem] = []
+    problems.extend(
+        InputProblem(file, f"unknown section; expected one of {', '.join(sorted(_TOP_LEVEL))}",
+                     key=k)
+        for k in data if k not in _TOP_LEVEL
+    )
+    if "groups" not in data:
+        problems.append(InputProblem(file, "the [groups] section is missing", key="groups"))
+    groups = _validate(file, Groups, data.get("groups", {}), "groups", problems)
+    comp = _validate(
+        file, Complementarity, data.get("complementarity", {}), "complementarity", problems
+    )
+    rules = []
+    raw_rules = data.get("rules", [])
+    if not isinstance(raw_rules, list):
+        problems.append(InputProblem(file, "write rules as [[rules]] tables", key="rules"))
+        raw_rules = []
+    for k, raw in enumerate(raw_rules, start=1):
+        prefix = f"rules[{k}]"
+        if not isinstance(raw, dict):
+            problems.append(InputProblem(file, "a rule is a table with a 'kind'", key=prefix))
+            continue
+        kind = raw.get("kind")
+        model = RULE_KINDS.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            problems.append(InputProblem(
+                file, f"unknown rule kind; known kinds: {', '.join(RULE_KINDS)}",
+                key=f"{prefix}.kind", value=kind,
+            ))
+            continue
+        rule = _validate(file, model, raw, prefix, problems)
+        if rule is not None:
+            rules.append(rule)
+    if problems:
+        raise InputError(problems)
+    return Scenario(
+        groups=groups, complementarity=comp, rules=rules, description=data.get("description")
+    )
+
+
+def read_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Raises
+    ------
+    InputError
+        Listing every problem, each with the file, the key (``rules[2].min``) and the value.
+    """
+    file = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError([InputProblem(file, "file not found")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([InputProblem(file, f"not valid TOML: {exc}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([InputProblem(file, f"cannot be read: {exc}")]) from None
+    return scenario_from_dict(data, file)

@@ -1,0 +1,6 @@
+"""What users read: the result document, terminal tables (HTML and XLSX follow)."""
+
+from pilotopt.report.summary import result_document
+from pilotopt.report.terminal import print_result
+
+__all__ = ["print_result", "result_document"]

@@ -1,0 +1,183 @@
+"""What a scenario file says: the groups, the complementarity weights and the rules.
+
+Each rule kind is one model registered in :data:`RULE_KINDS`; adding a kind means adding a model
+here and a compiler in :mod:`pilotopt.compile.rules`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "RULE_KINDS",
+    "ApartRule",
+    "Complementarity",
+    "Groups",
+    "PinRule",
+    "QuotaRule",
+    "Rule",
+    "Scenario",
+    "SizeRule",
+    "TogetherRule",
+]
+
+GroupRef = int | str
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SizeBounds(_Model):
+    """Members per group, inclusive."""
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        return self
+
+
+class Groups(_Model):
+    """How many groups, and how large."""
+
+    count: int | None = Field(default=None, ge=1)
+    target_size: int | None = Field(default=None, ge=1)
+    size: SizeBounds = SizeBounds()
+    names: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _count_known(self) -> Self:
+        if self.count is None and self.target_size is None:
+            raise ValueError("give 'count' (number of groups) or 'target_size'")
+        if self.count is not None and self.target_size is not None:
+            raise ValueError("give 'count' or 'target_size', not both")
+        if self.names is not None:
+            if self.count is not None and len(self.names) != self.count:
+                raise ValueError(f"{len(self.names)} names for {self.count} groups")
+            if len(set(self.names)) != len(self.names):
+                raise ValueError("group names must differ")
+        return self
+
+
+class Complementarity(_Model):
+    """Weights of the pair score: what two organisations earn by sharing a group."""
+
+    offer_need: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    sector_diversity: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    economy_mix: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    tags: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _tag_weights(self) -> Self:
+        bad = {t: w for t, w in self.tags.items() if not w >= 0}
+        if bad:
+            raise ValueError(f"tag weights must be 0 or more: {bad}")
+        return self
+
+
+class RuleBase(_Model):
+    """Fields every rule has: hard (must hold) or soft with a weight per unit of violation."""
+
+    kind: str
+    hard: bool = True
+    weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    name: str | None = None
+
+
+class SizeRule(RuleBase):
+    """Members per group within [min, max], for all groups or those listed."""
+
+    kind: Literal["size"]
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    groups: list[GroupRef] | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        _check_min_max(self.min, self.max)
+        return self
+
+
+class QuotaRule(RuleBase):
+    """Members whose ``attribute`` equals ``value`` (or one of the values) within [min, max]."""
+
+    kind: Literal["quota"]
+    attribute: str
+    value: str | int | list[str | int]
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    groups: list[GroupRef] | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        _check_min_max(self.min, self.max)
+        return self
+
+    @property
+    def values(self) -> list[str]:
+        """The accepted values, as text."""
+        vals = self.value if isinstance(self.value, list) else [self.value]
+        return [str(v) for v in vals]
+
+
+class _PairRule(RuleBase):
+    pairs: list[tuple[str, str]] | None = None
+    column: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.pairs is None) == (self.column is None):
+            raise ValueError("give either 'pairs' (a list of [id, id]) or 'column'")
+        return self
+
+
+class TogetherRule(_PairRule):
+    """Pairs that must share a group: inline ``pairs`` or a roster ``column`` of ids."""
+
+    kind: Literal["together"]
+
+
+class ApartRule(_PairRule):
+    """Pairs that must not share a group, e.g. ``column = "competitors"``."""
+
+    kind: Literal["apart"]
+
+
+class PinRule(RuleBase):
+    """Organisations fixed to a group: ``pins = { se01 = 1, rg07 = "Kempen" }``."""
+
+    kind: Literal["pin"]
+    pins: dict[str, GroupRef] = Field(min_length=1)
+
+
+def _check_min_max(lo: int | None, hi: int | None) -> None:
+    if lo is None and hi is None:
+        raise ValueError("give 'min', 'max' or both")
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"min ({lo}) is larger than max ({hi})")
+
+
+Rule = SizeRule | QuotaRule | TogetherRule | ApartRule | PinRule
+
+RULE_KINDS: dict[str, type[RuleBase]] = {
+    "size": SizeRule,
+    "quota": QuotaRule,
+    "together": TogetherRule,
+    "apart": ApartRule,
+    "pin": PinRule,
+}
+
+
+class Scenario(_Model):
+    """A whole scenario file, validated."""
+
+    groups: Groups
+    complementarity: Complementarity = Complementarity()
+    rules: list[Any] = Field(default_factory=list)  # instances of RULE_KINDS models
+    description: str | None = None

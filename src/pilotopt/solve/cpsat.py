@@ -1,0 +1,271 @@
+"""The CP-SAT model of a :class:`~pilotopt.problem.Problem`, built from its primitives.
+
+One builder per primitive kind; each hard primitive can be made conditional on an enforcement
+literal of its rule, which is how conflicting rules are named (see :func:`conflicting_rules`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from pilotopt.problem import Allowed, GroupSum, IntArray, PairLink, Problem
+
+__all__ = ["AssignmentModel", "CpSatOutcome", "conflicting_rules", "solve_cpsat"]
+
+log = logging.getLogger(__name__)
+
+_STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "model_invalid",
+    cp_model.UNKNOWN: "unknown",
+}
+
+
+class AssignmentModel:
+    """Assignment variables ``x[i, g]``, the rules and the objective, for one problem.
+
+    Parameters
+    ----------
+    problem
+        The compiled problem.
+    rule_literals
+        When True, every hard rule holds only under an enforcement literal (see
+        :attr:`rule_literal`), so a solve with those literals as assumptions can tell which rules
+        conflict.
+    """
+
+    def __init__(self, problem: Problem, *, rule_literals: bool = False) -> None:
+        self.problem = problem
+        self.model = cp_model.CpModel()
+        n, m = problem.n, problem.m
+        self.x = [
+            [self.model.new_bool_var(f"x[{problem.ids[i]},{problem.group_names[g]}]")
+             for g in range(m)]
+            for i in range(n)
+        ]
+        for i in range(n):
+            self.model.add_exactly_one(self.x[i])
+        self.rule_literal: dict[int, cp_model.IntVar] = {}
+        if rule_literals:
+            hard = sorted({p.rule for p in problem.primitives if p.hard})
+            self.rule_literal = {
+                k: self.model.new_bool_var(f"holds[{problem.rules[k].id}]") for k in hard
+            }
+        self._penalties: list[cp_model.LinearExprT] = []
+        for p in problem.primitives:
+            if isinstance(p, GroupSum):
+                self._group_sum(p)
+            elif isinstance(p, PairLink):
+                self._pair_link(p)
+            elif isinstance(p, Allowed):
+                self._allowed(p)
+        self._break_symmetry()
+        self.complementarity = self._pair_terms()
+        self.model.maximize(self.complementarity - sum(self._penalties))
+
+    def in_group(self, i: int, g: int) -> cp_model.IntVar:
+        """The literal 'organisation i is in group g'."""
+        return self.x[i][g]
+
+    def group_sum(self, w: IntArray, g: int) -> cp_model.LinearExprT:
+        """Sum of ``w`` over the members of group g."""
+        return sum(int(w[i]) * self.x[i][g] for i in np.flatnonzero(w))
+
+    def _enforce(self, ct: cp_model.Constraint, rule: int) -> None:
+        if rule in self.rule_literal:
+            ct.only_enforce_if(self.rule_literal[rule])
+
+    def _and(self, a: cp_model.IntVar, b: cp_model.IntVar, name: str) -> cp_model.IntVar:
+        both = self.model.new_bool_var(name)
+        self.model.add_bool_and([a, b]).only_enforce_if(both)
+        self.model.add_bool_or([a.Not(), b.Not()]).only_enforce_if(both.Not())
+        return both
+
+    def _group_sum(self, p: GroupSum) -> None:
+        top = int(p.w[p.w > 0].sum())
+        bottom = int(p.w[p.w < 0].sum())
+        for g in range(self.problem.m):
+            lo, hi = int(p.lo[g]), int(p.hi[g])
+            if lo <= bottom and hi >= top:
+                continue  # cannot be violated
+            s = self.group_sum(p.w, g)
+            if p.hard:
+                self._enforce(self.model.add_linear_constraint(s, lo, hi), p.rule)
+                continue
+            span = top - bottom + abs(lo) + abs(hi)
+            under = self.model.new_int_var(0, span, f"under[{p.rule},{g}]")
+            over = self.model.new_int_var(0, span, f"over[{p.rule},{g}]")
+            self.model.add_max_equality(under, [0, lo - s])
+            self.model.add_max_equality(over, [0, s - hi])
+            self._penalties.append(p.penalty * (under + over))
+
+    def _pair_link(self, p: PairLink) -> None:
+        m = self.problem.m
+        for a, b in p.pairs:
+            xa, xb = self.x[int(a)], self.x[int(b)]
+            if p.hard:
+                for g in range(m):
+                    ct = (self.model.add(xa[g] == xb[g]) if p.together
+                          else self.model.add_bool_or([xa[g].Not(), xb[g].Not()]))
+                    self._enforce(ct, p.rule)
+                continue
+            same = sum(self._and(xa[g], xb[g], f"same[{a},{b},{g}]") for g in range(m))
+            self._penalties.append(p.penalty * ((1 - same) if p.together else same))
+
+    def _allowed(self, p: Allowed) -> None:
+        for i, g in zip(*np.nonzero(~p.allowed), strict=True):
+            if p.hard:
+                self._enforce(self.model.add(self.x[int(i)][int(g)] == 0), p.rule)
+            else:
+                self._penalties.append(p.penalty * self.x[int(i)][int(g)])
+
+    def _break_symmetry(self) -> None:
+        """Within each class of interchangeable groups, order groups by their first member.
+
+        ``prefix[i][g]`` counts members of g among organisations 0..i; organisation i may open
+        group g only if the previous group of its class already has an earlier member.
+        """
+        n = self.problem.n
+        for cls in self.problem.interchangeable_groups():
+            if len(cls) < 2:
+                continue
+            prefix: dict[int, list[cp_model.LinearExprT]] = {}
+            for g in cls[:-1]:
+                run: cp_model.LinearExprT = 0
+                prefix[g] = []
+                for i in range(n):
+                    run = run + self.x[i][g]
+                    prefix[g].append(run)
+            for prev, g in zip(cls, cls[1:], strict=False):
+                self.model.add(self.x[0][g] == 0)
+                for i in range(1, n):
+                    self.model.add(self.x[i][g] <= prefix[prev][i - 1])
+
+    def _pair_terms(self) -> cp_model.LinearExprT:
+        """Score earned by same-group pairs; pair variables only where a pair has weight."""
+        score = self.problem.score
+        m = self.problem.m
+        rows, cols = np.nonzero(np.triu(score, 1))
+        terms = []
+        partners: list[list[list[cp_model.IntVar]]] = [
+            [[] for _ in range(m)] for _ in range(self.problem.n)
+        ]
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            s = int(score[i, j])
+            for g in range(m):
+                if s > 0:  # maximised, so upper bounds suffice
+                    z = self.model.new_bool_var(f"z[{i},{j},{g}]")
+                    self.model.add_implication(z, self.x[i][g])
+                    self.model.add_implication(z, self.x[j][g])
+                else:
+                    z = self._and(self.x[i][g], self.x[j][g], f"z[{i},{j},{g}]")
+                partners[i][g].append(z)
+                partners[j][g].append(z)
+                terms.append(s * z)
+        # A member of g has at most (largest size of g) - 1 partners there; without this the
+        # linear relaxation spreads everyone over every group and the bound is useless.
+        _, hi = self.problem.size_bounds()
+        for i in range(self.problem.n):
+            for g in range(m):
+                if len(partners[i][g]) > hi[g] - 1:
+                    self.model.add(sum(partners[i][g]) <= int(hi[g] - 1) * self.x[i][g])
+        return sum(terms)
+
+    def hint(self, assignment: IntArray) -> None:
+        """Give a known assignment as a solution hint."""
+        self.model.clear_hints()
+        for i, g0 in enumerate(assignment):
+            for g in range(self.problem.m):
+                self.model.add_hint(self.x[i][g], int(g0) == g)
+
+    def assignment(self, solver: cp_model.CpSolver) -> IntArray:
+        """Group of each organisation in the solver's current solution."""
+        return np.array(
+            [next(g for g in range(self.problem.m) if solver.boolean_value(self.x[i][g]))
+             for i in range(self.problem.n)],
+            dtype=np.int64,
+        )
+
+
+@dataclass(frozen=True)
+class CpSatOutcome:
+    """What a CP-SAT run gave: status, best assignment (if any), objective and bound (scaled)."""
+
+    status: str
+    assignment: IntArray | None
+    objective: float | None
+    bound: float | None
+    wall_time: float
+
+
+def _solver(time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = workers
+    solver.parameters.log_search_progress = log.isEnabledFor(logging.DEBUG)
+    if log.isEnabledFor(logging.DEBUG):
+        solver.log_callback = log.debug
+    return solver
+
+
+def solve_cpsat(
+    problem: Problem,
+    *,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    hint: IntArray | None = None,
+) -> CpSatOutcome:
+    """Solve the whole model with CP-SAT under a time limit."""
+    built = AssignmentModel(problem)
+    if hint is not None:
+        built.hint(hint)
+    solver = _solver(time_limit, seed, workers)
+    status = solver.solve(built.model)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return CpSatOutcome(
+        status=_STATUS.get(status, "unknown"),
+        assignment=built.assignment(solver) if found else None,
+        objective=solver.objective_value if found else None,
+        bound=solver.best_objective_bound if found or status == cp_model.UNKNOWN else None,
+        wall_time=solver.wall_time,
+    )
+
+
+def conflicting_rules(problem: Problem, *, time_limit: float, seed: int) -> list[int] | None:
+    """A small set of hard rules that cannot all hold, or None if none was proven.
+
+    Solves with every hard rule's enforcement literal as an assumption, takes CP-SAT's sufficient
+    assumptions for infeasibility, then drops each rule whose removal keeps the rest infeasible,
+    so the set returned is minimal when every sub-solve finishes in time.
+    """
+    built = AssignmentModel(problem, rule_literals=True)
+    built.model.clear_objective()  # feasibility alone is asked
+    lits = built.rule_literal
+
+    def infeasible(rules: list[int], limit: float) -> tuple[bool, list[int]]:
+        built.model.clear_assumptions()
+        built.model.add_assumptions([lits[k] for k in rules])
+        solver = _solver(limit, seed, 1)
+        if solver.solve(built.model) != cp_model.INFEASIBLE:
+            return False, rules
+        core_vars = set(solver.sufficient_assumptions_for_infeasibility())
+        core = [k for k in rules if lits[k].index in core_vars]
+        return True, core or rules
+
+    proven, core = infeasible(sorted(lits), time_limit / 2)
+    if not proven:
+        return None
+    step = time_limit / 2 / max(1, len(core))
+    for k in list(core):
+        rest = [r for r in core if r != k]
+        if rest and infeasible(rest, step)[0]:
+            core = rest
+    return core
