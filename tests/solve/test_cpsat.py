@@ -1,0 +1,100 @@
+"""The CP-SAT model against brute force on tiny instances, and conflict naming."""
+
+import itertools
+
+import numpy as np
+from conftest import make_problem
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pilotopt.evaluate import evaluate
+from pilotopt.problem import Allowed, GroupSum, PairLink, Problem, RuleInfo
+from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
+
+
+def brute_force(problem: Problem) -> int | None:
+    """Best objective over every assignment meeting every hard rule, or None."""
+    best = None
+    for a in itertools.product(range(problem.m), repeat=problem.n):
+        ev = evaluate(problem, a)
+        if ev.feasible and (best is None or ev.objective > best):
+            best = ev.objective
+    return best
+
+
+@st.composite
+def tiny_problems(draw: st.DrawFn) -> Problem:
+    n = draw(st.integers(3, 6))
+    m = draw(st.integers(2, 3))
+    upper = draw(st.lists(st.integers(-3, 9), min_size=n * n, max_size=n * n))
+    s = np.triu(np.array(upper).reshape(n, n), 1)
+    extra = []
+    flags = draw(st.lists(st.booleans(), min_size=4, max_size=4))
+    if flags[0]:  # a quota on a random attribute
+        w = np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
+        hard = draw(st.booleans())
+        extra.append((RuleInfo("quota", "quota", "", hard),
+                      GroupSum(len(extra) + 1, w, np.full(m, 1), np.full(m, n), hard,
+                               0 if hard else 3)))
+    if flags[1]:
+        hard = draw(st.booleans())
+        extra.append((RuleInfo("apart", "apart", "", hard),
+                      PairLink(len(extra) + 1, np.array([[0, 1], [1, 2]]), False, hard,
+                               0 if hard else 4)))
+    if flags[2]:
+        hard = draw(st.booleans())
+        extra.append((RuleInfo("together", "together", "", hard),
+                      PairLink(len(extra) + 1, np.array([[0, n - 1]]), True, hard,
+                               0 if hard else 5)))
+    if flags[3]:
+        allowed = np.ones((n, m), dtype=bool)
+        allowed[n - 2] = False
+        allowed[n - 2, m - 1] = True
+        hard = draw(st.booleans())
+        extra.append((RuleInfo("pin", "pin", "", hard),
+                      Allowed(len(extra) + 1, allowed, hard, 0 if hard else 6)))
+    return make_problem(s + s.T, m, size=(1, n - 1), extra=extra)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems())
+def test_cpsat_optimum_equals_brute_force(problem: Problem) -> None:
+    out = solve_cpsat(problem, time_limit=20, seed=0, workers=1)
+    best = brute_force(problem)
+    if best is None:
+        assert out.status == "infeasible"
+        return
+    assert out.status == "optimal"
+    ev = evaluate(problem, out.assignment)
+    assert ev.feasible
+    assert ev.objective == best == round(out.objective)
+
+
+def test_symmetry_breaking_keeps_the_optimum(four_square) -> None:
+    out = solve_cpsat(four_square, time_limit=5, seed=3, workers=1)
+    assert out.status == "optimal" and evaluate(four_square, out.assignment).objective == 18
+    assert out.assignment[0] == 0  # the first organisation opens the first group
+
+
+def test_hint_is_accepted(four_square) -> None:
+    out = solve_cpsat(four_square, time_limit=5, seed=0, workers=1,
+                      hint=np.array([1, 1, 0, 0]))
+    assert out.status == "optimal"
+
+
+def test_conflicting_rules_are_named_minimally() -> None:
+    n = 4
+    rules = [
+        (RuleInfo("rule 1", "together", "", True), PairLink(1, np.array([[0, 1]]), True, True)),
+        (RuleInfo("rule 2", "quota", "", True),  # harmless on its own
+         GroupSum(2, np.ones(n, dtype=np.int64), np.zeros(2, dtype=np.int64),
+                  np.full(2, 3, dtype=np.int64), True)),
+        (RuleInfo("rule 3", "apart", "", True), PairLink(3, np.array([[0, 1]]), False, True)),
+    ]
+    p = make_problem(np.zeros((n, n)), 2, size=(1, 3), extra=rules)
+    assert solve_cpsat(p, time_limit=5, seed=0, workers=1).status == "infeasible"
+    assert conflicting_rules(p, time_limit=5, seed=0) == [1, 3]
+
+
+def test_feasible_problem_has_no_conflict(four_square) -> None:
+    assert conflicting_rules(four_square, time_limit=5, seed=0) is None

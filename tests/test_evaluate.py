@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+from conftest import make_problem
+
+from pilotopt.evaluate import evaluate
+from pilotopt.problem import Allowed, GroupSum, PairLink, RuleInfo
+
+
+def test_complementarity_counts_each_same_group_pair_once(four_square) -> None:
+    ev = evaluate(four_square, [0, 0, 1, 1])
+    assert ev.complementarity == 18
+    assert ev.group_complementarity == (9, 9)
+    assert ev.group_sizes == (2, 2)
+    assert evaluate(four_square, [0, 1, 0, 1]).complementarity == 1 + 1
+
+
+def test_group_size_violation_per_group(four_square) -> None:
+    ev = evaluate(four_square, [0, 0, 0, 1])
+    size = ev.rules[0]
+    assert size.per_group == (1, 1) and size.violation == 2
+    assert not ev.feasible and [r.id for r in ev.broken_hard_rules()] == ["groups.size"]
+
+
+def test_soft_quota_penalty_is_weight_times_shortfall() -> None:
+    # a and b are "social": at least 2 per group, soft with penalty 7 per missing member.
+    quota = GroupSum(1, np.array([1, 1, 0, 0]), np.array([2, 2]), np.array([4, 4]), False, 7)
+    p = make_problem(np.zeros((4, 4)), 2, size=(2, 2),
+                     extra=[(RuleInfo("rule 1", "quota", "", False, 0.007), quota)])
+    ev = evaluate(p, [0, 1, 0, 1])
+    assert ev.rules[1].per_group == (1, 1)
+    assert ev.penalty == 14 and ev.objective == -14
+    assert ev.feasible  # only a soft rule is off
+
+
+def test_pair_links_and_pins() -> None:
+    apart = PairLink(1, np.array([[0, 1]]), together=False, hard=True)
+    together = PairLink(2, np.array([[2, 3], [0, 2]]), together=True, hard=False, penalty=5)
+    allowed = np.ones((4, 2), dtype=bool)
+    allowed[3] = [True, False]
+    pin = Allowed(3, allowed, hard=True)
+    p = make_problem(np.zeros((4, 4)), 2, extra=[
+        (RuleInfo("rule 1", "apart", "", True), apart),
+        (RuleInfo("rule 2", "together", "", False, 0.005), together),
+        (RuleInfo("rule 3", "pin", "", True), pin),
+    ])
+    ev = evaluate(p, [0, 0, 1, 1])
+    assert [r.violation for r in ev.rules] == [0, 1, 1, 1]
+    assert ev.rules[2].penalty == 5  # (0, 2) broken, (2, 3) kept
+    assert ev.rules[3].per_group == (0, 1)  # d sits in G2, pinned to G1
+    assert evaluate(p, [0, 1, 0, 0]).feasible
+
+
+def test_rejects_assignment_of_wrong_length_or_range(four_square) -> None:
+    with pytest.raises(ValueError):
+        evaluate(four_square, [0, 1])
+    with pytest.raises(ValueError):
+        evaluate(four_square, [0, 1, 2, 0])
+
+
+def test_to_dict_is_in_user_units(four_square) -> None:
+    d = evaluate(four_square, [0, 0, 1, 1]).to_dict()
+    assert d["complementarity"] == 0.018 and d["all_hard_rules_hold"] is True
