@@ -81,10 +81,12 @@ def read_mdgplib(path: str | Path) -> Problem:
         raise ValueError(f"{path}:{k + 2}: pair ({triples[k, 0]:g}, {triples[k, 1]:g}) is not i < j < n")
     score = np.zeros((n, n), dtype=np.int64)
     score[ii, jj] = np.rint(triples[:, 2] * SCALE).astype(np.int64)
-    seen = np.zeros((n, n), dtype=np.int64)
-    np.add.at(seen, (ii, jj), 1)
-    if np.any(seen[np.triu_indices(n, 1)] != 1):
-        k = int(np.argmax(seen[ii, jj] != 1))
+    # n(n-1)/2 distinct pairs i < j are then exactly all pairs; report the first repeat.
+    _, first = np.unique(ii * n + jj, return_index=True)
+    if first.size != expected:
+        repeat = np.ones(expected, dtype=bool)
+        repeat[first] = False
+        k = int(np.argmax(repeat))
         raise ValueError(f"{path}:{k + 2}: pair ({ii[k]}, {jj[k]}) appears more than once")
     score = score + score.T
 

@@ -45,6 +45,16 @@ __all__ = ["local_search", "warm_up", "best_sizes"]
 
 IntArray = npt.NDArray[np.int64]
 
+#: Search settings (measured on MDGPLIB, see the module docstring); module-level for experiments.
+TUNING: dict[str, float] = {
+    "tenure_frac": 0.04,  # tenure = frac * n + rand(0..frac * n)
+    "perturb_after": 50.0,  # iterations without improving the phase best, times n
+    "perturb_min": 6,
+    "perturb_max": 12,
+    "restart_from_phase": 0,  # 1: perturb the phase's best instead of the overall best
+    "perturb_reloc": 0,  # percent of random perturbation moves that are relocations
+}
+
 NEG = -(1 << 62)  # "no move found" sentinel, below any reachable delta
 
 # Layout of the scalar state vector ``st`` shared between Python and the kernel.
@@ -244,8 +254,9 @@ def _construct(n, m, lo, hi, U):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count):  # type: ignore[no-untyped-def]
-    """Apply ``count`` random moves: swaps, or (half the time, when possible) feasible relocations."""
+def _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count, reloc_pct):  # type: ignore[no-untyped-def]
+    """Apply ``count`` random moves: swaps, or (``reloc_pct`` % of the time, when sizes allow)
+    relocations."""
     n = a.shape[0]
     m = size.shape[0]
     done = 0
@@ -254,7 +265,7 @@ def _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo,
         tries += 1
         i = np.random.randint(n)
         g = a[i]
-        if np.random.randint(2) == 0:
+        if np.random.randint(100) < reloc_pct:
             h = np.random.randint(m)
             if h != g and size[g] > lo[g] and size[h] < hi[h]:
                 _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
@@ -371,17 +382,19 @@ def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, as
 @njit(cache=True)
 def _run(  # type: ignore[no-untyped-def]
     n_iter, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi,
-    a, C, size, S, tabu, best_a, any_a, st, params,
+    a, C, size, S, tabu, best_a, any_a, phase_a, st, params,
 ):
     """Run ``n_iter`` iterations of the iterated tabu search on the state arrays (in place).
 
-    ``params`` = (tenure_base, tenure_rand, perturb_after, perturb_min, perturb_max, has_unary).
+    ``params`` = (tenure_base, tenure_rand, perturb_after, perturb_min, perturb_max, has_unary,
+    restart_from_phase).
     """
     n = a.shape[0]
     m = size.shape[0]
     tt_base, tt_rand, perturb_after, pmin, pmax, has_unary = (
         params[0], params[1], params[2], params[3], params[4], params[5]
     )
+    from_phase = params[6]
     has_gs = W.shape[0] > 0
     can_reloc = False
     for g in range(m):
@@ -408,6 +421,8 @@ def _run(  # type: ignore[no-untyped-def]
         if f > st[PHASE_F]:
             st[PHASE_F] = f
             st[STALL] = 0
+            if from_phase:
+                phase_a[:] = a
         else:
             st[STALL] += 1
         if st[HV] == 0:
@@ -426,15 +441,20 @@ def _run(  # type: ignore[no-untyped-def]
                 st[BEST_IT] = it + 1
         if st[STALL] >= perturb_after:
             # Restart from the best solution (the best feasible one once seen) and shake it.
-            if st[HAVE_FEAS] == 1:
+            if from_phase:
+                a[:] = phase_a
+            elif st[HAVE_FEAS] == 1:
                 a[:] = best_a
             else:
                 a[:] = any_a
             _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st)
             count = pmin + np.random.randint(pmax - pmin + 1)
-            _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count)
+            _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count,
+                     params[7])
             st[PHASE_F] = st[F]
             st[STALL] = 0
+            if from_phase:
+                phase_a[:] = a
 
 
 # ----------------------------------------------------------------------------------------------
@@ -587,11 +607,17 @@ def local_search(
     st[ANY_HV] = st[HV]
     best_a = a.copy()
     any_a = a.copy()
+    phase_a = a.copy()
     if st[HV] == 0:
         st[HAVE_FEAS], st[BEST_F] = 1, st[F]
 
-    span = max(1, int(0.04 * n))
-    params = np.array([span, span, 50 * max(n, 1), 6, 12, enc.has_unary], dtype=np.int64)
+    span = max(1, int(TUNING["tenure_frac"] * n))
+    params = np.array(
+        [span, span, int(TUNING["perturb_after"] * max(n, 1)), TUNING["perturb_min"],
+         TUNING["perturb_max"], enc.has_unary, TUNING["restart_from_phase"],
+         TUNING["perturb_reloc"]],
+        dtype=np.int64,
+    )
     tabu = np.zeros((n, m), dtype=np.int64)
     deadline = None if time_limit is None else t0 + time_limit
     time_to_best = time.perf_counter() - t0
@@ -605,7 +631,8 @@ def local_search(
             break
         t1 = time.perf_counter()
         _run(todo, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp,
-             enc.hn, enc.ht, enc.lo, enc.hi, a, C, size, S, tabu, best_a, any_a, st, params)
+             enc.hn, enc.ht, enc.lo, enc.hi, a, C, size, S, tabu, best_a, any_a, phase_a, st,
+             params)
         now = time.perf_counter()
         if st[IMPROVED]:
             st[IMPROVED] = 0
