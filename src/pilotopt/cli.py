@@ -25,11 +25,11 @@ EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
 
 _out = Console()
-_err = Console(stderr=True)
 
 
 def _fail(code: int, message: str) -> NoReturn:
-    _err.print(message, markup=False, highlight=False)
+    # Plain text, never wrapped: one problem per line, whole, whatever the terminal width.
+    click.echo(message, err=True)
     sys.exit(code)
 
 
@@ -44,7 +44,7 @@ def _load(roster: str, scenario: str) -> Instance:
 
 def _warn(instance: Instance) -> None:
     for w in instance.roster.warnings:
-        _err.print(f"warning: {w}", markup=False, highlight=False)
+        click.echo(f"warning: {w}", err=True)
 
 
 @click.group()

@@ -15,7 +15,7 @@ import numpy as np
 
 from pilotopt.errors import InputProblem
 from pilotopt.problem import SCALE, Allowed, GroupSum, PairLink, Primitive
-from pilotopt.schema.roster import Organisation
+from pilotopt.schema.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Economy, Organisation
 from pilotopt.schema.scenario import (
     ApartRule,
     PinRule,
@@ -34,6 +34,10 @@ _BUILTIN_ATTRIBUTES: dict[str, Callable[[Organisation], str]] = {
     "sector": lambda o: o.sector,
     "division": lambda o: o.division,
     "municipality": lambda o: o.municipality or "",
+}
+#: Roster columns with a meaning of their own that are not a category to count by.
+_NOT_CATEGORIES = {
+    *(set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)) - set(_BUILTIN_ATTRIBUTES)
 }
 
 
@@ -67,9 +71,19 @@ class Context:
         """Each organisation's value of attribute ``name`` as text, or None if unknown."""
         if name in _BUILTIN_ATTRIBUTES:
             return [_BUILTIN_ATTRIBUTES[name](o) for o in self.orgs]
+        if name in _NOT_CATEGORIES:
+            self.problem(
+                number, "attribute",
+                "this column holds numbers, tags or ids, not a category to count by; use e.g. "
+                "economy, sector, division, municipality, province or a column of your own",
+                name,
+            )
+            return None
         if name in self.columns or any(name in o.attributes for o in self.orgs):
             return [o.attributes.get(name, "") for o in self.orgs]
-        known = sorted({*_BUILTIN_ATTRIBUTES, *self.columns, *self.orgs[0].attributes})
+        known = sorted(
+            {*_BUILTIN_ATTRIBUTES, *self.columns, *self.orgs[0].attributes} - _NOT_CATEGORIES
+        )
         self.problem(number, "attribute", f"no such attribute; known: {', '.join(known)}", name)
         return None
 
@@ -128,6 +142,11 @@ def compile_quota(rule: QuotaRule, number: int, index: int, ctx: Context) -> lis
     values = ctx.attribute(number, rule.attribute)
     if values is None:
         return []
+    if rule.attribute == "economy":
+        unknown = [v for v in rule.values if v.casefold() not in {e.value for e in Economy}]
+        for v in unknown:
+            ctx.problem(number, "value", "not an economy; economies are "
+                        + ", ".join(e.value for e in Economy), v)
     wanted = {v.casefold() for v in rule.values}
     w = np.array([v.casefold() in wanted for v in values], dtype=np.int64)
     lo, hi = _bounds(ctx, ctx.groups(number, rule.groups), rule.min, rule.max)
@@ -140,11 +159,19 @@ def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndar
         for k, (a, b) in enumerate(rule.pairs):
             i = ctx.org(number, f"pairs[{k + 1}]", a)
             j = ctx.org(number, f"pairs[{k + 1}]", b)
-            if i is not None and j is not None and i != j:
+            if i is not None and i == j:
+                ctx.problem(number, f"pairs[{k + 1}]", "a pair needs two different ids", a)
+            elif i is not None and j is not None:
                 found.add((min(i, j), max(i, j)))
     elif rule.column is not None:
         if rule.column not in ctx.columns:
             ctx.problem(number, "column", "the roster has no such column", rule.column)
+        elif rule.column != "competitors" and rule.column in (
+            set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+        ):
+            ctx.problem(number, "column",
+                        "this column does not hold organisation ids separated by ';'",
+                        rule.column)
         for i, o in enumerate(ctx.orgs):
             cell = o.competitors if rule.column == "competitors" else tuple(
                 x.strip() for x in o.attributes.get(rule.column, "").split(";") if x.strip()

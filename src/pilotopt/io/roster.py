@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,9 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    with path.open("rb") as fh:
+        if fh.read(2) != b"PK":  # every .xlsx is a zip archive
+            raise ValueError("not an Excel workbook (.xlsx); save it from a spreadsheet as .xlsx")
     frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
     columns = [str(c).strip() for c in frame.columns]
     frame.columns = pd.Index(columns)
@@ -98,7 +102,7 @@ def _problem_from_error(file: str, row: int, org_id: str | None, err: Any) -> In
     column = str(err["loc"][0]) if err["loc"] else None
     value = err.get("input")
     message = str(err["msg"]).removeprefix("Value error, ")
-    if value is None:
+    if value is None and err["type"] != "value_error":  # keep our own validators' messages
         message = "a value is required"
     elif isinstance(value, dict):
         value = None
@@ -111,6 +115,7 @@ def _validate_rows(
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
     orgs: list[Organisation] = []
     where: list[int] = []
+    ids: list[tuple[str | None, int]] = []
     problems: list[InputProblem] = []
     for k, raw in enumerate(rows):
         row_no = first_row + k
@@ -123,6 +128,7 @@ def _validate_rows(
                 row=row_no, id=org_id,
             ))
             continue
+        ids.append((org_id, row_no))
         fields: dict[str, Any] = {}
         attributes: dict[str, str] = {}
         for col in columns:
@@ -137,7 +143,13 @@ def _validate_rows(
             orgs.append(Organisation(**fields, attributes=attributes))
             where.append(row_no)
         except ValidationError as exc:
-            problems.extend(_problem_from_error(file, row_no, org_id, e) for e in exc.errors())
+            errors = exc.errors()
+            problems.extend(_problem_from_error(file, row_no, org_id, e) for e in errors)
+            # Report an unknown municipality here too: every problem of the row at once.
+            mun = fields.get("municipality")
+            if isinstance(mun, str) and all(e["loc"][:1] != ("municipality",) for e in errors):
+                problems += _municipality_problem(file, row_no, org_id, mun.strip())
+    problems += _duplicates(file, ids)
     return orgs, where, problems
 
 
@@ -153,12 +165,7 @@ def _locate(
             continue
         mun = find_municipality(org.municipality)
         if mun is None:
-            near = suggest_municipalities(org.municipality)
-            hint = f"; did you mean {' or '.join(near)}?" if near else ""
-            problems.append(InputProblem(
-                file, f"not a Flemish or Brussels municipality name or NIS code{hint}",
-                row=row, id=org.id, column="municipality", value=org.municipality,
-            ))
+            problems += _municipality_problem(file, row, org.id, org.municipality)
             located.append(org)
             continue
         attributes = {"province": mun.province, **org.attributes}
@@ -169,17 +176,32 @@ def _locate(
     return located, problems
 
 
-def _duplicates(file: str, orgs: Iterable[Organisation], rows: Iterable[int]) -> list[InputProblem]:
+def _municipality_problem(file: str, row: int, org_id: str | None, name: str) -> list[InputProblem]:
+    """A located problem when ``name`` is no known municipality, else nothing."""
+    if find_municipality(name) is not None:
+        return []
+    near = suggest_municipalities(name)
+    hint = f"; did you mean {' or '.join(near)}?" if near else ""
+    return [InputProblem(
+        file, f"not a Flemish or Brussels municipality name or NIS code{hint}",
+        row=row, id=org_id, column="municipality", value=name,
+    )]
+
+
+def _duplicates(file: str, ids: Iterable[tuple[str | None, int]]) -> list[InputProblem]:
+    """Ids used on more than one row (rows with other problems included)."""
     first: dict[str, int] = {}
     problems = []
-    for org, row in zip(orgs, rows, strict=True):
-        if org.id in first:
+    for org_id, row in ids:
+        if org_id is None:
+            continue
+        if org_id in first:
             problems.append(InputProblem(
-                file, f"duplicate id (first used on row {first[org.id]})",
-                row=row, id=org.id, column="id", value=org.id,
+                file, f"duplicate id (first used on row {first[org_id]})",
+                row=row, id=org_id, column="id", value=org_id,
             ))
         else:
-            first[org.id] = row
+            first[org_id] = row
     return problems
 
 
@@ -202,10 +224,13 @@ def read_roster(path: str | Path) -> Roster:
         columns, rows = reader(path)
     except FileNotFoundError:
         raise InputError([InputProblem(file, "file not found")]) from None
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, csv.Error, zipfile.BadZipFile) as exc:
         raise InputError([InputProblem(file, f"cannot be read: {exc}")]) from None
 
-    problems: list[InputProblem] = []
+    problems: list[InputProblem] = [
+        InputProblem(file, "the header has this column more than once", column=c)
+        for c in dict.fromkeys(c for c in columns if columns.count(c) > 1)
+    ]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     problems.extend(
         InputProblem(file, "required column is missing", column=c) for c in missing
@@ -223,11 +248,11 @@ def read_roster(path: str | Path) -> Roster:
     first_row = 1 if path.suffix.lower() == ".json" else 2  # JSON: item number
     orgs, where, problems = _validate_rows(file, columns, rows, first_row)
     orgs, located_problems = _locate(file, orgs, where)
-    problems += located_problems + _duplicates(file, orgs, where)
+    problems += located_problems
     if not orgs and not problems:
         problems.append(InputProblem(file, "the roster has no organisations"))
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems, key=lambda p: p.row or 0))  # in file order
 
     warnings = []
     ids = {o.id for o in orgs}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ _TOP_LEVEL = {"groups", "complementarity", "rules", "description"}
 
 
 def _key(prefix: str, loc: tuple[Any, ...]) -> str:
+    """Dotted key of an error location; list positions count from 1, as ``rules[1]`` does."""
     key = prefix
     for part in loc:
-        key += f"[{part}]" if isinstance(part, int) else f".{part}"
+        key += f"[{part + 1}]" if isinstance(part, int) else f".{part}"
     return key.lstrip(".")
 
 
@@ -76,11 +78,29 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenar
         rule = _validate(file, model, raw, prefix, problems)
         if rule is not None:
             rules.append(rule)
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        problems.append(InputProblem(
+            file, "the description is text in quotes", key="description", value=description
+        ))
     if problems:
         raise InputError(problems)
-    return Scenario(
-        groups=groups, complementarity=comp, rules=rules, description=data.get("description")
-    )
+    return Scenario(groups=groups, complementarity=comp, rules=rules, description=description)
+
+
+def _toml_problem(file: str, exc: tomllib.TOMLDecodeError) -> InputProblem:
+    """Name the line of a TOML syntax error and show it, e.g. ``value = social``."""
+    found = re.search(r"at line (\d+)", str(exc))
+    if found is None:
+        return InputProblem(file, f"not valid TOML: {exc}")
+    line_no = int(found.group(1))
+    try:
+        lines = Path(file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    text = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else None
+    hint = "; text needs quotes, e.g. value = \"social\"" if "Invalid value" in str(exc) else ""
+    return InputProblem(file, f"not valid TOML: {exc}{hint}", key=f"line {line_no}", value=text)
 
 
 def read_scenario(path: str | Path) -> Scenario:
@@ -98,7 +118,7 @@ def read_scenario(path: str | Path) -> Scenario:
     except FileNotFoundError:
         raise InputError([InputProblem(file, "file not found")]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError([InputProblem(file, f"not valid TOML: {exc}")]) from None
+        raise InputError([_toml_problem(file, exc)]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([InputProblem(file, f"cannot be read: {exc}")]) from None
     return scenario_from_dict(data, file)

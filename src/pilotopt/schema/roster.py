@@ -109,6 +109,8 @@ class Organisation(BaseModel):
         text = str(v).strip()
         if isinstance(v, int) or (isinstance(v, float) and v.is_integer()):
             text = f"{int(v):02d}"
+        if re.match(r"^\d(\.\d{1,2})?$", text):
+            text = "0" + text  # a spreadsheet dropped the leading zero of division 01-09
         if not _SECTOR.match(text):
             raise ValueError("sector is a NACE division of two digits, e.g. '25' or '82.92'")
         return text

@@ -6,9 +6,17 @@ here and a compiler in :mod:`pilotopt.compile.rules`.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "RULE_KINDS",
@@ -23,24 +31,40 @@ __all__ = [
     "TogetherRule",
 ]
 
-GroupRef = int | str
+
+
+def _group_ref(v: Any) -> int | str:
+    # Strict: ``true`` or ``1.5`` is not read as group 1.
+    if isinstance(v, bool) or not isinstance(v, int | str):
+        raise ValueError("a group is a number (from 1) or a group name in quotes")
+    return v
+
+
+#: A group by number (from 1) or by name.
+GroupRef = Annotated[int | str, PlainValidator(_group_ref)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SizeBounds(_Model):
+class _MinMax(_Model):
+    """``max`` is checked against ``min``, so the message points at the key ``max``."""
+
+    @field_validator("max", check_fields=False)
+    @classmethod
+    def _max_not_below_min(cls, v: int | None, info: ValidationInfo) -> int | None:
+        lo = info.data.get("min")
+        if lo is not None and v is not None and lo > v:
+            raise ValueError(f"max ({v}) is smaller than min ({lo})")
+        return v
+
+
+class SizeBounds(_MinMax):
     """Members per group, inclusive."""
 
     min: int | None = Field(default=None, ge=0)
     max: int | None = Field(default=None, ge=1)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
-        return self
 
 
 class Groups(_Model):
@@ -81,7 +105,7 @@ class Complementarity(_Model):
         return self
 
 
-class RuleBase(_Model):
+class RuleBase(_MinMax):
     """Fields every rule has: hard (must hold) or soft with a weight per unit of violation."""
 
     kind: str
@@ -159,8 +183,6 @@ class PinRule(RuleBase):
 def _check_min_max(lo: int | None, hi: int | None) -> None:
     if lo is None and hi is None:
         raise ValueError("give 'min', 'max' or both")
-    if lo is not None and hi is not None and lo > hi:
-        raise ValueError(f"min ({lo}) is larger than max ({hi})")
 
 
 Rule = SizeRule | QuotaRule | TogetherRule | ApartRule | PinRule

@@ -1,0 +1,204 @@
+"""The ``pilotopt`` command: bad input is reported whole and harmlessly; good input is solved."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pilotopt.cli import EXIT_INFEASIBLE, EXIT_INPUT, main
+
+DATA = Path(__file__).parent / "data"
+BROKEN = DATA / "broken"
+ROSTER = DATA / "roster.csv"
+SCENARIO = DATA / "scenario.toml"
+IDS = ["se01", "se02", "se03", "se04", "rg01", "rg02", "rg03", "pb01"]
+
+#: Each broken file and what its message must name: row/id/column or key, and the value.
+EXPECTED: dict[str, list[list[str]]] = {
+    "missing_required_column.csv": [["column 'economy'", "missing"]],
+    "unknown_economy.csv": [["row 4", "id se03", "column 'economy'", "'sociaal'"]],
+    "duplicate_id.csv": [["row 7", "id se02", "column 'id'", "'se02'", "row 3"]],
+    "unknown_municipality.csv": [
+        ["row 5", "id se04", "column 'municipality'", "'Brugges'", "Brugge?"]
+    ],
+    "negative_fte.csv": [["row 6", "id rg01", "column 'fte'", "'-60'"]],
+    "empty_roster.csv": [["no organisations"]],
+    "tags_wrong_form.csv": [
+        ["row 3", "id se02", "column 'offers'", "'repair, logistics'", "';'"],
+        ["row 8", "id rg03", "column 'needs'", "'[social_impact]'"],
+    ],
+    "target_group_above_fte.csv": [
+        ["row 2", "id se01", "column 'target_group_fte'", "'150'", "fte (140)"]
+    ],
+    "several_problems.csv": [
+        ["row 3", "id se02", "column 'economy'", "'sociaal'"],
+        ["row 3", "id se02", "column 'municipality'", "'Lierre'"],
+        ["row 6", "id rg01", "column 'fte'", "'veel'"],
+        ["row 8", "id rg03", "column 'municipality'", "'Atlantis'"],
+        ["row 9", "id se01", "column 'id'", "duplicate"],
+    ],
+    "min_greater_than_max.toml": [["rules[1].max", "value 1", "min (3)"]],
+    "unknown_rule_kind.toml": [["rules[2].kind", "'qouta'", "quota"]],
+    "unknown_attribute.toml": [["rules[1].attribute", "'economie'", "economy"]],
+    "pin_to_missing_group.toml": [["rules[1].pins.rg01", "value 7", "1 to 2"]],
+    "pin_unknown_id.toml": [["rules[1].pins.zz99", "'zz99'", "no organisation"]],
+    "not_valid_toml.toml": [["line 16", "'value = social'", "not valid TOML"]],
+    "apart_unknown_column.toml": [["rules[1].column", "'concurrenten'", "no such column"]],
+}
+
+
+def _inputs(broken: Path) -> tuple[Path, Path]:
+    """A broken roster goes with the valid scenario, a broken scenario with the valid roster."""
+    return (broken, SCENARIO) if broken.suffix == ".csv" else (ROSTER, broken)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _run(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _problem_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("  - ")]
+
+
+def test_every_broken_file_has_expectations() -> None:
+    assert sorted(p.name for p in BROKEN.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("command", ["validate", "solve"])
+def test_broken_input_is_reported_not_raised(name: str, command: str, tmp_path: Path) -> None:
+    roster, scenario = _inputs(BROKEN / name)
+    before = {p: _digest(p) for p in (roster, scenario)}
+    out = tmp_path / "out"
+    extra = ["-t", "1", "--workers", "1", "--out", out] if command == "solve" else []
+
+    result = _run(command, roster, "--scenario", scenario, *extra)
+
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert isinstance(result.exception, SystemExit)  # not an uncaught error
+    assert "Traceback" not in result.output
+    lines = _problem_lines(result.output)
+    assert len(lines) == len(EXPECTED[name]), result.output
+    for line, wanted in zip(lines, EXPECTED[name], strict=True):
+        assert str(BROKEN / name) in line
+        for part in wanted:
+            assert part in line, f"{part!r} not in {line!r}"
+    assert not out.exists()
+    assert {p: _digest(p) for p in (roster, scenario)} == before
+
+
+def test_several_problems_in_one_go_by_a_real_process(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-c", "from pilotopt.cli import main; main()", "solve",
+         str(BROKEN / "several_problems.csv"), "-s", str(SCENARIO), "-t", "1", "--out", str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == EXIT_INPUT
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "5 problem(s)" in proc.stderr
+    assert len(_problem_lines(proc.stderr)) == 5
+    assert not out.exists()
+
+
+def test_roster_and_scenario_problems_are_reported_together(tmp_path: Path) -> None:
+    result = _run("validate", BROKEN / "unknown_economy.csv",
+                  "-s", BROKEN / "unknown_rule_kind.toml")
+    assert result.exit_code == EXIT_INPUT
+    assert "unknown_economy.csv, row 4" in result.output
+    assert "unknown_rule_kind.toml, rules[2].kind" in result.output
+
+
+def test_missing_file_is_an_input_problem(tmp_path: Path) -> None:
+    result = _run("validate", tmp_path / "nope.csv", "-s", SCENARIO)
+    assert result.exit_code == EXIT_INPUT
+    assert "nope.csv: file not found" in result.output
+
+
+def test_validate_accepts_the_test_data() -> None:
+    result = _run("validate", ROSTER, "-s", SCENARIO)
+    assert result.exit_code == 0, result.output
+    assert "8 organisations, 2 groups, 5 rules (4 hard)" in result.output
+
+
+def test_solve_writes_assignment_and_result(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    before = {p: _digest(p) for p in (ROSTER, SCENARIO)}
+    result = _run("solve", ROSTER, "-s", SCENARIO, "-t", "1", "--seed", "7",
+                  "--workers", "1", "--out", out, "-q")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["assignment.csv", "result.json"]
+
+    with (out / "assignment.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["id", "name", "group"]
+    assert [r["id"] for r in rows] == IDS
+    assert rows[0]["name"] == "Atelier Kempen"
+    assert {r["group"] for r in rows} <= {"G1", "G2"}
+    group = {r["id"]: r["group"] for r in rows}
+    assert group["se01"] != group["se02"]  # competitors, hard apart
+    assert group["rg01"] != group["rg02"]
+
+    doc = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    for key in ("objective", "bound", "gap", "status", "runtime", "pilotopt_version"):
+        assert key in doc
+    assert doc["params"]["seed"] == 7
+    assert doc["params"]["time_limit"] == 1
+    assert doc["all_hard_rules_hold"] is True
+    assert [r["id"] for r in doc["rules"]] == ["groups.size", "rule 1", "rule 2", "rule 3",
+                                               "rule 4"]
+    assert all("violation" in r for r in doc["rules"])
+    assert doc["inputs"]["roster"]["sha256"] == before[ROSTER]
+    assert {p: _digest(p) for p in (ROSTER, SCENARIO)} == before
+
+
+@pytest.mark.parametrize("roster", ["roster.xlsx", "roster.json", "roster_semicolon.csv"])
+def test_solve_reads_every_roster_format(roster: str, tmp_path: Path) -> None:
+    result = _run("solve", DATA / roster, "-s", SCENARIO, "-t", "1", "--workers", "1",
+                  "--out", tmp_path, "-q")
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "assignment.csv").open(encoding="utf-8") as fh:
+        assert [r["id"] for r in csv.DictReader(fh)] == IDS
+
+
+def test_infeasible_scenario_names_the_conflicting_rules(tmp_path: Path) -> None:
+    # 4 social organisations cannot give each of 2 groups 3 of them.
+    scenario = tmp_path / "infeasible.toml"
+    scenario.write_text(
+        '[groups]\ncount = 2\n\n[[rules]]\nkind = "quota"\nattribute = "economy"\n'
+        'value = "social"\nmin = 3\nname = "three social per group"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = _run("solve", ROSTER, "-s", scenario, "-t", "2", "--workers", "1", "--out", out)
+    assert result.exit_code == EXIT_INFEASIBLE, result.output
+    assert "Traceback" not in result.output
+    assert "three social per group" in result.output
+    assert "rule 1" in result.output
+    assert not out.exists()
+
+
+def test_out_folder_that_would_overwrite_an_input_is_refused(tmp_path: Path) -> None:
+    roster = tmp_path / "assignment.csv"  # a roster that happens to carry the output's name
+    shutil.copy(ROSTER, roster)
+    scenario = tmp_path / "scenario.toml"
+    shutil.copy(SCENARIO, scenario)
+    before = _digest(roster)
+    result = _run("solve", roster, "-s", scenario, "-t", "1", "--workers", "1",
+                  "--out", tmp_path)
+    assert result.exit_code == EXIT_INPUT
+    assert "would overwrite an input file" in result.output
+    assert _digest(roster) == before
+    assert not (tmp_path / "result.json").exists()
