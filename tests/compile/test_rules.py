@@ -1,0 +1,166 @@
+"""Each rule kind compiles to the primitive it stands for; rules that do not fit are located."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pilotopt.compile import compile_problem
+from pilotopt.errors import InputError
+from pilotopt.io.scenario import scenario_from_dict
+from pilotopt.problem import SCALE, Allowed, GroupSum, PairLink, Problem
+from pilotopt.schema.roster import Organisation
+
+COLUMNS = ("id", "name", "economy", "type", "sector", "lat", "lon", "fte", "target_group_fte",
+           "offers", "needs", "competitors")
+
+
+def _org(id_: str, economy: str, type_: str = "", competitors: str = "") -> Organisation:
+    return Organisation(
+        id=id_, name=id_.upper(), economy=economy, sector="25", lat=51.0, lon=4.5, fte=10,
+        target_group_fte=1, offers=(), needs=(), competitors=competitors,
+        attributes={"type": type_} if type_ else {},
+    )
+
+
+ORGS = (
+    _org("s1", "social", "kringwinkel", competitors="s2"),
+    _org("s2", "social", "maatwerk", competitors="s1;zz"),
+    _org("r1", "regular", "kmo", competitors="r2"),
+    _org("r2", "regular", "kmo"),
+    _org("p1", "public"),
+)
+
+
+def _compile(*rules: dict[str, Any], **groups: Any) -> Problem:
+    scenario = scenario_from_dict({"groups": groups or {"count": 2}, "rules": list(rules)},
+                                  "s.toml")
+    return compile_problem(ORGS, scenario, columns=COLUMNS, scenario_file="s.toml")
+
+
+def _located(*rules: dict[str, Any], **groups: Any) -> list[tuple[str | None, object, str]]:
+    with pytest.raises(InputError) as info:
+        _compile(*rules, **groups)
+    assert all(p.file == "s.toml" for p in info.value.problems)
+    return [(p.key, p.value, p.message) for p in info.value.problems]
+
+
+def test_groups_size_is_the_first_primitive() -> None:
+    p = _compile(count=2, size={"min": 2, "max": 3})
+    assert p.group_names == ("G1", "G2")
+    assert p.rules[0].id == "groups.size" and p.rules[0].hard
+    [size] = p.primitives
+    assert isinstance(size, GroupSum) and size.rule == 0
+    assert size.w.tolist() == [1] * 5
+    assert size.lo.tolist() == [2, 2] and size.hi.tolist() == [3, 3]
+
+
+def test_target_size_gives_the_group_count() -> None:
+    assert _compile(target_size=2).m == 2  # round(5 / 2)
+
+
+def test_size_rule_on_one_group_by_name() -> None:
+    p = _compile({"kind": "size", "max": 2, "groups": ["Oost"]}, count=2, names=["West", "Oost"])
+    size = p.primitives[1]
+    assert isinstance(size, GroupSum) and size.rule == 1 and size.hard
+    assert size.w.tolist() == [1] * 5
+    assert size.lo.tolist() == [0, 0] and size.hi.tolist() == [5, 2]
+    assert p.rules[1].id == "rule 1" and p.rules[1].label == "size max 2 in groups Oost"
+
+
+def test_quota_counts_members_with_the_value() -> None:
+    p = _compile({"kind": "quota", "attribute": "economy", "value": "Social", "min": 1})
+    quota = p.primitives[1]
+    assert isinstance(quota, GroupSum)
+    assert quota.w.tolist() == [1, 1, 0, 0, 0]
+    assert quota.lo.tolist() == [1, 1] and quota.hi.tolist() == [5, 5]
+
+
+def test_soft_quota_on_a_free_column_with_several_values() -> None:
+    rule = {"kind": "quota", "attribute": "type", "value": ["kmo", "maatwerk"], "max": 1,
+            "hard": False, "weight": 2.5, "groups": [2]}
+    p = _compile(rule)
+    quota = p.primitives[1]
+    assert isinstance(quota, GroupSum)
+    assert quota.w.tolist() == [0, 1, 1, 1, 0]
+    assert quota.lo.tolist() == [0, 0] and quota.hi.tolist() == [5, 1]
+    assert not quota.hard and quota.penalty == round(2.5 * SCALE)
+    assert p.rules[1].weight == 2.5 and not p.rules[1].hard
+
+
+def test_together_pairs() -> None:
+    p = _compile({"kind": "together", "pairs": [["r2", "s1"], ["s1", "r2"], ["p1", "r1"]]})
+    link = p.primitives[1]
+    assert isinstance(link, PairLink) and link.together and link.hard
+    assert link.pairs.tolist() == [[0, 3], [2, 4]]
+
+
+def test_apart_on_the_competitors_column() -> None:
+    link = _compile({"kind": "apart", "column": "competitors"}).primitives[1]
+    assert isinstance(link, PairLink) and not link.together
+    # s1-s2 written on both rows counts once; zz is not in the roster and is ignored.
+    assert link.pairs.tolist() == [[0, 1], [2, 3]]
+
+
+def test_pin_allows_one_group() -> None:
+    p = _compile({"kind": "pin", "pins": {"s2": 2, "p1": "West"}}, count=2, names=["West", "Oost"])
+    pin = p.primitives[1]
+    assert isinstance(pin, Allowed) and pin.hard
+    expected = np.ones((5, 2), dtype=bool)
+    expected[1] = [False, True]
+    expected[4] = [True, False]
+    assert np.array_equal(pin.allowed, expected)
+
+
+def test_every_rule_gets_a_rule_info_and_its_primitives_point_back() -> None:
+    p = _compile(
+        {"kind": "quota", "attribute": "economy", "value": "social", "min": 1},
+        {"kind": "apart", "column": "competitors", "name": "competitors apart"},
+        {"kind": "pin", "pins": {"s1": 1}, "hard": False},
+    )
+    assert [r.id for r in p.rules] == ["groups.size", "rule 1", "rule 2", "rule 3"]
+    assert [r.kind for r in p.rules] == ["size", "quota", "apart", "pin"]
+    assert p.rules[2].label == "competitors apart"
+    assert [prim.rule for prim in p.primitives] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("rule", "key", "value", "words"),
+    [
+        ({"kind": "quota", "attribute": "economie", "value": "x", "min": 1},
+         "rules[1].attribute", "economie", "no such attribute"),
+        ({"kind": "quota", "attribute": "fte", "value": "10", "min": 1},
+         "rules[1].attribute", "fte", "not a category"),
+        ({"kind": "quota", "attribute": "economy", "value": "sociaal", "min": 1},
+         "rules[1].value", "sociaal", "not an economy"),
+        ({"kind": "pin", "pins": {"s1": 3}}, "rules[1].pins.s1", 3, "no such group"),
+        ({"kind": "pin", "pins": {"s1": 0}}, "rules[1].pins.s1", 0, "no such group"),
+        ({"kind": "pin", "pins": {"zz": 1}}, "rules[1].pins.zz", "zz", "no organisation"),
+        ({"kind": "apart", "column": "concurrenten"}, "rules[1].column", "concurrenten",
+         "no such column"),
+        ({"kind": "apart", "column": "economy"}, "rules[1].column", "economy",
+         "does not hold organisation ids"),
+        ({"kind": "apart", "pairs": [["s1", "s1"]]}, "rules[1].pairs[1]", "s1",
+         "two different ids"),
+        ({"kind": "together", "pairs": [["s1", "zz"]]}, "rules[1].pairs[1]", "zz",
+         "no organisation"),
+        ({"kind": "size", "min": 1, "groups": [3]}, "rules[1].groups", 3, "no such group"),
+    ],
+)
+def test_rules_that_do_not_fit_the_roster(
+    rule: dict[str, Any], key: str, value: object, words: str
+) -> None:
+    [(k, v, message)] = _located(rule)
+    assert (k, v) == (key, value)
+    assert words in message
+
+
+def test_all_misfits_at_once() -> None:
+    found = _located(
+        {"kind": "quota", "attribute": "economie", "value": "x", "min": 1},
+        {"kind": "pin", "pins": {"zz": 1, "s1": 9}},
+    )
+    assert [k for k, _, _ in found] == ["rules[1].attribute", "rules[2].pins.zz",
+                                         "rules[2].pins.s1"]
