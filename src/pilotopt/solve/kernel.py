@@ -53,6 +53,7 @@ TUNING: dict[str, float] = {
     "perturb_max": 12,
     "restart_from_phase": 0,  # 1: perturb the phase's best instead of the overall best
     "perturb_reloc": 0,  # percent of random perturbation moves that are relocations
+    "relocate": 1,  # 0: swaps only, group sizes stay those of the start
 }
 
 NEG = -(1 << 62)  # "no move found" sentinel, below any reachable delta
@@ -397,7 +398,7 @@ def _run(  # type: ignore[no-untyped-def]
     from_phase = params[6]
     has_gs = W.shape[0] > 0
     can_reloc = False
-    for g in range(m):
+    for g in range(m * params[8]):
         if lo[g] < hi[g]:
             can_reloc = True
     for _ in range(n_iter):
@@ -615,7 +616,7 @@ def local_search(
     params = np.array(
         [span, span, int(TUNING["perturb_after"] * max(n, 1)), TUNING["perturb_min"],
          TUNING["perturb_max"], enc.has_unary, TUNING["restart_from_phase"],
-         TUNING["perturb_reloc"]],
+         TUNING["perturb_reloc"], TUNING["relocate"]],
         dtype=np.int64,
     )
     tabu = np.zeros((n, m), dtype=np.int64)
