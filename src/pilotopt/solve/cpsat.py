@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 from pilotopt.problem import Allowed, GroupSum, IntArray, PairLink, Problem
 
-__all__ = ["AssignmentModel", "CpSatOutcome", "conflicting_rules", "solve_cpsat"]
+__all__ = ["AssignmentModel", "CpSatOutcome", "canonical", "conflicting_rules", "solve_cpsat"]
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,14 @@ class AssignmentModel:
         When True, every hard rule holds only under an enforcement literal (see
         :attr:`rule_literal`), so a solve with those literals as assumptions can tell which rules
         conflict.
+    objective
+        When False, only the hard rules are modelled: a smaller model that finds a first
+        assignment, or proves there is none, much faster.
     """
 
-    def __init__(self, problem: Problem, *, rule_literals: bool = False) -> None:
+    def __init__(
+        self, problem: Problem, *, rule_literals: bool = False, objective: bool = True
+    ) -> None:
         self.problem = problem
         self.model = cp_model.CpModel()
         n, m = problem.n, problem.m
@@ -59,6 +64,8 @@ class AssignmentModel:
             }
         self._penalties: list[cp_model.LinearExprT] = []
         for p in problem.primitives:
+            if not (p.hard or objective):
+                continue
             if isinstance(p, GroupSum):
                 self._group_sum(p)
             elif isinstance(p, PairLink):
@@ -66,8 +73,8 @@ class AssignmentModel:
             elif isinstance(p, Allowed):
                 self._allowed(p)
         self._break_symmetry()
-        self.complementarity = self._pair_terms()
-        self.model.maximize(self.complementarity - sum(self._penalties))
+        if objective:
+            self.model.maximize(self._pair_terms() - sum(self._penalties))
 
     def in_group(self, i: int, g: int) -> cp_model.IntVar:
         """The literal 'organisation i is in group g'."""
@@ -215,6 +222,23 @@ def _solver(time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
     return solver
 
 
+def canonical(problem: Problem, assignment: IntArray) -> IntArray:
+    """The same grouping with interchangeable groups renumbered as the symmetry breaking wants.
+
+    Within each class of interchangeable groups, groups are ordered by their first member (empty
+    groups last), so the assignment is a valid hint for :class:`AssignmentModel`.
+    """
+    out = np.array(assignment, dtype=np.int64)
+    n = problem.n
+    first = np.full(problem.m, n, dtype=np.int64)
+    np.minimum.at(first, out, np.arange(n))
+    mapping = np.arange(problem.m)
+    for cls in problem.interchangeable_groups():
+        for target, g in zip(cls, sorted(cls, key=lambda g: (first[g], g)), strict=True):
+            mapping[g] = target
+    return mapping[out]
+
+
 def solve_cpsat(
     problem: Problem,
     *,
@@ -222,19 +246,31 @@ def solve_cpsat(
     seed: int,
     workers: int,
     hint: IntArray | None = None,
+    first_solution: bool = False,
+    deterministic_time: float | None = None,
 ) -> CpSatOutcome:
-    """Solve the whole model with CP-SAT under a time limit."""
-    built = AssignmentModel(problem)
+    """Solve with CP-SAT under a time limit.
+
+    ``first_solution`` asks only for an assignment meeting every hard rule (no objective).
+    ``deterministic_time`` bounds the work in CP-SAT's deterministic seconds, so that one
+    worker with the same seed repeats the same search whatever the machine's speed.
+    """
+    built = AssignmentModel(problem, objective=not first_solution)
     if hint is not None:
-        built.hint(hint)
+        built.hint(canonical(problem, hint))
     solver = _solver(time_limit, seed, workers)
+    if first_solution:
+        solver.parameters.stop_after_first_solution = True
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = max(0.01, deterministic_time)
     status = solver.solve(built.model)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return CpSatOutcome(
         status=_STATUS.get(status, "unknown"),
         assignment=built.assignment(solver) if found else None,
-        objective=solver.objective_value if found else None,
-        bound=solver.best_objective_bound if found or status == cp_model.UNKNOWN else None,
+        objective=solver.objective_value if found and not first_solution else None,
+        bound=(solver.best_objective_bound
+               if not first_solution and (found or status == cp_model.UNKNOWN) else None),
         wall_time=solver.wall_time,
     )
 
@@ -246,8 +282,7 @@ def conflicting_rules(problem: Problem, *, time_limit: float, seed: int) -> list
     assumptions for infeasibility, then drops each rule whose removal keeps the rest infeasible,
     so the set returned is minimal when every sub-solve finishes in time.
     """
-    built = AssignmentModel(problem, rule_literals=True)
-    built.model.clear_objective()  # feasibility alone is asked
+    built = AssignmentModel(problem, rule_literals=True, objective=False)
     lits = built.rule_literal
 
     def infeasible(rules: list[int], limit: float) -> tuple[bool, list[int]]:
