@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-from conftest import make_problem
 
+from conftest import make_problem
 from pilotopt.problem import Allowed, GroupSum, PairLink, Problem, RuleInfo
 
 
@@ -27,7 +27,8 @@ def test_size_bounds_take_the_tightest_hard_unit_sum() -> None:
     tighter = GroupSum(1, np.ones(n, dtype=np.int64), np.array([2, 0]), np.array([3, 2]), True)
     soft = GroupSum(2, np.ones(n, dtype=np.int64), np.array([3, 3]), np.array([3, 3]), False, 5)
     weighted = GroupSum(3, np.array([1, 0, 0, 1]), np.array([2, 2]), np.array([2, 2]), True)
-    rules = [(RuleInfo(f"r{k}", "size", "", True), p) for k, p in enumerate((tighter, soft, weighted))]
+    prims = (tighter, soft, weighted)
+    rules = [(RuleInfo(f"r{k}", "size", "", True), p) for k, p in enumerate(prims)]
     p = make_problem(np.zeros((n, n)), 2, size=(1, 4), extra=rules)
     lo, hi = p.size_bounds()
     assert lo.tolist() == [2, 1] and hi.tolist() == [3, 2]

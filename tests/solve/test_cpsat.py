@@ -3,10 +3,10 @@
 import itertools
 
 import numpy as np
-from conftest import make_problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import make_problem
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import Allowed, GroupSum, PairLink, Problem, RuleInfo
 from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat

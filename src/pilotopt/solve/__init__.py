@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from pilotopt.errors import InfeasibleError, NoSolutionError
 from pilotopt.evaluate import Evaluation, evaluate
@@ -61,8 +64,42 @@ class Result:
                 f"{self.runtime:.1f} s, seed {self.params.seed}")
 
 
+#: Work rates used for deterministic budgets (``workers == 1``), set well below what this kind
+#: of machine achieves so that the work limit, not the clock, ends each phase.
+LS_MOVES_PER_SECOND = 2_000_000  # organisation-group pairs scanned per second of budget
+CPSAT_DETERMINISTIC_PER_SECOND = 0.5
+#: The CP-SAT model has a variable per weighted pair and group; beyond this it does not pay.
+CPSAT_MAX_PAIR_VARIABLES = 400_000
+
+
+class _Clock:
+    def __init__(self, limit: float) -> None:
+        self.start = time.perf_counter()
+        self.limit = limit
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def left(self) -> float:
+        return max(0.0, self.limit - self.elapsed())
+
+
+def _warm_kernel() -> threading.Thread:
+    """Compile (or load) the search kernel in the background while CP-SAT builds a start."""
+    from pilotopt.solve.kernel import warm_up
+
+    thread = threading.Thread(target=warm_up, name="pilotopt-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def solve(problem: Problem, params: Params | None = None) -> Result:
     """Find the best assignment within ``params.time_limit`` seconds.
+
+    Phases, under one clock: a first assignment meeting every hard rule (from CP-SAT, while the
+    search kernel loads); the compiled local search from it; then CP-SAT, hinted with the best
+    assignment, to improve it and bound the objective where the model is small enough. With one
+    worker every phase is bounded by deterministic work, so a seed repeats its result.
 
     Raises
     ------
@@ -71,37 +108,96 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     NoSolutionError
         When no assignment meeting every hard rule was found in time.
     """
+    from pilotopt.solve.kernel import local_search
+
     params = params or Params()
-    start = time.perf_counter()
-    outcome = solve_cpsat(
-        problem, time_limit=params.time_limit, seed=params.seed, workers=params.workers
+    clock = _Clock(params.time_limit)
+    deterministic = params.workers == 1
+    warming = _warm_kernel()
+    stats: dict[str, object] = {"deterministic": deterministic}
+
+    start = _construct(problem, params, clock, stats)
+    warming.join()
+    stats["kernel_ready_at"] = round(clock.elapsed(), 3)
+
+    pairs = int(np.count_nonzero(np.triu(problem.score, 1))) * problem.m
+    polish = pairs <= CPSAT_MAX_PAIR_VARIABLES
+    share = 0.6 if polish else 0.9
+    ls_time = clock.left() * share / 0.9
+    ls_moves = None
+    if deterministic:  # from the nominal limit, never from the clock, so runs repeat
+        ls_moves = max(1000, int(params.time_limit * share * LS_MOVES_PER_SECOND
+                                 / max(1, problem.n * problem.m)))
+    best, ls_stats = local_search(
+        problem, start, ls_time, params.seed, max_iterations=ls_moves
     )
+    stats["local_search"] = ls_stats
+    candidates = [start, best]
+
+    status, bound = "feasible", None
+    if polish and clock.left() > 0.05:
+        outcome = solve_cpsat(
+            problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
+            hint=best,
+            deterministic_time=(params.time_limit * 0.25 * CPSAT_DETERMINISTIC_PER_SECOND
+                                if deterministic else None),
+        )
+        stats["cpsat"] = {"status": outcome.status, "wall_time": round(outcome.wall_time, 3)}
+        if outcome.assignment is not None:
+            candidates.append(outcome.assignment)
+        if outcome.bound is not None:
+            bound = outcome.bound / SCALE
+        if outcome.status == "optimal":
+            status = "optimal"
+
+    # The evaluator is the judge: the best candidate by its count, and it must hold every rule.
+    scored = [(evaluate(problem, a), a) for a in candidates]
+    evaluation, assignment = max(
+        ((e, a) for e, a in scored if e.feasible), key=lambda ea: ea[0].objective,
+        default=(scored[0][0], scored[0][1]),
+    )
+    if not evaluation.feasible:
+        broken = ", ".join(r.id for r in evaluation.broken_hard_rules())
+        raise RuntimeError(f"internal error: the search returned an assignment breaking {broken}")
+    if bound is not None:
+        bound = max(bound, evaluation.objective / SCALE)
+        if status != "optimal" and bound * SCALE <= evaluation.objective:
+            status = "optimal"
+    elif status == "optimal":
+        bound = evaluation.objective / SCALE
+    return Result(
+        assignment=np.asarray(assignment, dtype=np.int64),
+        evaluation=evaluation,
+        status=status,
+        bound=bound,
+        runtime=clock.elapsed(),
+        params=params,
+        stats=stats,
+    )
+
+
+def _construct(
+    problem: Problem, params: Params, clock: _Clock, stats: dict[str, object]
+) -> IntArray:
+    """A first assignment meeting every hard rule, from CP-SAT's hard-rules-only model."""
+    budget = params.time_limit * 0.4
+    outcome = solve_cpsat(
+        problem, time_limit=min(budget, clock.left()), seed=params.seed,
+        workers=params.workers, first_solution=True,
+        deterministic_time=(budget * CPSAT_DETERMINISTIC_PER_SECOND
+                            if params.workers == 1 else None),
+    )
+    stats["construct"] = {"status": outcome.status, "wall_time": round(outcome.wall_time, 3)}
     if outcome.status == "infeasible":
-        left = max(1.0, params.time_limit - (time.perf_counter() - start))
-        core = conflicting_rules(problem, time_limit=left, seed=params.seed)
+        core = conflicting_rules(problem, time_limit=max(1.0, clock.left()), seed=params.seed)
         raise _infeasible(problem, core)
     if outcome.assignment is None:
         raise NoSolutionError(
-            f"no assignment meeting every hard rule was found in {params.time_limit:g} s; "
-            "give more time (--time-limit) or relax a hard rule"
+            f"no assignment meeting every hard rule was found in {budget:.1f} s "
+            f"(of a {params.time_limit:g} s limit); give more time (--time-limit) or relax a "
+            "hard rule"
         )
-    assignment = outcome.assignment
-    evaluation = evaluate(problem, assignment)
-    if not evaluation.feasible:  # the evaluator is the judge, not the solver
-        broken = ", ".join(r.id for r in evaluation.broken_hard_rules())
-        raise RuntimeError(f"internal error: solver returned an assignment breaking {broken}")
-    bound = None if outcome.bound is None else outcome.bound / SCALE
-    if bound is not None:
-        bound = max(bound, evaluation.objective / SCALE)
-    return Result(
-        assignment=assignment,
-        evaluation=evaluation,
-        status=outcome.status,
-        bound=bound,
-        runtime=time.perf_counter() - start,
-        params=params,
-        stats={"cpsat_status": outcome.status, "cpsat_wall_time": outcome.wall_time},
-    )
+    return outcome.assignment
 
 
 def _infeasible(problem: Problem, core: list[int] | None) -> InfeasibleError:

@@ -1,0 +1,52 @@
+"""The orchestrated solve: checked, reproducible, conflicts named."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import make_problem
+from pilotopt import InfeasibleError, Params, evaluate, read_problem, solve
+from pilotopt.problem import GroupSum, PairLink, RuleInfo
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def small():
+    return read_problem(DATA / "roster.csv", DATA / "scenario.toml")
+
+
+def test_result_is_rechecked_and_meets_every_hard_rule(small) -> None:
+    result = solve(small, Params(time_limit=2, seed=0, workers=2))
+    again = evaluate(small, result.assignment)
+    assert again == result.evaluation and again.feasible
+    assert result.bound is None or result.bound >= result.objective - 1e-9
+
+
+def test_same_seed_one_worker_same_assignment(small) -> None:
+    runs = [solve(small, Params(time_limit=2, seed=7, workers=1)) for _ in range(2)]
+    assert np.array_equal(runs[0].assignment, runs[1].assignment)
+    assert runs[0].stats["deterministic"] is True
+
+
+def test_tiny_problem_solved_to_optimality(four_square) -> None:
+    result = solve(four_square, Params(time_limit=3, seed=0, workers=1))
+    assert result.evaluation.objective == 18 and result.status == "optimal"
+    assert result.gap == 0
+
+
+def test_conflicting_hard_rules_are_named() -> None:
+    n = 6
+    social = np.array([1, 1, 1, 0, 0, 0])
+    rules = [
+        (RuleInfo("rule 1", "quota", "quota economy=social min 2", True),
+         GroupSum(1, social, np.full(2, 2), np.full(2, n), True)),
+        (RuleInfo("rule 2", "apart", "apart column competitors", True),
+         PairLink(2, np.array([[3, 4]]), False, True)),
+    ]
+    p = make_problem(np.zeros((n, n)), 2, size=(3, 3), extra=rules)
+    with pytest.raises(InfeasibleError) as err:
+        solve(p, Params(time_limit=3, seed=0, workers=1))
+    assert err.value.rules == ["rule 1"]
+    assert "quota economy=social min 2" in str(err.value)
