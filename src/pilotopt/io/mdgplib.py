@@ -78,7 +78,8 @@ def read_mdgplib(path: str | Path) -> Problem:
     bad = (ii != triples[:, 0]) | (jj != triples[:, 1]) | (ii < 0) | (jj >= n) | (ii >= jj)
     if np.any(bad):
         k = int(np.argmax(bad))
-        raise ValueError(f"{path}:{k + 2}: pair ({triples[k, 0]:g}, {triples[k, 1]:g}) is not i < j < n")
+        pair = f"({triples[k, 0]:g}, {triples[k, 1]:g})"
+        raise ValueError(f"{path}:{k + 2}: pair {pair} is not i < j < n")
     score = np.zeros((n, n), dtype=np.int64)
     score[ii, jj] = np.rint(triples[:, 2] * SCALE).astype(np.int64)
     # n(n-1)/2 distinct pairs i < j are then exactly all pairs; report the first repeat.
@@ -90,7 +91,9 @@ def read_mdgplib(path: str | Path) -> Problem:
         raise ValueError(f"{path}:{k + 2}: pair ({ii[k]}, {jj[k]}) appears more than once")
     score = score + score.T
 
-    rule = RuleInfo(id="groups.size", kind="size", label="size per group (MDGPLIB bounds)", hard=True)
+    rule = RuleInfo(
+        id="groups.size", kind="size", label="size per group (MDGPLIB bounds)", hard=True
+    )
     size = GroupSum(rule=0, w=np.ones(n, dtype=np.int64), lo=lo, hi=hi, hard=True)
     ids = tuple(str(i) for i in range(n))
     return Problem(

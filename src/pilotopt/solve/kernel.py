@@ -255,7 +255,9 @@ def _construct(n, m, lo, hi, U):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count, reloc_pct):  # type: ignore[no-untyped-def]
+def _perturb(  # type: ignore[no-untyped-def]
+    a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count, reloc_pct
+):
     """Apply ``count`` random moves: swaps, or (``reloc_pct`` % of the time, when sizes allow)
     relocations."""
     n = a.shape[0]
@@ -388,9 +390,8 @@ def _run(  # type: ignore[no-untyped-def]
     """Run ``n_iter`` iterations of the iterated tabu search on the state arrays (in place).
 
     ``params`` = (tenure_base, tenure_rand, perturb_after, perturb_min, perturb_max, has_unary,
-    restart_from_phase).
+    restart_from_phase, perturb_reloc_percent, relocate).
     """
-    n = a.shape[0]
     m = size.shape[0]
     tt_base, tt_rand, perturb_after, pmin, pmax, has_unary = (
         params[0], params[1], params[2], params[3], params[4], params[5]
@@ -416,7 +417,8 @@ def _run(  # type: ignore[no-untyped-def]
             _relocate(bi, bh, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
             tabu[bi, gi] = it + tt_base + np.random.randint(tt_rand + 1)
             if bj >= 0:
-                _relocate(bj, gi, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
+                _relocate(bj, gi, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht,
+                          st)
                 tabu[bj, bh] = it + tt_base + np.random.randint(tt_rand + 1)
         f = st[F]
         if f > st[PHASE_F]:
@@ -426,13 +428,12 @@ def _run(  # type: ignore[no-untyped-def]
                 phase_a[:] = a
         else:
             st[STALL] += 1
-        if st[HV] == 0:
-            if st[HAVE_FEAS] == 0 or f > st[BEST_F]:
-                st[BEST_F] = f
-                st[HAVE_FEAS] = 1
-                best_a[:] = a
-                st[IMPROVED] = 1
-                st[BEST_IT] = it + 1
+        if st[HV] == 0 and (st[HAVE_FEAS] == 0 or f > st[BEST_F]):
+            st[BEST_F] = f
+            st[HAVE_FEAS] = 1
+            best_a[:] = a
+            st[IMPROVED] = 1
+            st[BEST_IT] = it + 1
         if f > st[ANY_F]:
             st[ANY_F] = f
             st[ANY_HV] = st[HV]
@@ -450,8 +451,8 @@ def _run(  # type: ignore[no-untyped-def]
                 a[:] = any_a
             _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st)
             count = pmin + np.random.randint(pmax - pmin + 1)
-            _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count,
-                     params[7])
+            _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st,
+                     count, params[7])
             st[PHASE_F] = st[F]
             st[STALL] = 0
             if from_phase:
