@@ -5,6 +5,11 @@
 >>> result = pilotopt.solve(problem, pilotopt.Params(time_limit=5, seed=1))  # doctest: +SKIP
 """
 
+import time
+
+#: When the package was first imported: the command line counts its time limit from here.
+STARTED = time.perf_counter()
+
 from pilotopt.errors import InfeasibleError, InputError, InputProblem, NoSolutionError
 from pilotopt.evaluate import Evaluation, RuleStatus, evaluate
 from pilotopt.instance import Instance, load_instance, read_problem

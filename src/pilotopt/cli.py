@@ -11,12 +11,13 @@ from typing import NoReturn
 import click
 from rich.console import Console
 
+from pilotopt import STARTED
 from pilotopt.errors import InfeasibleError, InputError, NoSolutionError
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.outputs import assignment_csv, file_digest, write_outputs
 from pilotopt.report import print_result, result_document
 from pilotopt.report.summary import package_version
-from pilotopt.solve import Params, solve
+from pilotopt.solve import Params, finish_kernel_compilation, solve
 
 __all__ = ["main"]
 
@@ -96,7 +97,8 @@ def solve_cmd(roster: str, scenario: str, time_limit: float, seed: int, workers:
         _fail(EXIT_INPUT, f"--out {out_dir} would overwrite an input file; choose another folder")
     problem = instance.problem
     try:
-        result = solve(problem, Params(time_limit=time_limit, seed=seed, workers=workers))
+        params = Params(time_limit=time_limit, seed=seed, workers=workers, started=STARTED)
+        result = solve(problem, params)
     except InfeasibleError as exc:
         _fail(EXIT_INFEASIBLE, f"infeasible: {exc}")
     except NoSolutionError as exc:
@@ -114,3 +116,7 @@ def solve_cmd(roster: str, scenario: str, time_limit: float, seed: int, workers:
     else:
         print_result(_out, problem, instance.roster.organisations, result)
     _out.print("wrote " + ", ".join(str(p) for p in written))
+    if not result.stats.get("kernel_ready_at"):
+        click.echo("finishing the one-time compilation of the search kernel "
+                   "(later runs use it from the start)...", err=True)
+        finish_kernel_compilation()

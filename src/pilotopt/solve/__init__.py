@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,16 +15,21 @@ from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.problem import SCALE, IntArray, Problem
 from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
 
-__all__ = ["Params", "Result", "solve"]
+__all__ = ["Params", "Result", "finish_kernel_compilation", "solve"]
 
 
 @dataclass(frozen=True)
 class Params:
-    """How to solve: an explicit time limit (seconds), seed and number of worker threads."""
+    """How to solve: an explicit time limit (seconds), seed and number of worker threads.
+
+    ``started`` is the ``time.perf_counter()`` from which the time limit counts (default: the
+    call to :func:`solve`); the command line passes its process start, so start-up counts too.
+    """
 
     time_limit: float = 10.0
     seed: int = 0
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    started: float | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.time_limit <= 0:
@@ -73,8 +79,8 @@ CPSAT_MAX_PAIR_VARIABLES = 400_000
 
 
 class _Clock:
-    def __init__(self, limit: float) -> None:
-        self.start = time.perf_counter()
+    def __init__(self, limit: float, started: float | None) -> None:
+        self.start = time.perf_counter() if started is None else started
         self.limit = limit
 
     def elapsed(self) -> float:
@@ -84,13 +90,59 @@ class _Clock:
         return max(0.0, self.limit - self.elapsed())
 
 
-def _warm_kernel() -> threading.Thread:
-    """Compile (or load) the search kernel in the background while CP-SAT builds a start."""
-    from pilotopt.solve.kernel import warm_up
+class _KernelLoader:
+    """Compiles (or loads from numba's cache) the search kernel in a background thread.
 
-    thread = threading.Thread(target=warm_up, name="pilotopt-warm-up", daemon=True)
-    thread.start()
-    return thread
+    The first run after installation compiles for several seconds; CP-SAT works meanwhile
+    (it releases the GIL) and is told to stop as soon as the kernel is ready.
+    """
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self._lock = threading.Lock()
+        self._on_ready: list[Callable[[], None]] = []
+        self.thread = threading.Thread(target=self._load, name="pilotopt-kernel", daemon=True)
+        self.thread.start()
+
+    def _load(self) -> None:
+        from pilotopt.solve.kernel import warm_up
+
+        warm_up()
+        with self._lock:
+            self.ready.set()
+            callbacks, self._on_ready = self._on_ready, []
+        for callback in callbacks:
+            callback()
+
+    def call_when_ready(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the kernel is ready (at once if it already is)."""
+        with self._lock:
+            if not self.ready.is_set():
+                self._on_ready.append(callback)
+                return
+        callback()
+
+
+_loader: _KernelLoader | None = None
+
+
+def _kernel() -> _KernelLoader:
+    global _loader
+    if _loader is None:
+        _loader = _KernelLoader()
+    return _loader
+
+
+def finish_kernel_compilation() -> bool:
+    """Wait for a background kernel compilation still running; True if there was one.
+
+    A solve returns at its time limit even when the first-ever compilation of the kernel is not
+    done; waiting for it afterwards writes numba's cache, so later runs start at once.
+    """
+    if _loader is None or _loader.ready.is_set():
+        return False
+    _loader.thread.join()
+    return True
 
 
 def solve(problem: Problem, params: Params | None = None) -> Result:
@@ -111,30 +163,44 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     from pilotopt.solve.kernel import local_search
 
     params = params or Params()
-    clock = _Clock(params.time_limit)
+    clock = _Clock(params.time_limit, params.started)
     deterministic = params.workers == 1
-    warming = _warm_kernel()
+    kernel = _kernel()
     stats: dict[str, object] = {"deterministic": deterministic}
-
-    start = _construct(problem, params, clock, stats)
-    warming.join()
-    stats["kernel_ready_at"] = round(clock.elapsed(), 3)
-
     pairs = int(np.count_nonzero(np.triu(problem.score, 1))) * problem.m
     polish = pairs <= CPSAT_MAX_PAIR_VARIABLES
+
+    start = _construct(problem, params, clock, stats)
+    candidates = [start]
+    status, bound = "feasible", None
+    if not kernel.ready.is_set() and polish and not deterministic:
+        # First run: CP-SAT improves the start until the kernel has compiled.
+        outcome = solve_cpsat(
+            problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
+            hint=start, stop_when=kernel.call_when_ready,
+        )
+        stats["cpsat_while_compiling"] = {"status": outcome.status,
+                                          "wall_time": round(outcome.wall_time, 3)}
+        if outcome.assignment is not None:
+            candidates.append(outcome.assignment)
+        if outcome.bound is not None and outcome.assignment is not None:
+            bound = outcome.bound / SCALE
+    kernel.ready.wait(timeout=clock.left())
+    stats["kernel_ready_at"] = round(clock.elapsed(), 3) if kernel.ready.is_set() else None
     share = 0.6 if polish else 0.9
     ls_time = clock.left() * share / 0.9
     ls_moves = None
     if deterministic:  # from the nominal limit, never from the clock, so runs repeat
         ls_moves = max(1000, int(params.time_limit * share * LS_MOVES_PER_SECOND
                                  / max(1, problem.n * problem.m)))
-    best, ls_stats = local_search(
-        problem, start, ls_time, params.seed, max_iterations=ls_moves
-    )
-    stats["local_search"] = ls_stats
-    candidates = [start, best]
+    best = start
+    if kernel.ready.is_set() and clock.left() > 0.01:
+        best, ls_stats = local_search(
+            problem, start, ls_time, params.seed, max_iterations=ls_moves
+        )
+        stats["local_search"] = ls_stats
+        candidates.append(best)
 
-    status, bound = "feasible", None
     if polish and clock.left() > 0.05:
         outcome = solve_cpsat(
             problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
@@ -145,8 +211,9 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
         stats["cpsat"] = {"status": outcome.status, "wall_time": round(outcome.wall_time, 3)}
         if outcome.assignment is not None:
             candidates.append(outcome.assignment)
-        if outcome.bound is not None:
-            bound = outcome.bound / SCALE
+        if outcome.bound is not None and outcome.assignment is not None:
+            # CP-SAT's bound is only trusted from a search that found an assignment.
+            bound = outcome.bound / SCALE if bound is None else min(bound, outcome.bound / SCALE)
         if outcome.status == "optimal":
             status = "optimal"
 

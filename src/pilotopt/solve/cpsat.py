@@ -7,6 +7,7 @@ literal of its rule, which is how conflicting rules are named (see :func:`confli
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -248,12 +249,15 @@ def solve_cpsat(
     hint: IntArray | None = None,
     first_solution: bool = False,
     deterministic_time: float | None = None,
+    stop_when: Callable[[Callable[[], None]], None] | None = None,
 ) -> CpSatOutcome:
     """Solve with CP-SAT under a time limit.
 
     ``first_solution`` asks only for an assignment meeting every hard rule (no objective).
     ``deterministic_time`` bounds the work in CP-SAT's deterministic seconds, so that one
     worker with the same seed repeats the same search whatever the machine's speed.
+    ``stop_when`` is handed a function that stops the search (it may be called from another
+    thread), e.g. to stop when the local search is ready to take over.
     """
     built = AssignmentModel(problem, objective=not first_solution)
     if hint is not None:
@@ -263,6 +267,8 @@ def solve_cpsat(
         solver.parameters.stop_after_first_solution = True
     if deterministic_time is not None:
         solver.parameters.max_deterministic_time = max(0.01, deterministic_time)
+    if stop_when is not None:
+        stop_when(solver.stop_search)
     status = solver.solve(built.model)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return CpSatOutcome(
