@@ -222,3 +222,28 @@ def test_time_limit_and_callback() -> None:
     a, stats = K.local_search(problem, None, 0.2, 1, on_improve=lambda a, obj: seen.append(obj))
     assert seen and seen[-1] == stats["objective"] == evaluate(problem, a).objective
     assert seen == sorted(seen)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 30), m=st.integers(2, 5))
+def test_crossover_child_meets_size_bounds(seed: int, n: int, m: int) -> None:
+    problem = random_problem(seed, n, m, rules=False)
+    rng = np.random.default_rng(seed)
+    pa, pb = random_start(problem, rng), random_start(problem, rng)
+    enc = K._Encoded(problem)
+    K._seed(seed)
+    child = K._crossover(pa, pb, enc.Dp, enc.U, enc.lo, enc.hi, m)
+    sizes = np.bincount(child, minlength=m)
+    assert child.min() >= 0 and np.all(sizes >= enc.lo) and np.all(sizes <= enc.hi)
+
+
+def test_pool_mode_keeps_bounds_and_true_objective(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(K.TUNING, "pool", 3)
+    monkeypatch.setitem(K.TUNING, "perturb_after", 2.0)
+    for seed in range(4):
+        problem = random_problem(seed, 24, 3, rules=seed % 2 == 1)
+        a, stats = K.local_search(problem, None, None, seed, max_iterations=3000)
+        lo, hi = problem.size_bounds()
+        sizes = np.bincount(a, minlength=3)
+        assert np.all(sizes >= lo) and np.all(sizes <= hi)
+        assert stats["objective"] == evaluate(problem, a).objective
