@@ -18,10 +18,16 @@ from pilotopt.problem import SCALE, Allowed, GroupSum, PairLink, Primitive
 from pilotopt.schema.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Economy, Organisation
 from pilotopt.schema.scenario import (
     ApartRule,
+    BalanceRule,
+    DistinctRule,
+    EligibleRule,
+    ForbidRule,
+    MaxDistanceRule,
     PinRule,
     QuotaRule,
     RuleBase,
     SizeRule,
+    SpreadRule,
     TogetherRule,
 )
 
@@ -100,6 +106,41 @@ class Context:
             ref,
         )
         return None
+
+    def numeric(self, number: int, name: str) -> np.ndarray | None:
+        """Each organisation's value of a numeric attribute, or None (problems reported)."""
+        if name in ("fte", "target_group_fte", "lat", "lon"):
+            return np.array([getattr(o, name) or 0.0 for o in self.orgs], dtype=float)
+        if name not in self.columns and not any(name in o.attributes for o in self.orgs):
+            self.problem(number, "attribute", "no such attribute; numeric ones are fte, "
+                         "target_group_fte or a column of numbers of your own", name)
+            return None
+        values = []
+        for o in self.orgs:
+            text = o.attributes.get(name, "").replace(",", ".")
+            try:
+                values.append(float(text) if text else 0.0)
+            except ValueError:
+                self.problem(number, "attribute",
+                             f"column '{name}' is not numeric: organisation {o.id} has {text!r}",
+                             name)
+                return None
+        return np.array(values)
+
+    def select(self, number: int, rule: Any) -> np.ndarray:
+        """Boolean mask of the organisations a rule chooses, by ids or attribute value."""
+        chosen = np.zeros(self.n, dtype=bool)
+        if rule.organisations is not None:
+            for k, org_id in enumerate(rule.organisations):
+                i = self.org(number, f"organisations[{k + 1}]", org_id)
+                if i is not None:
+                    chosen[i] = True
+        else:
+            values = self.attribute(number, rule.attribute)
+            if values is not None:
+                wanted = {v.casefold() for v in rule.values}
+                chosen[:] = [v.casefold() in wanted for v in values]
+        return chosen
 
     def groups(self, number: int, refs: list[int | str] | None) -> list[int]:
         """Group indices a rule applies to (all when ``refs`` is None)."""
@@ -206,6 +247,85 @@ def compile_pin(rule: PinRule, number: int, index: int, ctx: Context) -> list[Pr
     return [Allowed(index, allowed, rule.hard, _penalty(rule))]
 
 
+def compile_forbid(rule: ForbidRule, number: int, index: int, ctx: Context) -> list[Primitive]:
+    """The chosen organisations stay out of the listed groups."""
+    allowed = np.ones((ctx.n, ctx.m), dtype=bool)
+    chosen = ctx.select(number, rule)
+    for g in ctx.groups(number, rule.groups):
+        allowed[chosen, g] = False
+    return [Allowed(index, allowed, rule.hard, _penalty(rule))]
+
+
+def compile_eligible(rule: EligibleRule, number: int, index: int, ctx: Context) -> list[Primitive]:
+    """The listed groups take only the chosen organisations."""
+    allowed = np.ones((ctx.n, ctx.m), dtype=bool)
+    chosen = ctx.select(number, rule)
+    for g in ctx.groups(number, rule.groups):
+        allowed[~chosen, g] = False
+    return [Allowed(index, allowed, rule.hard, _penalty(rule))]
+
+
+def _categories(ctx: Context, number: int, attribute: str) -> dict[str, np.ndarray]:
+    """0/1 weight vector of each non-empty value of a category attribute."""
+    values = ctx.attribute(number, attribute)
+    if values is None:
+        return {}
+    keys = [v.casefold() for v in values]
+    return {k: np.array([x == k for x in keys], dtype=np.int64) for k in sorted(set(keys)) if k}
+
+
+def compile_distinct(rule: DistinctRule, number: int, index: int, ctx: Context) -> list[Primitive]:
+    """At most ``max`` members per value: one GroupSum per value that occurs more often."""
+    return [
+        GroupSum(index, w, np.zeros(ctx.m, dtype=np.int64),
+                 np.full(ctx.m, rule.max, dtype=np.int64), rule.hard, _penalty(rule))
+        for w in _categories(ctx, number, rule.attribute).values() if w.sum() > rule.max
+    ]
+
+
+def compile_spread(rule: SpreadRule, number: int, index: int, ctx: Context) -> list[Primitive]:
+    """Each value's count per group within floor/ceil of its roster count / groups (+- slack)."""
+    out: list[Primitive] = []
+    for w in _categories(ctx, number, rule.attribute).values():
+        count = int(w.sum())
+        lo = max(0, count // ctx.m - rule.slack)
+        hi = -(-count // ctx.m) + rule.slack
+        out.append(GroupSum(index, w, np.full(ctx.m, lo, dtype=np.int64),
+                            np.full(ctx.m, hi, dtype=np.int64), rule.hard, _penalty(rule)))
+    return out
+
+
+def compile_balance(rule: BalanceRule, number: int, index: int, ctx: Context) -> list[Primitive]:
+    """Group totals within ``tolerance`` of the mean, counted in whole units of the attribute."""
+    values = ctx.numeric(number, rule.attribute)
+    if values is None:
+        return []
+    w = np.rint(values).astype(np.int64)
+    mean = w.sum() / ctx.m
+    lo = int(np.floor(mean * (1 - rule.tolerance)))
+    hi = int(np.ceil(mean * (1 + rule.tolerance)))
+    return [GroupSum(index, w, np.full(ctx.m, lo, dtype=np.int64),
+                     np.full(ctx.m, hi, dtype=np.int64), rule.hard, _penalty(rule))]
+
+
+def distances_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Great-circle distance of every pair of points, in km (haversine)."""
+    la, lo = np.radians(lat), np.radians(lon)
+    h = (np.sin((la[:, None] - la[None, :]) / 2) ** 2
+         + np.cos(la[:, None]) * np.cos(la[None, :]) * np.sin((lo[:, None] - lo[None, :]) / 2) ** 2)
+    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1))))
+
+
+def compile_max_distance(
+    rule: MaxDistanceRule, number: int, index: int, ctx: Context
+) -> list[Primitive]:
+    """Pairs further apart than ``km`` may not share a group."""
+    lat = np.array([o.lat for o in ctx.orgs], dtype=float)
+    lon = np.array([o.lon for o in ctx.orgs], dtype=float)
+    far = np.argwhere(np.triu(distances_km(lat, lon) > rule.km, 1)).astype(np.int64)
+    return [PairLink(index, far.reshape(-1, 2), False, rule.hard, _penalty(rule))]
+
+
 Compiler = Callable[[Any, int, int, Context], list[Primitive]]
 
 COMPILERS: dict[str, Compiler] = {
@@ -214,6 +334,12 @@ COMPILERS: dict[str, Compiler] = {
     "together": compile_together,
     "apart": compile_apart,
     "pin": compile_pin,
+    "forbid": compile_forbid,
+    "eligible": compile_eligible,
+    "distinct": compile_distinct,
+    "spread": compile_spread,
+    "balance": compile_balance,
+    "max_distance": compile_max_distance,
 }
 
 
@@ -238,4 +364,17 @@ def describe(rule: Any) -> str:
         return f"{rule.kind} {what}"
     if isinstance(rule, PinRule):
         return f"pin {', '.join(f'{k}->{v}' for k, v in rule.pins.items())}"
+    if isinstance(rule, ForbidRule | EligibleRule):
+        who = (", ".join(rule.organisations) if rule.organisations is not None
+               else f"{rule.attribute}={'|'.join(rule.values)}")
+        verb = "kept out of" if isinstance(rule, ForbidRule) else "only ones in"
+        return f"{rule.kind}: {who} {verb} groups {', '.join(map(str, rule.groups))}"
+    if isinstance(rule, DistinctRule):
+        return f"distinct {rule.attribute} max {rule.max} per value"
+    if isinstance(rule, SpreadRule):
+        return f"spread {rule.attribute}" + (f" (slack {rule.slack})" if rule.slack else "")
+    if isinstance(rule, BalanceRule):
+        return f"balance {rule.attribute} within {100 * rule.tolerance:g} % of the mean"
+    if isinstance(rule, MaxDistanceRule):
+        return f"max_distance {rule.km:g} km"
     return str(rule.kind)

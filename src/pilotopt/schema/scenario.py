@@ -180,12 +180,83 @@ class PinRule(RuleBase):
     pins: dict[str, GroupRef] = Field(min_length=1)
 
 
+class _Selection(RuleBase):
+    """Organisations chosen by id (``organisations``) or by ``attribute`` = ``value``."""
+
+    organisations: list[str] | None = None
+    attribute: str | None = None
+    value: str | int | list[str | int] | None = None
+    groups: list[GroupRef] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> Self:
+        by_attr = self.attribute is not None
+        if (self.organisations is None) == (not by_attr):
+            raise ValueError("choose organisations by 'organisations' (ids) or by 'attribute'")
+        if by_attr and self.value is None:
+            raise ValueError("give the 'value' of the attribute")
+        return self
+
+    @property
+    def values(self) -> list[str]:
+        """The accepted attribute values, as text."""
+        vals = self.value if isinstance(self.value, list) else [self.value]
+        return [str(v) for v in vals if v is not None]
+
+
+class ForbidRule(_Selection):
+    """The chosen organisations are kept out of ``groups``."""
+
+    kind: Literal["forbid"]
+
+
+class EligibleRule(_Selection):
+    """``groups`` are open only to the chosen organisations (e.g. a theme group)."""
+
+    kind: Literal["eligible"]
+
+
+class DistinctRule(RuleBase):
+    """At most ``max`` members of a group share a value of ``attribute``."""
+
+    kind: Literal["distinct"]
+    attribute: str
+    max: int = Field(ge=1)
+
+
+class SpreadRule(RuleBase):
+    """Each value of ``attribute`` spread evenly: per group its roster count / groups,
+    rounded down and up, widened by ``slack``."""
+
+    kind: Literal["spread"]
+    attribute: str
+    slack: int = Field(default=0, ge=0)
+
+
+class BalanceRule(RuleBase):
+    """Group totals of a numeric ``attribute`` within ``tolerance`` (a fraction) of the mean."""
+
+    kind: Literal["balance"]
+    attribute: str
+    tolerance: float = Field(ge=0, allow_inf_nan=False)
+
+
+class MaxDistanceRule(RuleBase):
+    """No two members of a group further apart than ``km`` (as the crow flies)."""
+
+    kind: Literal["max_distance"]
+    km: float = Field(gt=0, allow_inf_nan=False)
+
+
 def _check_min_max(lo: int | None, hi: int | None) -> None:
     if lo is None and hi is None:
         raise ValueError("give 'min', 'max' or both")
 
 
-Rule = SizeRule | QuotaRule | TogetherRule | ApartRule | PinRule
+Rule = (
+    SizeRule | QuotaRule | TogetherRule | ApartRule | PinRule | ForbidRule | EligibleRule
+    | DistinctRule | SpreadRule | BalanceRule | MaxDistanceRule
+)
 
 RULE_KINDS: dict[str, type[RuleBase]] = {
     "size": SizeRule,
@@ -193,6 +264,12 @@ RULE_KINDS: dict[str, type[RuleBase]] = {
     "together": TogetherRule,
     "apart": ApartRule,
     "pin": PinRule,
+    "forbid": ForbidRule,
+    "eligible": EligibleRule,
+    "distinct": DistinctRule,
+    "spread": SpreadRule,
+    "balance": BalanceRule,
+    "max_distance": MaxDistanceRule,
 }
 
 

@@ -1,0 +1,105 @@
+"""The wider rule catalogue: forbid, eligible, distinct, spread, balance, max_distance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pilotopt.compile import compile_problem
+from pilotopt.compile.rules import distances_km
+from pilotopt.errors import InputError
+from pilotopt.evaluate import evaluate
+from pilotopt.io import read_roster, scenario_from_dict
+from pilotopt.problem import Allowed, GroupSum, PairLink, Problem
+from pilotopt.solve import Params, solve
+
+DATA = Path(__file__).parents[1] / "data"
+ROSTER = read_roster(DATA / "roster.csv")  # se01..se04, rg01..rg03, pb01
+
+
+def compile_rules(*rules: dict[str, Any], count: int = 2) -> Problem:
+    scenario = scenario_from_dict({"groups": {"count": count, "size": {"min": 3, "max": 5}},
+                                   "rules": list(rules)})
+    return compile_problem(ROSTER.organisations, scenario, columns=ROSTER.columns)
+
+
+def test_forbid_by_ids_closes_groups_to_them() -> None:
+    p = compile_rules({"kind": "forbid", "organisations": ["se01", "pb01"], "groups": [2]})
+    (prim,) = [x for x in p.primitives if isinstance(x, Allowed)]
+    assert prim.allowed[0].tolist() == [True, False] and prim.allowed[7].tolist() == [True, False]
+    assert prim.allowed[1:7].all()
+
+
+def test_eligible_by_attribute_opens_a_group_only_to_them() -> None:
+    p = compile_rules({"kind": "eligible", "attribute": "economy", "value": "social",
+                       "groups": [1]})
+    (prim,) = [x for x in p.primitives if isinstance(x, Allowed)]
+    assert prim.allowed[:, 0].tolist() == [True] * 4 + [False] * 4
+    assert prim.allowed[:, 1].all()
+
+
+def test_distinct_caps_only_values_that_occur_more_often() -> None:
+    p = compile_rules({"kind": "distinct", "attribute": "economy", "max": 3})
+    sums = [x for x in p.primitives if isinstance(x, GroupSum) and x.rule == 1]
+    assert len(sums) == 1  # only 'social' (4 members) exceeds 3
+    assert sums[0].w.tolist() == [1, 1, 1, 1, 0, 0, 0, 0] and sums[0].hi.tolist() == [3, 3]
+
+
+def test_spread_bounds_are_floor_and_ceil_of_the_share() -> None:
+    p = compile_rules({"kind": "spread", "attribute": "economy", "slack": 0})
+    bounds = {tuple(x.w.tolist()): (x.lo.tolist(), x.hi.tolist())
+              for x in p.primitives if isinstance(x, GroupSum) and x.rule == 1}
+    assert bounds[(0, 0, 0, 0, 1, 1, 1, 0)] == ([1, 1], [2, 2])  # 3 regular over 2 groups
+    assert bounds[(1, 1, 1, 1, 0, 0, 0, 0)] == ([2, 2], [2, 2])  # 4 social
+    assert bounds[(0, 0, 0, 0, 0, 0, 0, 1)] == ([0, 0], [1, 1])  # 1 public
+
+
+def test_balance_is_a_band_around_the_mean() -> None:
+    p = compile_rules({"kind": "balance", "attribute": "fte", "tolerance": 0.1})
+    (prim,) = [x for x in p.primitives if isinstance(x, GroupSum) and x.rule == 1]
+    total = 140 + 36 + 210 + 80 + 60 + 120 + 45 + 900  # 35.5 rounds to 36
+    assert prim.w.sum() == total
+    assert prim.lo.tolist() == [int(np.floor(total / 2 * 0.9))] * 2
+    assert prim.hi.tolist() == [int(np.ceil(total / 2 * 1.1))] * 2
+
+
+def test_balance_needs_a_numeric_attribute() -> None:
+    with pytest.raises(InputError) as err:
+        compile_rules({"kind": "balance", "attribute": "type", "tolerance": 0.1})
+    assert "not numeric" in str(err.value) and "rules[1].attribute" in str(err.value)
+
+
+def test_distances_are_great_circle_km() -> None:
+    # Gent - Antwerpen is about 51 km as the crow flies.
+    d = distances_km(np.array([51.0543, 51.2194]), np.array([3.7174, 4.4025]))
+    assert d[0, 0] == 0 and 49 < d[0, 1] < 53 and d[0, 1] == d[1, 0]
+
+
+def test_max_distance_keeps_far_pairs_apart() -> None:
+    p = compile_rules({"kind": "max_distance", "km": 60})
+    (prim,) = [x for x in p.primitives if isinstance(x, PairLink)]
+    ids = p.ids
+    far = {(ids[a], ids[b]) for a, b in prim.pairs}
+    assert ("se04", "rg02") in far  # Brugge - Genk, about 150 km
+    assert ("se01", "rg01") not in far  # Geel - Lommel, about 20 km
+    assert not prim.together
+
+
+@pytest.mark.parametrize("hard", [True, False])
+def test_every_new_kind_solves_and_is_checked(hard: bool) -> None:
+    extra = {"hard": hard, "weight": 2.0}
+    p = compile_rules(
+        {"kind": "forbid", "organisations": ["pb01"], "groups": [1], **extra},
+        {"kind": "distinct", "attribute": "economy", "max": 2, **extra},
+        {"kind": "spread", "attribute": "economy", "slack": 1, **extra},
+        {"kind": "balance", "attribute": "target_group_fte", "tolerance": 0.5, **extra},
+    )
+    result = solve(p, Params(time_limit=2, seed=0, workers=1))
+    ev = evaluate(p, result.assignment)
+    assert ev == result.evaluation and ev.feasible
+    if hard:
+        assert all(r.satisfied for r in ev.rules)
+        assert result.assignment[p.ids.index("pb01")] == 1
