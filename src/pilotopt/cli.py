@@ -34,7 +34,7 @@ def _fail(code: int, message: str) -> NoReturn:
     sys.exit(code)
 
 
-def _load(roster: str, scenario: str) -> Instance:
+def _load(roster: str, scenario: str | None) -> Instance:
     try:
         return load_instance(roster, scenario)
     except InputError as exc:
@@ -44,6 +44,8 @@ def _load(roster: str, scenario: str) -> Instance:
 
 
 def _warn(instance: Instance) -> None:
+    if instance.roster is None:
+        return
     for w in instance.roster.warnings:
         click.echo(f"warning: {w}", err=True)
 
@@ -58,14 +60,15 @@ def main(verbose: bool) -> None:
 
 
 _roster_arg = click.argument("roster", type=click.Path(dir_okay=False))
-_scenario_opt = click.option("--scenario", "-s", required=True, type=click.Path(dir_okay=False),
-                             help="Scenario file (TOML): groups, weights and rules.")
+_scenario_opt = click.option(
+    "--scenario", "-s", type=click.Path(dir_okay=False),
+    help="Scenario file (TOML): groups, weights and rules. Not needed for an MDGPLIB file.")
 
 
 @main.command()
 @_roster_arg
 @_scenario_opt
-def validate(roster: str, scenario: str) -> None:
+def validate(roster: str, scenario: str | None) -> None:
     """Check a roster and a scenario; list every problem found."""
     instance = _load(roster, scenario)
     _warn(instance)
@@ -86,13 +89,15 @@ def validate(roster: str, scenario: str) -> None:
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default="out",
               show_default=True, help="Folder for assignment.csv and result.json.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
-def solve_cmd(roster: str, scenario: str, time_limit: float, seed: int, workers: int,
+def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, workers: int,
               out_dir: str, quiet: bool) -> None:
     """Assign the organisations of ROSTER to pilot groups and check the result."""
     instance = _load(roster, scenario)
     _warn(instance)
     out = Path(out_dir)
-    inputs = {Path(roster).resolve(), Path(scenario).resolve()}
+    given = {"roster": roster} if instance.scenario is None else {
+        "roster": roster, "scenario": scenario}
+    inputs = {Path(p).resolve() for p in given.values() if p}
     if {(out / f).resolve() for f in ("assignment.csv", "result.json")} & inputs:
         _fail(EXIT_INPUT, f"--out {out_dir} would overwrite an input file; choose another folder")
     problem = instance.problem
@@ -103,10 +108,7 @@ def solve_cmd(roster: str, scenario: str, time_limit: float, seed: int, workers:
         _fail(EXIT_INFEASIBLE, f"infeasible: {exc}")
     except NoSolutionError as exc:
         _fail(EXIT_NO_SOLUTION, str(exc))
-    sources = {
-        "roster": {"path": roster, "sha256": file_digest(roster)},
-        "scenario": {"path": scenario, "sha256": file_digest(scenario)},
-    }
+    sources = {k: {"path": str(p), "sha256": file_digest(str(p))} for k, p in given.items()}
     written = write_outputs(out, {
         "assignment.csv": assignment_csv(problem, result.assignment),
         "result.json": result_document(problem, result, sources),
@@ -114,7 +116,8 @@ def solve_cmd(roster: str, scenario: str, time_limit: float, seed: int, workers:
     if quiet:
         _out.print(result.summary())
     else:
-        print_result(_out, problem, instance.roster.organisations, result)
+        orgs = instance.roster.organisations if instance.roster else None
+        print_result(_out, problem, orgs, result)
     _out.print("wrote " + ", ".join(str(p) for p in written))
     if not result.stats.get("kernel_ready_at"):
         click.echo("finishing the one-time compilation of the search kernel "

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pilotopt.compile import compile_problem
 from pilotopt.errors import InputError, InputProblem
+from pilotopt.io.mdgplib import is_mdgplib, read_mdgplib
 from pilotopt.io.roster import Roster, read_roster
 from pilotopt.io.scenario import read_scenario
 from pilotopt.problem import Problem
@@ -17,15 +18,30 @@ __all__ = ["Instance", "load_instance", "read_problem"]
 
 @dataclass(frozen=True)
 class Instance:
-    """What the user gave (roster, scenario) and what the solvers read (problem)."""
+    """What the user gave (roster, scenario) and what the solvers read (problem).
 
-    roster: Roster
-    scenario: Scenario
+    An MDGPLIB file carries its own groups and pair scores: it has no roster or scenario.
+    """
+
+    roster: Roster | None
+    scenario: Scenario | None
     problem: Problem
 
 
-def load_instance(roster_path: str | Path, scenario_path: str | Path) -> Instance:
-    """Read, validate and compile; raise one :class:`InputError` listing every problem."""
+def load_instance(roster_path: str | Path, scenario_path: str | Path | None) -> Instance:
+    """Read, validate and compile; raise one :class:`InputError` listing every problem.
+
+    ``roster_path`` may also be an MDGPLIB instance (maximally diverse grouping), which needs no
+    scenario: its group count and size bounds are in the file.
+    """
+    if is_mdgplib(roster_path):
+        try:
+            return Instance(None, None, read_mdgplib(roster_path))
+        except ValueError as exc:
+            raise InputError([InputProblem(str(roster_path), str(exc))]) from None
+    if scenario_path is None:
+        raise InputError([InputProblem(str(roster_path),
+                                       "a roster needs a scenario file (--scenario)")])
     problems: list[InputProblem] = []
     roster = scenario = None
     try:
@@ -48,6 +64,6 @@ def load_instance(roster_path: str | Path, scenario_path: str | Path) -> Instanc
     return Instance(roster, scenario, problem)
 
 
-def read_problem(roster_path: str | Path, scenario_path: str | Path) -> Problem:
-    """Read a roster and a scenario file into a compiled :class:`Problem`."""
+def read_problem(roster_path: str | Path, scenario_path: str | Path | None = None) -> Problem:
+    """Read a roster and a scenario file (or an MDGPLIB file) into a :class:`Problem`."""
     return load_instance(roster_path, scenario_path).problem

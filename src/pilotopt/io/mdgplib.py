@@ -18,7 +18,18 @@ import numpy as np
 
 from pilotopt.problem import SCALE, GroupSum, Problem, RuleInfo
 
-__all__ = ["read_mdgplib", "write_mdgplib"]
+__all__ = ["is_mdgplib", "read_mdgplib", "write_mdgplib"]
+
+
+def is_mdgplib(path: str | Path) -> bool:
+    """Whether a file starts like an MDGPLIB instance (``n m ds|ss a_1 b_1 ...``)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            head = fh.readline().split()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return (len(head) >= 5 and head[2] in ("ds", "ss")
+            and all(t.isdigit() for t in head[:2] + head[3:]))
 
 
 def _bad_line(path: Path, text: str, expected: int) -> ValueError:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from pydantic import ValidationError
 
 from pilotopt.errors import InputError, InputProblem
@@ -69,6 +68,8 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    import pandas as pd  # only spreadsheets need it; keeps start-up short
+
     with path.open("rb") as fh:
         if fh.read(2) != b"PK":  # every .xlsx is a zip archive
             raise ValueError("not an Excel workbook (.xlsx); save it from a spreadsheet as .xlsx")

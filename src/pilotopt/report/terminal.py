@@ -22,7 +22,7 @@ def _mix(orgs: Sequence[Organisation]) -> str:
 
 
 def print_result(
-    console: Console, problem: Problem, orgs: Sequence[Organisation], result: Result
+    console: Console, problem: Problem, orgs: Sequence[Organisation] | None, result: Result
 ) -> None:
     """Print a table per group (members, economy mix, complementarity, rules) and the rules."""
     ev = result.evaluation
@@ -37,7 +37,7 @@ def print_result(
         groups.add_row(
             name,
             str(len(idx)),
-            _mix([orgs[i] for i in idx]),
+            _mix([orgs[i] for i in idx]) if orgs else "-",
             f"{ev.group_complementarity[g] / SCALE:g}",
             "[green]ok[/]" if not broken else "[yellow]" + ", ".join(broken) + "[/]",
             ", ".join(f"{problem.names[i]} ({problem.ids[i]})" for i in idx),

@@ -12,8 +12,7 @@ import numpy as np
 
 from pilotopt.errors import InfeasibleError, NoSolutionError
 from pilotopt.evaluate import Evaluation, evaluate
-from pilotopt.problem import SCALE, IntArray, Problem
-from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
+from pilotopt.problem import SCALE, GroupSum, IntArray, Problem
 
 __all__ = ["Params", "Result", "finish_kernel_compilation", "solve"]
 
@@ -74,8 +73,9 @@ class Result:
 #: of machine achieves so that the work limit, not the clock, ends each phase.
 LS_MOVES_PER_SECOND = 2_000_000  # organisation-group pairs scanned per second of budget
 CPSAT_DETERMINISTIC_PER_SECOND = 0.5
-#: The CP-SAT model has a variable per weighted pair and group; beyond this it does not pay.
-CPSAT_MAX_PAIR_VARIABLES = 400_000
+#: The CP-SAT model has a variable per weighted pair and group; beyond this its improvements
+#: and bounds do not pay for the time they take from the local search.
+CPSAT_MAX_PAIR_VARIABLES = 50_000
 
 
 class _Clock:
@@ -160,6 +160,9 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     NoSolutionError
         When no assignment meeting every hard rule was found in time.
     """
+    # Imported here: ortools (and the pandas it pulls in) and numba cost start-up time that a
+    # run which never needs them should not pay.
+    from pilotopt.solve.cpsat import solve_cpsat
     from pilotopt.solve.kernel import local_search
 
     params = params or Params()
@@ -170,10 +173,10 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     pairs = int(np.count_nonzero(np.triu(problem.score, 1))) * problem.m
     polish = pairs <= CPSAT_MAX_PAIR_VARIABLES
 
-    start = _construct(problem, params, clock, stats)
-    candidates = [start]
+    start = None if _sizes_only(problem) else _construct(problem, params, clock, stats)
+    candidates = [] if start is None else [start]
     status, bound = "feasible", None
-    if not kernel.ready.is_set() and polish and not deterministic:
+    if start is not None and not kernel.ready.is_set() and polish and not deterministic:
         # First run: CP-SAT improves the start until the kernel has compiled.
         outcome = solve_cpsat(
             problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
@@ -185,7 +188,9 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
             candidates.append(outcome.assignment)
         if outcome.bound is not None and outcome.assignment is not None:
             bound = outcome.bound / SCALE
-    kernel.ready.wait(timeout=clock.left())
+    # Without a start the search is the only way to an assignment: wait for it however long the
+    # first-ever compilation takes.
+    kernel.ready.wait(timeout=None if start is None else clock.left())
     stats["kernel_ready_at"] = round(clock.elapsed(), 3) if kernel.ready.is_set() else None
     share = 0.6 if polish else 0.9
     ls_time = clock.left() * share / 0.9
@@ -194,7 +199,7 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
         ls_moves = max(1000, int(params.time_limit * share * LS_MOVES_PER_SECOND
                                  / max(1, problem.n * problem.m)))
     best = start
-    if kernel.ready.is_set() and clock.left() > 0.01:
+    if kernel.ready.is_set() and (clock.left() > 0.01 or start is None):
         best, ls_stats = local_search(
             problem, start, ls_time, params.seed, max_iterations=ls_moves
         )
@@ -243,10 +248,23 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     )
 
 
+def _sizes_only(problem: Problem) -> bool:
+    """Whether group sizes are the only hard rules and admit an assignment.
+
+    Then the local search builds its own start (the sizes that maximise same-group pairs).
+    """
+    lo, hi = problem.size_bounds()
+    only = all(not p.hard or (isinstance(p, GroupSum) and bool(np.all(p.w == 1)))
+               for p in problem.primitives)
+    return only and bool(np.all(lo <= hi)) and lo.sum() <= problem.n <= hi.sum()
+
+
 def _construct(
     problem: Problem, params: Params, clock: _Clock, stats: dict[str, object]
 ) -> IntArray:
     """A first assignment meeting every hard rule, from CP-SAT's hard-rules-only model."""
+    from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
+
     budget = params.time_limit * 0.4
     outcome = solve_cpsat(
         problem, time_limit=min(budget, clock.left()), seed=params.seed,
