@@ -13,9 +13,12 @@ from rich.console import Console
 
 from pilotopt import STARTED
 from pilotopt.errors import InfeasibleError, InputError, NoSolutionError
+from pilotopt.evaluate import evaluate
 from pilotopt.instance import Instance, load_instance
+from pilotopt.io.assignment import read_assignment
 from pilotopt.io.outputs import assignment_csv, file_digest, write_outputs
-from pilotopt.report import print_result, result_document
+from pilotopt.problem import SCALE
+from pilotopt.report import print_evaluation, print_result, result_document
 from pilotopt.report.summary import package_version
 from pilotopt.solve import Params, finish_kernel_compilation, solve
 
@@ -123,3 +126,37 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
         click.echo("finishing the one-time compilation of the search kernel "
                    "(later runs use it from the start)...", err=True)
         finish_kernel_compilation()
+
+
+@main.command()
+@_roster_arg
+@_scenario_opt
+@click.option("--assignment", "-a", "assignment_path", required=True,
+              type=click.Path(dir_okay=False),
+              help="CSV with columns id and group (e.g. an edited assignment.csv).")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write score.json (the per-rule and per-group breakdown) here.")
+def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None) -> None:
+    """Evaluate an assignment made or edited by hand, with the same breakdown as solve."""
+    instance = _load(roster, scenario)
+    _warn(instance)
+    problem = instance.problem
+    try:
+        assignment = read_assignment(assignment_path, problem)
+    except InputError as exc:
+        _fail(EXIT_INPUT, "\n".join([f"{len(exc.problems)} problem(s) in the input:"]
+                                    + [f"  - {p}" for p in exc.problems]))
+    ev = evaluate(problem, assignment)
+    orgs = instance.roster.organisations if instance.roster else None
+    print_evaluation(_out, problem, orgs, assignment, ev)
+    hard = "every hard rule holds" if ev.feasible else "HARD RULES BROKEN: " + ", ".join(
+        r.id for r in ev.broken_hard_rules())
+    _out.print(f"objective {ev.objective / SCALE:g}, {hard}")
+    if out_dir is not None:
+        written = write_outputs(Path(out_dir), {"score.json": {
+            "pilotopt_version": package_version(),
+            "assignment": {"path": assignment_path, "sha256": file_digest(assignment_path)},
+            **ev.to_dict(),
+        }})
+        _out.print("wrote " + ", ".join(str(p) for p in written))
+    sys.exit(0 if ev.feasible else 1)

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from pilotopt.problem import SCALE, Problem
+from pilotopt.evaluate import Evaluation
+from pilotopt.problem import SCALE, IntArray, Problem
 from pilotopt.schema.roster import Organisation
 from pilotopt.solve import Result
 
-__all__ = ["print_result"]
+__all__ = ["print_evaluation", "print_result"]
 
 
 def _mix(orgs: Sequence[Organisation]) -> str:
@@ -24,15 +25,26 @@ def _mix(orgs: Sequence[Organisation]) -> str:
 def print_result(
     console: Console, problem: Problem, orgs: Sequence[Organisation] | None, result: Result
 ) -> None:
+    """Print the tables of a solve result and its summary line."""
+    print_evaluation(console, problem, orgs, result.assignment, result.evaluation)
+    console.print(result.summary())
+
+
+def print_evaluation(
+    console: Console,
+    problem: Problem,
+    orgs: Sequence[Organisation] | None,
+    assignment: IntArray,
+    ev: Evaluation,
+) -> None:
     """Print a table per group (members, economy mix, complementarity, rules) and the rules."""
-    ev = result.evaluation
     groups = Table(title="Pilot groups", show_lines=True,
                    caption="mix: S social, R regular, P public, K knowledge")
     for col in ("group", "size", "mix", "score", "rules"):
         groups.add_column(col, no_wrap=True)
     groups.add_column("members", overflow="fold", ratio=1)
     for g, name in enumerate(problem.group_names):
-        idx = [i for i in range(problem.n) if result.assignment[i] == g]
+        idx = [i for i in range(problem.n) if assignment[i] == g]
         broken = [f"{r.id} ({r.per_group[g]})" for r in ev.rules if r.per_group[g]]
         groups.add_row(
             name,
@@ -54,4 +66,3 @@ def print_result(
         rules.add_row(r.id, r.kind, r.label, "hard" if r.hard else "soft", status,
                       f"{r.penalty / SCALE:g}")
     console.print(rules)
-    console.print(result.summary())
