@@ -63,7 +63,8 @@ def test_score_reproduces_the_solve_breakdown(tmp_path: Path) -> None:
 def test_score_exits_1_when_a_hard_rule_is_broken(tmp_path: Path) -> None:
     # se01 and se02 are competitors (hard apart): put them together, everyone in two groups.
     text = "id,group\nse01,G1\nse02,G1\nrg01,G1\nrg02,G2\nse03,G2\nse04,G2\nrg03,G1\npb01,G2\n"
-    result = CliRunner().invoke(main, ["score", str(DATA / "roster.csv"), "-s",
-                                       str(DATA / "scenario.toml"), "-a", str(write(tmp_path, text))])
+    args = ["score", str(DATA / "roster.csv"), "-s", str(DATA / "scenario.toml"),
+            "-a", str(write(tmp_path, text))]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     assert "HARD RULES BROKEN" in result.output
