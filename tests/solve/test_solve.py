@@ -50,3 +50,11 @@ def test_conflicting_hard_rules_are_named() -> None:
         solve(p, Params(time_limit=3, seed=0, workers=1))
     assert err.value.rules == ["rule 1"]
     assert "quota economy=social min 2" in str(err.value)
+
+
+def test_demo_infeasible_scenario_names_quota_and_pin() -> None:
+    demo = Path(__file__).parents[2] / "instances" / "demo"
+    p = read_problem(demo / "roster.csv", demo / "infeasible.toml")
+    with pytest.raises(InfeasibleError) as err:
+        solve(p, Params(time_limit=5, seed=0, workers=1))
+    assert err.value.rules == ["rule 1", "rule 2"]  # not the competitors rule
