@@ -11,7 +11,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pilotopt.problem import SCALE, Allowed, GroupSum, PairLink, Primitive, Problem
+from pilotopt.problem import (
+    SCALE,
+    Allowed,
+    Coverage,
+    GroupSum,
+    NotExactlyOne,
+    PairLink,
+    Primitive,
+    Problem,
+)
 
 __all__ = ["Evaluation", "RuleStatus", "evaluate"]
 
@@ -108,6 +117,16 @@ def _primitive_violation(
     elif isinstance(p, Allowed):
         bad = ~p.allowed[np.arange(len(groups)), groups]
         np.add.at(per_group, groups[bad], 1)
+    elif isinstance(p, NotExactlyOne):
+        counts = np.bincount(groups, weights=p.w, minlength=m)
+        per_group = (counts == 1).astype(np.int64)
+    elif isinstance(p, Coverage):
+        offered = np.zeros((m, p.offers.shape[1]), dtype=np.int64)
+        np.add.at(offered, groups, p.offers)
+        # Offered by someone else: the group's offer count without the member's own offer.
+        others = offered[groups] - p.offers
+        unmet = ((p.needs > 0) & (others <= 0)).sum(axis=1)
+        np.add.at(per_group, groups, unmet)
     return per_group
 
 

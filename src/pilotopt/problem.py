@@ -17,7 +17,9 @@ import numpy.typing as npt
 __all__ = [
     "SCALE",
     "Allowed",
+    "Coverage",
     "GroupSum",
+    "NotExactlyOne",
     "PairLink",
     "Primitive",
     "Problem",
@@ -90,7 +92,35 @@ class Allowed:
     penalty: int = 0
 
 
-Primitive: TypeAlias = GroupSum | PairLink | Allowed
+@dataclass(frozen=True, eq=False)
+class NotExactlyOne:
+    """For each group, the members with ``w[i] == 1`` number 0 or at least 2 (no one isolated).
+
+    Violation is the number of groups with exactly one such member.
+    """
+
+    rule: int
+    w: IntArray  # 0/1 per organisation
+    hard: bool
+    penalty: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Coverage:
+    """Every need of a member is offered by another member of its group.
+
+    ``needs[i, t]`` and ``offers[i, t]`` are 0/1 per organisation and tag. Violation is the
+    number of (member, needed tag) pairs that no other member of the group offers.
+    """
+
+    rule: int
+    needs: IntArray  # shape (n, tags)
+    offers: IntArray  # shape (n, tags)
+    hard: bool
+    penalty: int = 0
+
+
+Primitive: TypeAlias = GroupSum | PairLink | Allowed | NotExactlyOne | Coverage
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,6 +161,12 @@ class Problem:
                 raise ValueError(f"PairLink of {self.rules[p.rule].id} needs (k, 2) pairs")
             if isinstance(p, Allowed) and p.allowed.shape != (n, m):
                 raise ValueError(f"Allowed of {self.rules[p.rule].id} must be {n} x {m}")
+            if isinstance(p, NotExactlyOne) and p.w.shape != (n,):
+                raise ValueError(f"NotExactlyOne of {self.rules[p.rule].id} needs n weights")
+            if isinstance(p, Coverage) and (
+                p.needs.shape != p.offers.shape or p.needs.ndim != 2 or len(p.needs) != n
+            ):
+                raise ValueError(f"Coverage of {self.rules[p.rule].id} needs two n x tags arrays")
         self.score.setflags(write=False)
 
     @property
@@ -162,6 +198,7 @@ class Problem:
                     signature[g] += (int(p.lo[g]), int(p.hi[g]))
                 elif isinstance(p, Allowed):
                     signature[g] += (p.allowed[:, g].tobytes(),)
+                # NotExactlyOne and Coverage treat every group alike.
         classes: dict[tuple[object, ...], list[int]] = {}
         for g, sig in enumerate(signature):
             classes.setdefault(sig, []).append(g)

@@ -12,7 +12,7 @@ import numpy as np
 
 from pilotopt.errors import InfeasibleError, NoSolutionError
 from pilotopt.evaluate import Evaluation, evaluate
-from pilotopt.problem import SCALE, GroupSum, IntArray, Problem
+from pilotopt.problem import SCALE, Allowed, GroupSum, IntArray, PairLink, Problem
 
 __all__ = ["Params", "Result", "finish_kernel_compilation", "solve"]
 
@@ -171,12 +171,17 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     kernel = _kernel()
     stats: dict[str, object] = {"deterministic": deterministic}
     pairs = int(np.count_nonzero(np.triu(problem.score, 1))) * problem.m
-    polish = pairs <= CPSAT_MAX_PAIR_VARIABLES
+    # The kernel knows group sums, pair links and allowed groups; rules compiled to other
+    # primitives (no isolation, coverage) are left to CP-SAT alone for now.
+    searchable = all(isinstance(p, GroupSum | PairLink | Allowed) for p in problem.primitives)
+    polish = pairs <= CPSAT_MAX_PAIR_VARIABLES or not searchable
 
-    start = None if _sizes_only(problem) else _construct(problem, params, clock, stats)
+    start = (None if searchable and _sizes_only(problem)
+             else _construct(problem, params, clock, stats))
     candidates = [] if start is None else [start]
     status, bound = "feasible", None
-    if start is not None and not kernel.ready.is_set() and polish and not deterministic:
+    if (start is not None and searchable and not kernel.ready.is_set() and polish
+            and not deterministic):
         # First run: CP-SAT improves the start until the kernel has compiled.
         outcome = solve_cpsat(
             problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
@@ -190,7 +195,8 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
             bound = outcome.bound / SCALE
     # Without a start the search is the only way to an assignment: wait for it however long the
     # first-ever compilation takes.
-    kernel.ready.wait(timeout=None if start is None else clock.left())
+    if searchable:
+        kernel.ready.wait(timeout=None if start is None else clock.left())
     stats["kernel_ready_at"] = round(clock.elapsed(), 3) if kernel.ready.is_set() else None
     share = 0.6 if polish else 0.9
     ls_time = clock.left() * share / 0.9
@@ -199,7 +205,7 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
         ls_moves = max(1000, int(params.time_limit * share * LS_MOVES_PER_SECOND
                                  / max(1, problem.n * problem.m)))
     best = start
-    if kernel.ready.is_set() and (clock.left() > 0.01 or start is None):
+    if searchable and kernel.ready.is_set() and (clock.left() > 0.01 or start is None):
         best, ls_stats = local_search(
             problem, start, ls_time, params.seed, max_iterations=ls_moves
         )

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from pilotopt.problem import Allowed, GroupSum, IntArray, PairLink, Problem
+from pilotopt.problem import (
+    Allowed,
+    Coverage,
+    GroupSum,
+    IntArray,
+    NotExactlyOne,
+    PairLink,
+    Problem,
+)
 
 __all__ = ["AssignmentModel", "CpSatOutcome", "canonical", "conflicting_rules", "solve_cpsat"]
 
@@ -73,6 +81,10 @@ class AssignmentModel:
                 self._pair_link(p)
             elif isinstance(p, Allowed):
                 self._allowed(p)
+            elif isinstance(p, NotExactlyOne):
+                self._not_exactly_one(p)
+            elif isinstance(p, Coverage):
+                self._coverage(p)
         self._break_symmetry()
         if objective:
             self.model.maximize(self._pair_terms() - sum(self._penalties))
@@ -132,6 +144,42 @@ class AssignmentModel:
                 self._enforce(self.model.add(self.x[int(i)][int(g)] == 0), p.rule)
             else:
                 self._penalties.append(p.penalty * self.x[int(i)][int(g)])
+
+    def _not_exactly_one(self, p: NotExactlyOne) -> None:
+        members = np.flatnonzero(p.w)
+        if len(members) == 0:
+            return
+        for g in range(self.problem.m):
+            count = sum(self.x[int(i)][g] for i in members)
+            present = self.model.new_bool_var(f"present[{p.rule},{g}]")
+            self.model.add(count >= 1).only_enforce_if(present)
+            self.model.add(count == 0).only_enforce_if(present.Not())
+            if p.hard:
+                self._enforce(self.model.add(count >= 2).only_enforce_if(present), p.rule)
+                continue
+            alone = self.model.new_bool_var(f"alone[{p.rule},{g}]")
+            self.model.add(count == 1).only_enforce_if(alone)
+            self.model.add(count != 1).only_enforce_if(alone.Not())
+            self._penalties.append(p.penalty * alone)
+
+    def _coverage(self, p: Coverage) -> None:
+        for i, t in zip(*np.nonzero(p.needs), strict=True):
+            offerers = [int(j) for j in np.flatnonzero(p.offers[:, t]) if j != i]
+            for g in range(self.problem.m):
+                xi = self.x[int(i)][g]
+                offered = sum(self.x[j][g] for j in offerers)
+                if p.hard:
+                    self._enforce(self.model.add(offered >= 1).only_enforce_if(xi), p.rule)
+                    continue
+                unmet = self.model.new_bool_var(f"unmet[{p.rule},{i},{t},{g}]")
+                # unmet == xi and no other member offers t
+                self.model.add_implication(unmet, xi)
+                if offerers:
+                    self.model.add(offered == 0).only_enforce_if(unmet)
+                    self.model.add_bool_or([xi.Not(), unmet, *(self.x[j][g] for j in offerers)])
+                else:
+                    self.model.add_implication(xi, unmet)
+                self._penalties.append(p.penalty * unmet)
 
     def _break_symmetry(self) -> None:
         """Within each class of interchangeable groups, order groups by their first member.
