@@ -14,6 +14,7 @@ from rich.console import Console
 from pilotopt import STARTED
 from pilotopt.errors import InfeasibleError, InputError, NoSolutionError
 from pilotopt.evaluate import evaluate
+from pilotopt.generate import GenerationError, write_instance
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
 from pilotopt.io.outputs import assignment_csv, file_digest, write_outputs
@@ -160,3 +161,28 @@ def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str 
         }})
         _out.print("wrote " + ", ".join(str(p) for p in written))
     sys.exit(0 if ev.feasible else 1)
+
+
+@main.command()
+@click.option("--organisations", "-n", type=click.IntRange(min=2), required=True,
+              help="Number of organisations in the roster.")
+@click.option("--groups", "-g", type=click.IntRange(min=1), default=None,
+              help="Number of pilot groups  [default: organisations / 9, rounded]")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed; the same seed gives byte-identical files.")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for roster.csv and scenario.toml.")
+@click.option("--province", "provinces", multiple=True,
+              help="Place organisations only in this province (repeatable; default all).")
+def generate(organisations: int, groups: int | None, seed: int, out_dir: str,
+             provinces: tuple[str, ...]) -> None:
+    """Write a synthetic roster and scenario (DOMAIN.md section 5)."""
+    try:
+        inst, written = write_instance(out_dir, organisations, groups, seed,
+                                       provinces=list(provinces) or None)
+    except GenerationError as exc:
+        _fail(EXIT_INPUT, str(exc))
+    travel = "hard" if inst.travel_hard else "soft"
+    _out.print(f"{organisations} organisations, {inst.groups} groups, "
+               f"travel max_distance {inst.travel_km:g} km ({travel})")
+    _out.print("wrote " + ", ".join(str(p) for p in written))
