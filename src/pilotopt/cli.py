@@ -124,8 +124,9 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
         print_result(_out, problem, orgs, result)
     _out.print("wrote " + ", ".join(str(p) for p in written))
     if not result.stats.get("kernel_ready_at"):
-        click.echo("finishing the one-time compilation of the search kernel "
-                   "(later runs use it from the start)...", err=True)
+        click.echo("the search kernel was not loaded within the time limit (it is compiled "
+                   "once after installation); finishing that so later runs can use it...",
+                   err=True)
         finish_kernel_compilation()
 
 
