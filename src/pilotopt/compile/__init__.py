@@ -43,7 +43,7 @@ def compile_problem(
     n = len(orgs)
     m = group_count(scenario, n)
     names = tuple(scenario.groups.names or (f"G{g + 1}" for g in range(m)))
-    ctx = Context(scenario_file, orgs, columns, names)
+    ctx = Context(scenario_file, orgs, columns, names, size_max=scenario.groups.size.max)
 
     size = scenario.groups.size
     rules = [RuleInfo("groups.size", "size",

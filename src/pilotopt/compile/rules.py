@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,8 @@ class Context:
     columns: Sequence[str]
     group_names: Sequence[str]
     problems: list[InputProblem] = field(default_factory=list)
+    #: The largest group size allowed by ``[groups] size.max`` (None: no limit given).
+    size_max: int | None = None
 
     def __post_init__(self) -> None:
         self.index = {o.id: i for i, o in enumerate(self.orgs)}
@@ -188,10 +191,40 @@ def compile_quota(rule: QuotaRule, number: int, index: int, ctx: Context) -> lis
         for v in unknown:
             ctx.problem(number, "value", "not an economy; economies are "
                         + ", ".join(e.value for e in Economy), v)
+    if rule.min is not None and ctx.size_max is not None and rule.min > ctx.size_max:
+        ctx.problem(number, "min", f"no group can hold this many: groups have at most "
+                    f"{ctx.size_max} members ([groups] size.max)", rule.min)
     wanted = {v.casefold() for v in rule.values}
     w = np.array([v.casefold() in wanted for v in values], dtype=np.int64)
-    lo, hi = _bounds(ctx, ctx.groups(number, rule.groups), rule.min, rule.max)
-    return [GroupSum(index, w, lo, hi, rule.hard, _penalty(rule))]
+    groups = ctx.groups(number, rule.groups)
+    out: list[Primitive] = []
+    if rule.min is not None or rule.max is not None:
+        lo, hi = _bounds(ctx, groups, rule.min, rule.max)
+        out.append(GroupSum(index, w, lo, hi, rule.hard, _penalty(rule)))
+    for share, at_least in ((rule.min_share, True), (rule.max_share, False)):
+        if share is not None:
+            out.append(_share(rule, index, ctx, w, groups, share, at_least))
+    return out
+
+
+def _share(
+    rule: QuotaRule, index: int, ctx: Context, w: np.ndarray, groups: list[int],
+    share: float, at_least: bool,
+) -> GroupSum:
+    """``count >= share * size`` (or ``<=``) as a GroupSum with integer weights.
+
+    With ``share ~ p / q`` (the nearest fraction with q <= 100, so at least as exact as a
+    percentage), member i weighs ``q * [has the value] - p``: the group sum is
+    ``q * count - p * size``, at least 0 (resp. at most 0). One unit of violation is 1/q of a
+    member, so a soft rule's penalty per unit is ``weight / q``: ``weight`` per member short.
+    """
+    frac = Fraction(share).limit_denominator(100)
+    ws = frac.denominator * w - frac.numerator
+    lo = np.full(ctx.m, ws[ws < 0].sum(), dtype=np.int64)  # free outside ``groups``
+    hi = np.full(ctx.m, ws[ws > 0].sum(), dtype=np.int64)
+    (lo if at_least else hi)[groups] = 0
+    penalty = 0 if rule.hard else max(1, round(SCALE * rule.weight / frac.denominator))
+    return GroupSum(index, ws.astype(np.int64), lo, hi, rule.hard, penalty)
 
 
 def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndarray:
@@ -357,8 +390,11 @@ def describe(rule: Any) -> str:
     if isinstance(rule, SizeRule):
         return f"size {_bounds_text(rule.min, rule.max)}{where}"
     if isinstance(rule, QuotaRule):
-        bounds = _bounds_text(rule.min, rule.max)
-        return f"quota {rule.attribute}={'|'.join(rule.values)} {bounds}{where}"
+        bounds = [b for b in [_bounds_text(rule.min, rule.max)] if b]
+        bounds += [f"{word} {100 * share:g} % of the group"
+                   for word, share in (("min", rule.min_share), ("max", rule.max_share))
+                   if share is not None]
+        return f"quota {rule.attribute}={'|'.join(rule.values)} {', '.join(bounds)}{where}"
     if isinstance(rule, TogetherRule | ApartRule):
         what = f"column {rule.column}" if rule.column else f"{len(rule.pairs or [])} pairs"
         return f"{rule.kind} {what}"

@@ -129,18 +129,39 @@ class SizeRule(RuleBase):
 
 
 class QuotaRule(RuleBase):
-    """Members whose ``attribute`` equals ``value`` (or one of the values) within [min, max]."""
+    """Members whose ``attribute`` equals ``value`` (or one of the values) within [min, max],
+    and/or as a share of the group within [min_share, max_share] (fractions from 0 to 1)."""
 
     kind: Literal["quota"]
     attribute: str
     value: str | int | list[str | int]
     min: int | None = Field(default=None, ge=0)
     max: int | None = Field(default=None, ge=0)
+    min_share: float | None = Field(default=None, allow_inf_nan=False)
+    max_share: float | None = Field(default=None, allow_inf_nan=False)
     groups: list[GroupRef] | None = None
+
+    @field_validator("min_share", "max_share")
+    @classmethod
+    def _share_is_a_fraction(cls, v: float | None) -> float | None:
+        if v is not None and not 0 <= v <= 1:
+            raise ValueError("a share is a fraction from 0 to 1, e.g. 0.25 for 25 %")
+        return v
+
+    @field_validator("max_share")
+    @classmethod
+    def _max_share_not_below_min_share(
+        cls, v: float | None, info: ValidationInfo
+    ) -> float | None:
+        lo = info.data.get("min_share")
+        if lo is not None and v is not None and lo > v:
+            raise ValueError(f"max_share ({v:g}) is smaller than min_share ({lo:g})")
+        return v
 
     @model_validator(mode="after")
     def _bounds(self) -> Self:
-        _check_min_max(self.min, self.max)
+        if all(b is None for b in (self.min, self.max, self.min_share, self.max_share)):
+            raise ValueError("give 'min', 'max', 'min_share' or 'max_share' (or several)")
         return self
 
     @property
