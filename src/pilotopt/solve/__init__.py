@@ -271,7 +271,9 @@ def _construct(
     """A first assignment meeting every hard rule, from CP-SAT's hard-rules-only model."""
     from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
 
-    budget = params.time_limit * 0.4
+    # Nothing else can run without a start, and the search stops at the first assignment: it
+    # may use almost all the time (it shares the GIL with a first kernel compilation).
+    budget = params.time_limit * 0.9
     outcome = solve_cpsat(
         problem, time_limit=min(budget, clock.left()), seed=params.seed,
         workers=params.workers, first_solution=True,
