@@ -49,7 +49,7 @@ def rule(draw: st.DrawFn, ids: list[str], m: int) -> dict[str, Any]:
     """One rule of the catalogue, hard or soft."""
     kind = draw(st.sampled_from([
         "size", "quota", "together", "apart", "pin", "forbid", "eligible", "distinct", "spread",
-        "balance", "max_distance",
+        "balance", "max_distance", "no_isolation", "coverage",
     ]))
     group = st.integers(1, m)
     pair = st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True)
@@ -78,6 +78,10 @@ def rule(draw: st.DrawFn, ids: list[str], m: int) -> dict[str, Any]:
     elif kind == "balance":
         body = {"attribute": draw(st.sampled_from(["fte", "target_group_fte"])),
                 "tolerance": draw(st.floats(0.1, 1.0))}
+    elif kind == "no_isolation":
+        body = {"attribute": "economy", "value": draw(economy)}
+    elif kind == "coverage":
+        body = {}
     else:
         body = {"km": draw(st.floats(30, 200))}
     hard = draw(st.sampled_from([True, True, False]))

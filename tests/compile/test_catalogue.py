@@ -103,3 +103,37 @@ def test_every_new_kind_solves_and_is_checked(hard: bool) -> None:
     if hard:
         assert all(r.satisfied for r in ev.rules)
         assert result.assignment[p.ids.index("pb01")] == 1
+
+
+def test_no_isolation_marks_the_members_with_the_value() -> None:
+    from pilotopt.problem import NotExactlyOne
+
+    p = compile_rules({"kind": "no_isolation", "attribute": "economy", "value": "public",
+                       "hard": False})
+    (prim,) = [x for x in p.primitives if isinstance(x, NotExactlyOne)]
+    assert prim.w.tolist() == [0, 0, 0, 0, 0, 0, 0, 1] and not prim.hard
+
+
+def test_coverage_keeps_only_the_listed_tags() -> None:
+    from pilotopt.problem import Coverage
+
+    p = compile_rules({"kind": "coverage", "tags": ["assembly"], "hard": False})
+    (prim,) = [x for x in p.primitives if isinstance(x, Coverage)]
+    assert prim.needs.shape == (8, 1)
+    assert prim.needs[:, 0].tolist() == [0, 0, 0, 0, 1, 1, 0, 0]  # rg01, rg02 need assembly
+    assert prim.offers[:, 0].tolist() == [1, 0, 0, 1, 0, 0, 0, 0]  # se01, se04 offer it
+
+
+def test_coverage_rejects_an_unknown_tag() -> None:
+    with pytest.raises(InputError) as err:
+        compile_rules({"kind": "coverage", "tags": ["asembly"]})
+    assert "rules[1].tags[1]" in str(err.value) and "'asembly'" in str(err.value)
+
+
+def test_soft_coverage_solves_and_counts_unmet_needs() -> None:
+    p = compile_rules({"kind": "coverage", "hard": False, "weight": 1.0},
+                      {"kind": "no_isolation", "attribute": "economy", "value": "regular"})
+    result = solve(p, Params(time_limit=2, seed=0, workers=1))
+    assert result.evaluation.feasible and result.evaluation == evaluate(p, result.assignment)
+    counts = np.bincount(result.assignment[[4, 5, 6]], minlength=2)
+    assert set(counts.tolist()) <= {0, 2, 3}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 
 import numpy as np
 
@@ -10,7 +13,14 @@ from pilotopt.problem import SCALE, IntArray
 from pilotopt.schema.roster import Organisation
 from pilotopt.schema.scenario import Complementarity
 
-__all__ = ["pair_scores", "tag_matrices"]
+__all__ = ["known_tags", "pair_scores", "tag_matrices"]
+
+
+@cache
+def known_tags() -> frozenset[str]:
+    """The tags of the capability taxonomy the package ships."""
+    text = resources.files("pilotopt.data").joinpath("capability_taxonomy.csv").read_text("utf-8")
+    return frozenset(row["tag"] for row in csv.DictReader(text.splitlines()))
 
 
 def tag_matrices(

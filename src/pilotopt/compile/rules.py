@@ -14,16 +14,27 @@ from typing import Any
 
 import numpy as np
 
+from pilotopt.compile.complementarity import known_tags, tag_matrices
 from pilotopt.errors import InputProblem
-from pilotopt.problem import SCALE, Allowed, GroupSum, PairLink, Primitive
+from pilotopt.problem import (
+    SCALE,
+    Allowed,
+    Coverage,
+    GroupSum,
+    NotExactlyOne,
+    PairLink,
+    Primitive,
+)
 from pilotopt.schema.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Economy, Organisation
 from pilotopt.schema.scenario import (
     ApartRule,
     BalanceRule,
+    CoverageRule,
     DistinctRule,
     EligibleRule,
     ForbidRule,
     MaxDistanceRule,
+    NoIsolationRule,
     PinRule,
     QuotaRule,
     RuleBase,
@@ -298,6 +309,31 @@ def compile_eligible(rule: EligibleRule, number: int, index: int, ctx: Context) 
     return [Allowed(index, allowed, rule.hard, _penalty(rule))]
 
 
+def compile_no_isolation(
+    rule: NoIsolationRule, number: int, index: int, ctx: Context
+) -> list[Primitive]:
+    """Members with the value: none or at least two per group."""
+    values = ctx.attribute(number, rule.attribute)
+    if values is None:
+        return []
+    wanted = {v.casefold() for v in rule.values}
+    w = np.array([v.casefold() in wanted for v in values], dtype=np.int64)
+    return [NotExactlyOne(index, w, rule.hard, _penalty(rule))]
+
+
+def compile_coverage(rule: CoverageRule, number: int, index: int, ctx: Context) -> list[Primitive]:
+    """Needs met by another member of the group, for all tags or those listed."""
+    tags, offers, needs = tag_matrices(ctx.orgs)
+    if rule.tags is not None:
+        for k, tag in enumerate(rule.tags, start=1):
+            if tag not in tags and tag not in known_tags():
+                ctx.problem(number, f"tags[{k}]", "not a tag of the roster or the capability "
+                            "taxonomy", tag)
+        keep = [k for k, t in enumerate(tags) if t in set(rule.tags)]
+        offers, needs = offers[:, keep], needs[:, keep]
+    return [Coverage(index, needs, offers, rule.hard, _penalty(rule))]
+
+
 def _categories(ctx: Context, number: int, attribute: str) -> dict[str, np.ndarray]:
     """0/1 weight vector of each non-empty value of a category attribute."""
     values = ctx.attribute(number, attribute)
@@ -373,6 +409,8 @@ COMPILERS: dict[str, Compiler] = {
     "spread": compile_spread,
     "balance": compile_balance,
     "max_distance": compile_max_distance,
+    "no_isolation": compile_no_isolation,
+    "coverage": compile_coverage,
 }
 
 
@@ -413,4 +451,9 @@ def describe(rule: Any) -> str:
         return f"balance {rule.attribute} within {100 * rule.tolerance:g} % of the mean"
     if isinstance(rule, MaxDistanceRule):
         return f"max_distance {rule.km:g} km"
+    if isinstance(rule, NoIsolationRule):
+        return f"no_isolation {rule.attribute}={'|'.join(rule.values)} (none or at least 2)"
+    if isinstance(rule, CoverageRule):
+        what = ", ".join(rule.tags) if rule.tags else "every need"
+        return f"coverage of {what} inside the group"
     return str(rule.kind)

@@ -269,6 +269,28 @@ class MaxDistanceRule(RuleBase):
     km: float = Field(gt=0, allow_inf_nan=False)
 
 
+class NoIsolationRule(RuleBase):
+    """Members whose ``attribute`` has ``value`` are absent from a group or at least two."""
+
+    kind: Literal["no_isolation"]
+    attribute: str
+    value: str | int | list[str | int]
+
+    @property
+    def values(self) -> list[str]:
+        """The values, as text."""
+        vals = self.value if isinstance(self.value, list) else [self.value]
+        return [str(v) for v in vals]
+
+
+class CoverageRule(RuleBase):
+    """Every need of a member is offered by another member of its group (only ``tags``, if
+    given). Soft, it costs ``weight`` per need left unmet."""
+
+    kind: Literal["coverage"]
+    tags: list[str] | None = None
+
+
 def _check_min_max(lo: int | None, hi: int | None) -> None:
     if lo is None and hi is None:
         raise ValueError("give 'min', 'max' or both")
@@ -277,6 +299,7 @@ def _check_min_max(lo: int | None, hi: int | None) -> None:
 Rule = (
     SizeRule | QuotaRule | TogetherRule | ApartRule | PinRule | ForbidRule | EligibleRule
     | DistinctRule | SpreadRule | BalanceRule | MaxDistanceRule
+    | NoIsolationRule | CoverageRule
 )
 
 RULE_KINDS: dict[str, type[RuleBase]] = {
@@ -291,6 +314,8 @@ RULE_KINDS: dict[str, type[RuleBase]] = {
     "spread": SpreadRule,
     "balance": BalanceRule,
     "max_distance": MaxDistanceRule,
+    "no_isolation": NoIsolationRule,
+    "coverage": CoverageRule,
 }
 
 
