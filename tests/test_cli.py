@@ -52,6 +52,12 @@ EXPECTED: dict[str, list[list[str]]] = {
     "pin_unknown_id.toml": [["rules[1].pins.zz99", "'zz99'", "no organisation"]],
     "not_valid_toml.toml": [["line 16", "'value = social'", "not valid TOML"]],
     "apart_unknown_column.toml": [["rules[1].column", "'concurrenten'", "no such column"]],
+    "balance_non_numeric.toml": [["rules[1].attribute", "'type'", "not numeric", "se01"]],
+    "balance_negative_tolerance.toml": [["rules[1].tolerance", "-0.1", "greater than"]],
+    "max_distance_zero_km.toml": [["rules[1].km", "value 0", "greater than 0"]],
+    "pair_unknown_id.toml": [["rules[1].pairs[2]", "'xx42'", "no organisation"]],
+    "share_above_one.toml": [["rules[1].min_share", "1.5", "from 0 to 1"]],
+    "quota_min_above_group_size.toml": [["rules[1].min", "value 6", "at most 5"]],
 }
 
 
