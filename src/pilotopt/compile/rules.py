@@ -291,21 +291,15 @@ def compile_pin(rule: PinRule, number: int, index: int, ctx: Context) -> list[Pr
     return [Allowed(index, allowed, rule.hard, _penalty(rule))]
 
 
-def compile_forbid(rule: ForbidRule, number: int, index: int, ctx: Context) -> list[Primitive]:
-    """The chosen organisations stay out of the listed groups."""
+def _allowed_by_selection(
+    rule: ForbidRule | EligibleRule, number: int, index: int, ctx: Context
+) -> list[Primitive]:
+    """forbid: the chosen stay out of the groups; eligible: only the chosen may enter them."""
     allowed = np.ones((ctx.n, ctx.m), dtype=bool)
     chosen = ctx.select(number, rule)
+    kept_out = chosen if isinstance(rule, ForbidRule) else ~chosen
     for g in ctx.groups(number, rule.groups):
-        allowed[chosen, g] = False
-    return [Allowed(index, allowed, rule.hard, _penalty(rule))]
-
-
-def compile_eligible(rule: EligibleRule, number: int, index: int, ctx: Context) -> list[Primitive]:
-    """The listed groups take only the chosen organisations."""
-    allowed = np.ones((ctx.n, ctx.m), dtype=bool)
-    chosen = ctx.select(number, rule)
-    for g in ctx.groups(number, rule.groups):
-        allowed[~chosen, g] = False
+        allowed[kept_out, g] = False
     return [Allowed(index, allowed, rule.hard, _penalty(rule))]
 
 
@@ -403,8 +397,8 @@ COMPILERS: dict[str, Compiler] = {
     "together": compile_together,
     "apart": compile_apart,
     "pin": compile_pin,
-    "forbid": compile_forbid,
-    "eligible": compile_eligible,
+    "forbid": _allowed_by_selection,
+    "eligible": _allowed_by_selection,
     "distinct": compile_distinct,
     "spread": compile_spread,
     "balance": compile_balance,

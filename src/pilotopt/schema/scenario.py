@@ -105,6 +105,18 @@ class Complementarity(_Model):
         return self
 
 
+class _Valued:
+    """A rule with ``value``: one value or a list of them."""
+
+    value: str | int | list[str | int] | None
+
+    @property
+    def values(self) -> list[str]:
+        """The values, as text."""
+        vals = self.value if isinstance(self.value, list) else [self.value]
+        return [str(v) for v in vals if v is not None]
+
+
 class RuleBase(_MinMax):
     """Fields every rule has: hard (must hold) or soft with a weight per unit of violation."""
 
@@ -128,7 +140,7 @@ class SizeRule(RuleBase):
         return self
 
 
-class QuotaRule(RuleBase):
+class QuotaRule(_Valued, RuleBase):
     """Members whose ``attribute`` equals ``value`` (or one of the values) within [min, max],
     and/or as a share of the group within [min_share, max_share] (fractions from 0 to 1)."""
 
@@ -164,12 +176,6 @@ class QuotaRule(RuleBase):
             raise ValueError("give 'min', 'max', 'min_share' or 'max_share' (or several)")
         return self
 
-    @property
-    def values(self) -> list[str]:
-        """The accepted values, as text."""
-        vals = self.value if isinstance(self.value, list) else [self.value]
-        return [str(v) for v in vals]
-
 
 class _PairRule(RuleBase):
     pairs: list[tuple[str, str]] | None = None
@@ -201,7 +207,7 @@ class PinRule(RuleBase):
     pins: dict[str, GroupRef] = Field(min_length=1)
 
 
-class _Selection(RuleBase):
+class _Selection(_Valued, RuleBase):
     """Organisations chosen by id (``organisations``) or by ``attribute`` = ``value``."""
 
     organisations: list[str] | None = None
@@ -217,12 +223,6 @@ class _Selection(RuleBase):
         if by_attr and self.value is None:
             raise ValueError("give the 'value' of the attribute")
         return self
-
-    @property
-    def values(self) -> list[str]:
-        """The accepted attribute values, as text."""
-        vals = self.value if isinstance(self.value, list) else [self.value]
-        return [str(v) for v in vals if v is not None]
 
 
 class ForbidRule(_Selection):
@@ -269,18 +269,12 @@ class MaxDistanceRule(RuleBase):
     km: float = Field(gt=0, allow_inf_nan=False)
 
 
-class NoIsolationRule(RuleBase):
+class NoIsolationRule(_Valued, RuleBase):
     """Members whose ``attribute`` has ``value`` are absent from a group or at least two."""
 
     kind: Literal["no_isolation"]
     attribute: str
     value: str | int | list[str | int]
-
-    @property
-    def values(self) -> list[str]:
-        """The values, as text."""
-        vals = self.value if isinstance(self.value, list) else [self.value]
-        return [str(v) for v in vals]
 
 
 class CoverageRule(RuleBase):
