@@ -247,3 +247,37 @@ def test_pool_mode_keeps_bounds_and_true_objective(monkeypatch) -> None:  # type
         sizes = np.bincount(a, minlength=3)
         assert np.all(sizes >= lo) and np.all(sizes <= hi)
         assert stats["objective"] == evaluate(problem, a).objective
+
+
+def test_threads_repeat_the_single_thread_search() -> None:
+    """numba's generator is per thread: a seeded search in a thread equals the same search in
+    the main thread, also while another search runs next to it (the kernel releases the GIL)."""
+    import threading
+
+    p = random_problem(11, 30, 4, rules=True)
+    expected = {s: K.local_search(p, None, None, s, max_iterations=3000) for s in (1, 2)}
+    got: dict[int, tuple[np.ndarray, dict[str, object]]] = {}
+
+    def run(s: int) -> None:
+        got[s] = K.local_search(p, None, None, s, max_iterations=3000)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in (1, 2):
+        assert np.array_equal(got[s][0], expected[s][0])
+        assert got[s][1]["objective"] == expected[s][1]["objective"]
+
+
+def test_parallel_local_search_returns_the_best_feasible_thread() -> None:
+    from pilotopt.solve import Params, _parallel_local_search
+
+    p = random_problem(5, 24, 3, rules=True)
+    a, stats = _parallel_local_search(p, None, 0.2, Params(time_limit=1.0, seed=3, workers=2))
+    ev = evaluate(p, a)
+    assert ev.objective == stats["objective"]
+    threads = stats.get("threads", [stats])
+    assert isinstance(threads, list)
+    assert stats["objective"] == max(t["objective"] for t in threads)

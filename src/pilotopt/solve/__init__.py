@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -206,9 +207,12 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
                                  / max(1, problem.n * problem.m)))
     best = start
     if searchable and kernel.ready.is_set() and (clock.left() > 0.01 or start is None):
-        best, ls_stats = local_search(
-            problem, start, ls_time, params.seed, max_iterations=ls_moves
-        )
+        if deterministic:
+            best, ls_stats = local_search(
+                problem, start, ls_time, params.seed, max_iterations=ls_moves
+            )
+        else:
+            best, ls_stats = _parallel_local_search(problem, start, ls_time, params)
         stats["local_search"] = ls_stats
         candidates.append(best)
 
@@ -305,3 +309,42 @@ def _infeasible(problem: Problem, core: list[int] | None) -> InfeasibleError:
         + ". Relax one of them (make it soft with hard = false and a weight, or widen its bounds)."
     )
     return InfeasibleError(message, [problem.rules[k].id for k in core])
+
+
+def _parallel_local_search(
+    problem: Problem, start: IntArray | None, time_limit: float, params: Params
+) -> tuple[IntArray, dict[str, Any]]:
+    """Independent searches in ``params.workers`` threads (capped at the cores), best kept.
+
+    The compiled kernel releases the GIL, so the threads run in parallel. Thread k uses seed
+    ``params.seed + k * 1_000_003`` (thread 0 runs the single search's seed). Which thread wins
+    depends on timing, so this is not reproducible; ``workers == 1`` is.
+    """
+    from pilotopt.solve.kernel import local_search
+
+    count = max(1, min(params.workers, os.cpu_count() or 1))
+    if count == 1:
+        return local_search(problem, start, time_limit, params.seed)
+    results: list[tuple[IntArray, dict[str, Any]] | None] = [None] * count
+    errors: list[BaseException] = []
+
+    def run(k: int) -> None:
+        try:
+            results[k] = local_search(problem, start, time_limit, params.seed + k * 1_000_003)
+        except BaseException as exc:  # re-raised in the calling thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k,), name=f"pilotopt-search-{k}", daemon=True)
+               for k in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    done = [r for r in results if r is not None]
+    best, best_stats = max(done, key=lambda r: (bool(r[1]["feasible"]), int(r[1]["objective"])))
+    merged = dict(best_stats)
+    merged["threads"] = [{"objective": r[1]["objective"], "iterations": r[1]["iterations"],
+                          "time_to_best": round(float(r[1]["time_to_best"]), 3)} for r in done]
+    return best, merged

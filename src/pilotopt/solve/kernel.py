@@ -83,12 +83,12 @@ NSTATE = 11
 # ----------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _seed(seed: int) -> None:
     np.random.seed(seed)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _viol(s: int, lo: int, hi: int) -> int:
     if s < lo:
         return lo - s
@@ -97,7 +97,7 @@ def _viol(s: int, lo: int, hi: int) -> int:
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gs_delta(W, GLO, GHI, GPEN, S, g, h, i, j):  # type: ignore[no-untyped-def]
     """Change of -sum(GPEN * violation) when i leaves g for h (and j, if j >= 0, goes h -> g)."""
     d = 0
@@ -114,7 +114,7 @@ def _gs_delta(W, GLO, GHI, GPEN, S, g, h, i, j):  # type: ignore[no-untyped-def]
     return d
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gs_hard_delta(W, GLO, GHI, GHARD, S, g, h, i):  # type: ignore[no-untyped-def]
     """Change of the hard GroupSum violation when i moves from g to h."""
     d = 0
@@ -129,7 +129,7 @@ def _gs_hard_delta(W, GLO, GHI, GHARD, S, g, h, i):  # type: ignore[no-untyped-d
     return d
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st):  # type: ignore[no-untyped-def]
     """Move i to group h, updating C, sizes, GroupSum sums, f and the hard violation exactly."""
     g = a[i]
@@ -159,7 +159,7 @@ def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, 
     st[HV] += dhv
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st):  # type: ignore[no-untyped-def]
     """Rebuild C, sizes, sums, f and the hard violation from the assignment ``a``."""
     n = a.shape[0]
@@ -198,7 +198,7 @@ def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S
     st[HV] = hv
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def best_sizes(n: int, lo: IntArray, hi: IntArray) -> IntArray:
     """Group sizes within ``lo..hi`` summing to n that maximise the number of same-group pairs.
 
@@ -229,7 +229,7 @@ def best_sizes(n: int, lo: IntArray, hi: IntArray) -> IntArray:
     return sizes
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _construct(n, m, lo, hi, U):  # type: ignore[no-untyped-def]
     """A start meeting the size bounds: DP sizes, elements in random order to the cheapest group
     (unary cost U, i.e. Allowed rules) that still has room, ties broken at random."""
@@ -259,7 +259,7 @@ def _construct(n, m, lo, hi, U):  # type: ignore[no-untyped-def]
     return a
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _perturb(  # type: ignore[no-untyped-def]
     a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count, reloc_pct
 ):
@@ -287,7 +287,7 @@ def _perturb(  # type: ignore[no-untyped-def]
                 done += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc):  # type: ignore[no-untyped-def]
     """Best admissible move for pure MDGP (no penalty terms): ``(i, j, h)``, j = -1 for a
     relocation of i to h, j >= 0 for a swap of i and j (h = j's group); i = -1 if none.
@@ -338,7 +338,7 @@ def _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc):  # type: i
     return bi, bj, bh
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, asp, can_reloc):  # type: ignore[no-untyped-def]
     """As :func:`_scan_plain`, with the unary (Allowed) and GroupSum penalty terms."""
     n = a.shape[0]
@@ -387,7 +387,7 @@ def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, as
 
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _crossover(pa, pb, Dp, U, lo, hi, m):  # type: ignore[no-untyped-def]
     """Group-based crossover: alternately take from each parent its still-unused group with the
     highest mean pair score among unplaced members (into the same group index, so its bounds
@@ -467,7 +467,7 @@ def _crossover(pa, pb, Dp, U, lo, hi, m):  # type: ignore[no-untyped-def]
 
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run(  # type: ignore[no-untyped-def]
     n_iter, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi,
     a, C, size, S, tabu, best_a, any_a, phase_a, st, params, pool, pool_f,
@@ -668,6 +668,7 @@ def local_search(
     *,
     on_improve: Callable[[IntArray, int], None] | None = None,
     max_iterations: int | None = None,
+    pool: int | None = None,
 ) -> tuple[IntArray, dict[str, Any]]:
     """Iterated tabu search; returns the best assignment found and statistics.
 
@@ -688,6 +689,11 @@ def local_search(
         between chunks of iterations, at most every ~20 ms).
     max_iterations
         Iteration budget (one tabu move each); at least one of it and ``time_limit`` is needed.
+    pool
+        Overrides ``TUNING["pool"]`` (>= 2: memetic mode with that many phase bests).
+
+    The compiled functions release the GIL, so searches in several threads run in parallel
+    (numba's random generator is per thread: each thread's search is seeded by its call).
 
     Returns
     -------
@@ -740,8 +746,8 @@ def local_search(
         dtype=np.int64,
     )
     tabu = np.zeros((n, m), dtype=np.int64)
-    npool = int(TUNING["pool"])
-    pool = np.zeros((npool, n), dtype=np.int64)
+    npool = int(TUNING["pool"] if pool is None else pool)
+    pool_a = np.zeros((npool, n), dtype=np.int64)
     pool_f = np.full(npool, NEG, dtype=np.int64)
     deadline = None if time_limit is None else t0 + time_limit
     time_to_best = time.perf_counter() - t0
@@ -756,7 +762,7 @@ def local_search(
         t1 = time.perf_counter()
         _run(todo, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp,
              enc.hn, enc.ht, enc.lo, enc.hi, a, C, size, S, tabu, best_a, any_a, phase_a, st,
-             params, pool, pool_f)
+             params, pool_a, pool_f)
         now = time.perf_counter()
         if st[IMPROVED]:
             st[IMPROVED] = 0
