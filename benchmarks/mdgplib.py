@@ -102,6 +102,10 @@ def main() -> None:
     today = dt.date.today().isoformat()
     label = args.label or "n" + "-".join(str(n) for n in sorted(sizes))
     out = HERE / "results" / f"mdgplib-{today}-{label}.csv"
+    k = 2
+    while out.exists():  # never overwrite an earlier run-set's CSV
+        out = HERE / "results" / f"mdgplib-{today}-{label}-{k}.csv"
+        k += 1
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = _command()
     extra = [] if args.workers is None else ["--workers", str(args.workers)]
