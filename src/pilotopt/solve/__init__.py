@@ -320,7 +320,7 @@ def _parallel_local_search(
     ``params.seed + k * 1_000_003`` (thread 0 runs the single search's seed). Which thread wins
     depends on timing, so this is not reproducible; ``workers == 1`` is.
     """
-    from pilotopt.solve.kernel import local_search
+    from pilotopt.solve.kernel import TUNING, local_search
 
     count = max(1, min(params.workers, os.cpu_count() or 1))
     if count == 1:
@@ -330,7 +330,9 @@ def _parallel_local_search(
 
     def run(k: int) -> None:
         try:
-            results[k] = local_search(problem, start, time_limit, params.seed + k * 1_000_003)
+            pool = int(TUNING["thread_pool"]) if k > 0 and TUNING["thread_pool"] >= 2 else None
+            results[k] = local_search(problem, start, time_limit, params.seed + k * 1_000_003,
+                                      pool=pool)
         except BaseException as exc:  # re-raised in the calling thread
             errors.append(exc)
 

@@ -35,6 +35,7 @@ with ``max_iterations`` runs are reproducible.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -59,7 +60,15 @@ TUNING: dict[str, float] = {
     "perturb_reloc": 0,  # percent of random perturbation moves that are relocations
     "relocate": 1,  # 0: swaps only, group sizes stay those of the start
     "pool": 0,  # >= 2: keep that many phase bests; new phases start from their crossover
+    "thread_pool": 0,  # pool size of the searches in threads 1, 2, ... (solve with workers >= 2)
 }
+# Experiments: PILOTOPT_TUNING="pool=8,thread_pool=8" overrides TUNING in any process.
+for _item in os.environ.get("PILOTOPT_TUNING", "").split(","):
+    if "=" in _item:
+        _key, _value = _item.split("=", 1)
+        if _key.strip() not in TUNING:
+            raise ValueError(f"PILOTOPT_TUNING: unknown key {_key!r}")
+        TUNING[_key.strip()] = float(_value)
 
 NEG = -(1 << 62)  # "no move found" sentinel, below any reachable delta
 
