@@ -137,3 +137,35 @@ def test_soft_coverage_solves_and_counts_unmet_needs() -> None:
     assert result.evaluation.feasible and result.evaluation == evaluate(p, result.assignment)
     counts = np.bincount(result.assignment[[4, 5, 6]], minlength=2)
     assert set(counts.tolist()) <= {0, 2, 3}
+
+
+def test_max_distance_same_province_keeps_provinces_apart() -> None:
+    p = compile_rules({"kind": "max_distance", "same": "province"})
+    (prim,) = [x for x in p.primitives if isinstance(x, PairLink)]
+    province = [o.attributes["province"] for o in ROSTER.organisations]
+    expected = {(i, j) for i in range(8) for j in range(i + 1, 8) if province[i] != province[j]}
+    assert {tuple(x) for x in prim.pairs.tolist()} == expected
+
+
+def test_pairs_from_a_csv_file_next_to_the_scenario(tmp_path: Path) -> None:
+    from pilotopt.io import read_scenario
+
+    (tmp_path / "partners.csv").write_text("a,b\nse01,rg01\nse02,rg03\n", encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        '[groups]\ncount = 2\n[[rules]]\nkind = "together"\nfile = "partners.csv"\n',
+        encoding="utf-8")
+    scenario = read_scenario(tmp_path / "s.toml")
+    assert scenario.rules[0].pairs == [("se01", "rg01"), ("se02", "rg03")]
+
+
+def test_pairs_file_problems_are_located(tmp_path: Path) -> None:
+    from pilotopt.io import read_scenario
+
+    (tmp_path / "partners.csv").write_text("a,b\nse01\n", encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        '[groups]\ncount = 2\n[[rules]]\nkind = "apart"\nfile = "partners.csv"\n'
+        '[[rules]]\nkind = "apart"\nfile = "missing.csv"\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_scenario(tmp_path / "s.toml")
+    text = str(err.value)
+    assert "partners.csv, row 2" in text and "rules[2].file" in text

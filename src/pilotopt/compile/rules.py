@@ -382,11 +382,19 @@ def distances_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 def compile_max_distance(
     rule: MaxDistanceRule, number: int, index: int, ctx: Context
 ) -> list[Primitive]:
-    """Pairs further apart than ``km`` may not share a group."""
-    lat = np.array([o.lat for o in ctx.orgs], dtype=float)
-    lon = np.array([o.lon for o in ctx.orgs], dtype=float)
-    far = np.argwhere(np.triu(distances_km(lat, lon) > rule.km, 1)).astype(np.int64)
-    return [PairLink(index, far.reshape(-1, 2), False, rule.hard, _penalty(rule))]
+    """Pairs further apart than ``km``, or differing in ``same``, may not share a group."""
+    apart = np.zeros((ctx.n, ctx.n), dtype=bool)
+    if rule.km is not None:
+        lat = np.array([o.lat for o in ctx.orgs], dtype=float)
+        lon = np.array([o.lon for o in ctx.orgs], dtype=float)
+        apart |= distances_km(lat, lon) > rule.km
+    if rule.same is not None:
+        values = ctx.attribute(number, rule.same)
+        if values is not None:
+            codes = np.unique(np.array(values), return_inverse=True)[1]
+            apart |= codes[:, None] != codes[None, :]
+    pairs = np.argwhere(np.triu(apart, 1)).astype(np.int64)
+    return [PairLink(index, pairs.reshape(-1, 2), False, rule.hard, _penalty(rule))]
 
 
 Compiler = Callable[[Any, int, int, Context], list[Primitive]]
@@ -444,7 +452,9 @@ def describe(rule: Any) -> str:
     if isinstance(rule, BalanceRule):
         return f"balance {rule.attribute} within {100 * rule.tolerance:g} % of the mean"
     if isinstance(rule, MaxDistanceRule):
-        return f"max_distance {rule.km:g} km"
+        parts = ([f"{rule.km:g} km"] if rule.km is not None else []) + (
+            [f"same {rule.same}"] if rule.same else [])
+        return f"max_distance {' and '.join(parts)}"
     if isinstance(rule, NoIsolationRule):
         return f"no_isolation {rule.attribute}={'|'.join(rule.values)} (none or at least 2)"
     if isinstance(rule, CoverageRule):

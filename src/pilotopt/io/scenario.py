@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import tomllib
 from pathlib import Path
@@ -43,6 +44,35 @@ def _validate(
         return None
 
 
+def _pairs_from_file(
+    file: str, raw: dict[str, Any], prefix: str, problems: list[InputProblem]
+) -> dict[str, Any]:
+    """Replace ``file = "pairs.csv"`` (two columns of ids, a header row) by the pairs it lists.
+
+    The path is relative to the scenario file.
+    """
+    path = Path(file).parent / raw["file"]
+    rest = {k: v for k, v in raw.items() if k != "file"}
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(InputProblem(file, f"cannot read the pairs file: {exc}",
+                                     key=f"{prefix}.file", value=raw["file"]))
+        return rest
+    pairs = []
+    delimiter = ";" if lines and lines[0].count(";") > lines[0].count(",") else ","
+    for row_no, cells in enumerate(csv.reader(lines[1:], delimiter=delimiter), start=2):
+        cells = [c.strip() for c in cells if c.strip()]
+        if not cells:
+            continue
+        if len(cells) != 2:
+            problems.append(InputProblem(str(path), "a pair is two ids", row=row_no,
+                                         value=",".join(cells)))
+            continue
+        pairs.append((cells[0], cells[1]))
+    return {**rest, "pairs": pairs}
+
+
 def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
     """Validate a scenario given as a dict (as parsed from TOML), listing every problem."""
     problems: list[InputProblem] = []
@@ -75,6 +105,8 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenar
                 key=f"{prefix}.kind", value=kind,
             ))
             continue
+        if kind in ("together", "apart") and isinstance(raw.get("file"), str):
+            raw = _pairs_from_file(file, raw, prefix, problems)
         rule = _validate(file, model, raw, prefix, problems)
         if rule is not None:
             rules.append(rule)

@@ -189,7 +189,8 @@ class _PairRule(RuleBase):
 
 
 class TogetherRule(_PairRule):
-    """Pairs that must share a group: inline ``pairs`` or a roster ``column`` of ids."""
+    """Pairs that must share a group: inline ``pairs``, a roster ``column`` of ids, or a
+    ``file`` (CSV of two id columns, read by io into ``pairs``)."""
 
     kind: Literal["together"]
 
@@ -263,10 +264,18 @@ class BalanceRule(RuleBase):
 
 
 class MaxDistanceRule(RuleBase):
-    """No two members of a group further apart than ``km`` (as the crow flies)."""
+    """No two members of a group further apart than ``km`` (as the crow flies), and/or all
+    members sharing the value of ``same`` (e.g. ``"province"``)."""
 
     kind: Literal["max_distance"]
-    km: float = Field(gt=0, allow_inf_nan=False)
+    km: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    same: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if self.km is None and self.same is None:
+            raise ValueError("give 'km', 'same' (an attribute such as province) or both")
+        return self
 
 
 class NoIsolationRule(_Valued, RuleBase):
