@@ -325,14 +325,15 @@ def _parallel_local_search(
     count = max(1, min(params.workers, os.cpu_count() or 1))
     if count == 1:
         return local_search(problem, start, time_limit, params.seed)
+    others = {key[len("thread_"):]: value for key, value in TUNING.items()
+              if key.startswith("thread_") and value >= 0}
     results: list[tuple[IntArray, dict[str, Any]] | None] = [None] * count
     errors: list[BaseException] = []
 
     def run(k: int) -> None:
         try:
-            pool = int(TUNING["thread_pool"]) if k > 0 and TUNING["thread_pool"] >= 2 else None
             results[k] = local_search(problem, start, time_limit, params.seed + k * 1_000_003,
-                                      pool=pool)
+                                      tuning=others if k > 0 else None)
         except BaseException as exc:  # re-raised in the calling thread
             errors.append(exc)
 

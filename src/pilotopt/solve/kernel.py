@@ -60,7 +60,13 @@ TUNING: dict[str, float] = {
     "perturb_reloc": 0,  # percent of random perturbation moves that are relocations
     "relocate": 1,  # 0: swaps only, group sizes stay those of the start
     "pool": 0,  # >= 2: keep that many phase bests; new phases start from their crossover
-    "thread_pool": 0,  # pool size of the searches in threads 1, 2, ... (solve with workers >= 2)
+    # Searches in threads 1, 2, ... (solve with workers >= 2): "thread_<key>" >= 0 overrides
+    # <key> there (thread 0 runs the single search's settings); -1 leaves it as is.
+    "thread_pool": -1,
+    "thread_restart_from_phase": -1,
+    "thread_perturb_min": -1,
+    "thread_perturb_max": -1,
+    "thread_perturb_after": -1,
 }
 # Experiments: PILOTOPT_TUNING="pool=8,thread_pool=8" overrides TUNING in any process.
 for _item in os.environ.get("PILOTOPT_TUNING", "").split(","):
@@ -677,7 +683,7 @@ def local_search(
     *,
     on_improve: Callable[[IntArray, int], None] | None = None,
     max_iterations: int | None = None,
-    pool: int | None = None,
+    tuning: dict[str, float] | None = None,
 ) -> tuple[IntArray, dict[str, Any]]:
     """Iterated tabu search; returns the best assignment found and statistics.
 
@@ -698,8 +704,8 @@ def local_search(
         between chunks of iterations, at most every ~20 ms).
     max_iterations
         Iteration budget (one tabu move each); at least one of it and ``time_limit`` is needed.
-    pool
-        Overrides ``TUNING["pool"]`` (>= 2: memetic mode with that many phase bests).
+    tuning
+        Overrides of :data:`TUNING` entries for this search.
 
     The compiled functions release the GIL, so searches in several threads run in parallel
     (numba's random generator is per thread: each thread's search is seeded by its call).
@@ -747,15 +753,16 @@ def local_search(
     if st[HV] == 0:
         st[HAVE_FEAS], st[BEST_F] = 1, st[F]
 
-    span = max(1, int(TUNING["tenure_frac"] * n))
+    tune = TUNING if not tuning else {**TUNING, **tuning}
+    span = max(1, int(tune["tenure_frac"] * n))
     params = np.array(
-        [span, span, int(TUNING["perturb_after"] * max(n, 1)), TUNING["perturb_min"],
-         TUNING["perturb_max"], enc.has_unary, TUNING["restart_from_phase"],
-         TUNING["perturb_reloc"], TUNING["relocate"]],
+        [span, span, int(tune["perturb_after"] * max(n, 1)), tune["perturb_min"],
+         tune["perturb_max"], enc.has_unary, tune["restart_from_phase"],
+         tune["perturb_reloc"], tune["relocate"]],
         dtype=np.int64,
     )
     tabu = np.zeros((n, m), dtype=np.int64)
-    npool = int(TUNING["pool"] if pool is None else pool)
+    npool = int(tune["pool"])
     pool_a = np.zeros((npool, n), dtype=np.int64)
     pool_f = np.full(npool, NEG, dtype=np.int64)
     deadline = None if time_limit is None else t0 + time_limit
