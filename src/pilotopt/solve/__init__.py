@@ -163,7 +163,7 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     """
     # Imported here: ortools (and the pandas it pulls in) and numba cost start-up time that a
     # run which never needs them should not pay.
-    from pilotopt.solve.cpsat import solve_cpsat
+    from pilotopt.solve.cpsat import CpSatOutcome, solve_cpsat
     from pilotopt.solve.kernel import local_search
 
     params = params or Params()
@@ -181,6 +181,18 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
              else _construct(problem, params, clock, stats))
     candidates = [] if start is None else [start]
     status, bound = "feasible", None
+
+    def take(outcome: CpSatOutcome, key: str) -> None:
+        """Keep a CP-SAT run's assignment, and its bound when it found one (else untrusted)."""
+        nonlocal bound
+        stats[key] = {"status": outcome.status, "wall_time": round(outcome.wall_time, 3)}
+        if outcome.assignment is None:
+            return
+        candidates.append(outcome.assignment)
+        if outcome.bound is not None:
+            b = outcome.bound / SCALE
+            bound = b if bound is None else min(bound, b)
+
     if (start is not None and searchable and not kernel.ready.is_set() and polish
             and not deterministic):
         # First run: CP-SAT improves the start until the kernel has compiled.
@@ -188,12 +200,7 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
             problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
             hint=start, stop_when=kernel.call_when_ready,
         )
-        stats["cpsat_while_compiling"] = {"status": outcome.status,
-                                          "wall_time": round(outcome.wall_time, 3)}
-        if outcome.assignment is not None:
-            candidates.append(outcome.assignment)
-        if outcome.bound is not None and outcome.assignment is not None:
-            bound = outcome.bound / SCALE
+        take(outcome, "cpsat_while_compiling")
     # Without a start the search is the only way to an assignment: wait for it however long the
     # first-ever compilation takes.
     if searchable:
@@ -223,12 +230,7 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
             deterministic_time=(params.time_limit * 0.25 * CPSAT_DETERMINISTIC_PER_SECOND
                                 if deterministic else None),
         )
-        stats["cpsat"] = {"status": outcome.status, "wall_time": round(outcome.wall_time, 3)}
-        if outcome.assignment is not None:
-            candidates.append(outcome.assignment)
-        if outcome.bound is not None and outcome.assignment is not None:
-            # CP-SAT's bound is only trusted from a search that found an assignment.
-            bound = outcome.bound / SCALE if bound is None else min(bound, outcome.bound / SCALE)
+        take(outcome, "cpsat")
         if outcome.status == "optimal":
             status = "optimal"
 
