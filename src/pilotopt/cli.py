@@ -19,7 +19,7 @@ from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
 from pilotopt.io.outputs import assignment_csv, file_digest, write_outputs
 from pilotopt.problem import SCALE
-from pilotopt.report import print_evaluation, print_result, result_document
+from pilotopt.report import print_evaluation, print_result, result_document, solve_progress
 from pilotopt.report.summary import package_version
 from pilotopt.solve import Params, finish_kernel_compilation, solve
 
@@ -30,6 +30,7 @@ EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
 
 _out = Console()
+_err = Console(stderr=True)
 
 
 def _fail(code: int, message: str) -> NoReturn:
@@ -107,7 +108,8 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     problem = instance.problem
     try:
         params = Params(time_limit=time_limit, seed=seed, workers=workers, started=STARTED)
-        result = solve(problem, params)
+        with solve_progress(_err, time_limit, STARTED, show=not quiet) as on_progress:
+            result = solve(problem, params, on_progress=on_progress)
     except InfeasibleError as exc:
         _fail(EXIT_INFEASIBLE, f"infeasible: {exc}")
     except NoSolutionError as exc:

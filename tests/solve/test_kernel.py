@@ -219,7 +219,8 @@ def test_best_sizes_maximise_pairs() -> None:
 def test_time_limit_and_callback() -> None:
     problem = random_problem(1, 30, 3, rules=False)
     seen: list[int] = []
-    a, stats = K.local_search(problem, None, 0.2, 1, on_improve=lambda a, obj: seen.append(obj))
+    a, stats = K.local_search(problem, None, 0.2, 1,
+                              on_improve=lambda a, obj, feasible: seen.append(obj))
     assert seen and seen[-1] == stats["objective"] == evaluate(problem, a).objective
     assert seen == sorted(seen)
 

@@ -24,6 +24,16 @@ def test_result_is_rechecked_and_meets_every_hard_rule(small) -> None:
     assert result.bound is None or result.bound >= result.objective - 1e-9
 
 
+def test_progress_is_reported_and_traced(small) -> None:
+    seen = []
+    result = solve(small, Params(time_limit=2, seed=0, workers=2), on_progress=seen.append)
+    trace = result.stats["trace"]
+    assert [(p.seconds, p.objective, p.feasible) for p in seen] == trace
+    assert all(a < b for (_, a, _), (_, b, _) in zip(trace, trace[1:], strict=False))
+    assert trace[-1][1] == result.objective and trace[-1][2]
+    assert all(0 <= t <= result.runtime for t, _, _ in trace)
+
+
 def test_same_seed_one_worker_same_assignment(small) -> None:
     runs = [solve(small, Params(time_limit=2, seed=7, workers=1)) for _ in range(2)]
     assert np.array_equal(runs[0].assignment, runs[1].assignment)

@@ -1,6 +1,6 @@
 """What users read: the result document, terminal tables (HTML and XLSX follow)."""
 
 from pilotopt.report.summary import result_document
-from pilotopt.report.terminal import print_evaluation, print_result
+from pilotopt.report.terminal import print_evaluation, print_result, solve_progress
 
-__all__ = ["print_evaluation", "print_result", "result_document"]
+__all__ = ["print_evaluation", "print_result", "result_document", "solve_progress"]

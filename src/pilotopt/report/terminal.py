@@ -2,18 +2,65 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from pilotopt.evaluate import Evaluation
 from pilotopt.problem import SCALE, IntArray, Problem
 from pilotopt.schema.roster import Organisation
+from pilotopt.solve import Progress as Improvement
 from pilotopt.solve import Result
 
-__all__ = ["print_evaluation", "print_result"]
+__all__ = ["print_evaluation", "print_result", "solve_progress"]
+
+
+@contextmanager
+def solve_progress(
+    console: Console, time_limit: float, started: float, show: bool = True
+) -> Iterator[Callable[[Improvement], None]]:
+    """A live line while solving (on a terminal only, and gone once done): time used of the
+    limit, the phase at work and the best objective so far. Yields the ``on_progress`` callback.
+    """
+    if not (show and console.is_terminal):
+        yield lambda event: None
+        return
+    bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                   TextColumn("{task.fields[clock]}"), console=console, transient=True)
+    task = bar.add_task("solving", total=time_limit, clock="")
+
+    def tick() -> None:
+        used = min(time.perf_counter() - started, time_limit)
+        bar.update(task, completed=used, clock=f"{used:.0f}/{time_limit:g} s")
+
+    def improved(event: Improvement) -> None:
+        flag = "" if event.feasible else " (hard rules not yet met)"
+        bar.update(task, description=f"{event.phase}: best {event.objective:g}{flag}")
+
+    with bar:
+        stop = _repeat(tick, 0.2)
+        try:
+            yield improved
+        finally:
+            stop()
+
+
+def _repeat(action: Callable[[], None], every: float) -> Callable[[], None]:
+    """Run ``action`` every ``every`` seconds in a daemon thread; returns the stopper."""
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.wait(every):
+            action()
+
+    threading.Thread(target=loop, name="pilotopt-progress", daemon=True).start()
+    return done.set
 
 
 def _mix(orgs: Sequence[Organisation]) -> str:

@@ -15,7 +15,7 @@ from pilotopt.errors import InfeasibleError, NoSolutionError
 from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.problem import SCALE, Allowed, GroupSum, IntArray, PairLink, Problem
 
-__all__ = ["Params", "Result", "finish_kernel_compilation", "solve"]
+__all__ = ["Params", "Progress", "Result", "finish_kernel_compilation", "solve"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,46 @@ class Result:
         hard = "every hard rule holds" if self.evaluation.feasible else "HARD RULES BROKEN"
         return (f"{self.status}: objective {self.objective:g}{gap}, {hard}, "
                 f"{self.runtime:.1f} s, seed {self.params.seed}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A better assignment was found: when (seconds on the run's clock), by which phase, and its
+    objective in user units (CP-SAT's own count, or the search's; the evaluator judges at the end).
+    """
+
+    seconds: float
+    phase: str
+    objective: float
+    feasible: bool
+
+
+class _Tracker:
+    """Keeps the trace of improvements (``stats["trace"]``) and tells ``on_progress`` of each.
+
+    Phases report from several threads; only an improvement on the best so far is kept.
+    """
+
+    def __init__(self, clock: _Clock, on_progress: Callable[[Progress], None] | None) -> None:
+        self.clock = clock
+        self.on_progress = on_progress
+        self.trace: list[tuple[float, float, bool]] = []
+        self.phase = "start"
+        self._best: tuple[bool, int] | None = None
+        self._lock = threading.Lock()
+
+    def offer(self, objective: int, feasible: bool = True) -> None:
+        """Record a found assignment's scaled objective, if it improves on the best."""
+        with self._lock:
+            key = (feasible, objective)
+            if self._best is not None and key <= self._best:
+                return
+            self._best = key
+            event = Progress(round(self.clock.elapsed(), 3), self.phase, objective / SCALE,
+                             feasible)
+            self.trace.append((event.seconds, event.objective, feasible))
+        if self.on_progress is not None:
+            self.on_progress(event)
 
 
 #: Work rates used for deterministic budgets (``workers == 1``), set well below what this kind
@@ -146,13 +186,21 @@ def finish_kernel_compilation() -> bool:
     return True
 
 
-def solve(problem: Problem, params: Params | None = None) -> Result:
+def solve(
+    problem: Problem,
+    params: Params | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Result:
     """Find the best assignment within ``params.time_limit`` seconds.
 
     Phases, under one clock: a first assignment meeting every hard rule (from CP-SAT, while the
     search kernel loads); the compiled local search from it; then CP-SAT, hinted with the best
     assignment, to improve it and bound the objective where the model is small enough. With one
     worker every phase is bounded by deterministic work, so a seed repeats its result.
+
+    ``on_progress`` is called with a :class:`Progress` for each improvement (from solver
+    threads: keep it quick); ``Result.stats["trace"]`` lists them as (seconds, objective,
+    feasible).
 
     Raises
     ------
@@ -171,14 +219,18 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     deterministic = params.workers == 1
     kernel = _kernel()
     stats: dict[str, object] = {"deterministic": deterministic}
+    tracker = _Tracker(clock, on_progress)
     pairs = int(np.count_nonzero(np.triu(problem.score, 1))) * problem.m
     # The kernel knows group sums, pair links and allowed groups; rules compiled to other
     # primitives (no isolation, coverage) are left to CP-SAT alone for now.
     searchable = all(isinstance(p, GroupSum | PairLink | Allowed) for p in problem.primitives)
     polish = pairs <= CPSAT_MAX_PAIR_VARIABLES or not searchable
 
+    tracker.phase = "construct"
     start = (None if searchable and _sizes_only(problem)
              else _construct(problem, params, clock, stats))
+    if start is not None:
+        tracker.offer(evaluate(problem, start).objective)
     candidates = [] if start is None else [start]
     status, bound = "feasible", None
 
@@ -196,9 +248,10 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
     if (start is not None and searchable and not kernel.ready.is_set() and polish
             and not deterministic):
         # First run: CP-SAT improves the start until the kernel has compiled.
+        tracker.phase = "cp-sat"
         outcome = solve_cpsat(
             problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
-            hint=start, stop_when=kernel.call_when_ready,
+            hint=start, stop_when=kernel.call_when_ready, on_objective=tracker.offer,
         )
         take(outcome, "cpsat_while_compiling")
     # Without a start the search is the only way to an assignment: wait for it however long the
@@ -214,21 +267,29 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
                                  / max(1, problem.n * problem.m)))
     best = start
     if searchable and kernel.ready.is_set() and (clock.left() > 0.01 or start is None):
+        tracker.phase = "search"
+
+        def improved(_: IntArray, objective: int, feasible: bool) -> None:
+            tracker.offer(objective, feasible)
+
         if deterministic:
             best, ls_stats = local_search(
-                problem, start, ls_time, params.seed, max_iterations=ls_moves
+                problem, start, ls_time, params.seed, max_iterations=ls_moves,
+                on_improve=improved,
             )
         else:
-            best, ls_stats = _parallel_local_search(problem, start, ls_time, params)
+            best, ls_stats = _parallel_local_search(problem, start, ls_time, params, improved)
         stats["local_search"] = ls_stats
         candidates.append(best)
 
     if polish and clock.left() > 0.05:
+        tracker.phase = "cp-sat"
         outcome = solve_cpsat(
             problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
             hint=best,
             deterministic_time=(params.time_limit * 0.25 * CPSAT_DETERMINISTIC_PER_SECOND
                                 if deterministic else None),
+            on_objective=tracker.offer,
         )
         take(outcome, "cpsat")
         if outcome.status == "optimal":
@@ -249,6 +310,9 @@ def solve(problem: Problem, params: Params | None = None) -> Result:
             status = "optimal"
     elif status == "optimal":
         bound = evaluation.objective / SCALE
+    tracker.phase = "evaluate"
+    tracker.offer(evaluation.objective)
+    stats["trace"] = tracker.trace
     return Result(
         assignment=np.asarray(assignment, dtype=np.int64),
         evaluation=evaluation,
@@ -314,7 +378,11 @@ def _infeasible(problem: Problem, core: list[int] | None) -> InfeasibleError:
 
 
 def _parallel_local_search(
-    problem: Problem, start: IntArray | None, time_limit: float, params: Params
+    problem: Problem,
+    start: IntArray | None,
+    time_limit: float,
+    params: Params,
+    on_improve: Callable[[IntArray, int, bool], None] | None = None,
 ) -> tuple[IntArray, dict[str, Any]]:
     """Independent searches in ``params.workers`` threads (capped at the cores), best kept.
 
@@ -326,7 +394,7 @@ def _parallel_local_search(
 
     count = max(1, min(params.workers, os.cpu_count() or 1))
     if count == 1:
-        return local_search(problem, start, time_limit, params.seed)
+        return local_search(problem, start, time_limit, params.seed, on_improve=on_improve)
     others = {key[len("thread_"):]: value for key, value in TUNING.items()
               if key.startswith("thread_") and value >= 0}
     results: list[tuple[IntArray, dict[str, Any]] | None] = [None] * count
@@ -335,7 +403,7 @@ def _parallel_local_search(
     def run(k: int) -> None:
         try:
             results[k] = local_search(problem, start, time_limit, params.seed + k * 1_000_003,
-                                      tuning=others if k > 0 else None)
+                                      tuning=others if k > 0 else None, on_improve=on_improve)
         except BaseException as exc:  # re-raised in the calling thread
             errors.append(exc)
 

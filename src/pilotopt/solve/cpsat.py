@@ -271,6 +271,17 @@ def _solver(time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
     return solver
 
 
+class _Objectives(cp_model.CpSolverSolutionCallback):
+    """Hands each improving solution's objective to a function."""
+
+    def __init__(self, report: Callable[[int], None]) -> None:
+        super().__init__()
+        self.report = report
+
+    def on_solution_callback(self) -> None:
+        self.report(round(self.objective_value))
+
+
 def canonical(problem: Problem, assignment: IntArray) -> IntArray:
     """The same grouping with interchangeable groups renumbered as the symmetry breaking wants.
 
@@ -298,6 +309,7 @@ def solve_cpsat(
     first_solution: bool = False,
     deterministic_time: float | None = None,
     stop_when: Callable[[Callable[[], None]], None] | None = None,
+    on_objective: Callable[[int], None] | None = None,
 ) -> CpSatOutcome:
     """Solve with CP-SAT under a time limit.
 
@@ -305,7 +317,8 @@ def solve_cpsat(
     ``deterministic_time`` bounds the work in CP-SAT's deterministic seconds, so that one
     worker with the same seed repeats the same search whatever the machine's speed.
     ``stop_when`` is handed a function that stops the search (it may be called from another
-    thread), e.g. to stop when the local search is ready to take over.
+    thread), e.g. to stop when the local search is ready to take over. ``on_objective`` is
+    called with the (scaled) objective of each improving solution.
     """
     built = AssignmentModel(problem, objective=not first_solution)
     if hint is not None:
@@ -317,7 +330,8 @@ def solve_cpsat(
         solver.parameters.max_deterministic_time = max(0.01, deterministic_time)
     if stop_when is not None:
         stop_when(solver.stop_search)
-    status = solver.solve(built.model)
+    callback = None if on_objective is None or first_solution else _Objectives(on_objective)
+    status = solver.solve(built.model, callback)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return CpSatOutcome(
         status=_STATUS.get(status, "unknown"),

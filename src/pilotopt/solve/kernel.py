@@ -681,7 +681,7 @@ def local_search(
     time_limit: float | None,
     seed: int,
     *,
-    on_improve: Callable[[IntArray, int], None] | None = None,
+    on_improve: Callable[[IntArray, int, bool], None] | None = None,
     max_iterations: int | None = None,
     tuning: dict[str, float] | None = None,
 ) -> tuple[IntArray, dict[str, Any]]:
@@ -700,8 +700,8 @@ def local_search(
         Seeds every random choice; with ``max_iterations`` (and no binding time limit) the result
         is reproducible.
     on_improve
-        Called as ``on_improve(assignment, objective)`` when the best solution improves (checked
-        between chunks of iterations, at most every ~20 ms).
+        Called as ``on_improve(assignment, objective, feasible)`` when the best solution
+        improves (checked between chunks of iterations, at most every ~20 ms).
     max_iterations
         Iteration budget (one tabu move each); at least one of it and ``time_limit`` is needed.
     tuning
@@ -786,7 +786,7 @@ def local_search(
             if on_improve is not None:
                 feas = bool(st[HAVE_FEAS])
                 out = best_a if feas else any_a
-                on_improve(out.copy(), _result_objective(enc, st, feas))
+                on_improve(out.copy(), _result_objective(enc, st, feas), feas)
         # Size the next chunk to about 20 ms, or less near the deadline.
         per_it = max((now - t1) / todo, 1e-9)
         target = 0.02 if deadline is None else max(1e-3, min(0.02, (deadline - now) / 2))
