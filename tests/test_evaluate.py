@@ -3,7 +3,7 @@ import pytest
 
 from conftest import make_problem
 from pilotopt.evaluate import evaluate
-from pilotopt.problem import Allowed, GroupSum, PairLink, RuleInfo
+from pilotopt.problem import Allowed, GroupSum, LeaveOut, PairLink, RuleInfo
 
 
 def test_complementarity_counts_each_same_group_pair_once(four_square) -> None:
@@ -60,3 +60,33 @@ def test_rejects_assignment_of_wrong_length_or_range(four_square) -> None:
 def test_to_dict_is_in_user_units(four_square) -> None:
     d = evaluate(four_square, [0, 0, 1, 1]).to_dict()
     assert d["complementarity"] == 0.018 and d["all_hard_rules_hold"] is True
+
+
+def test_left_out_organisations_earn_nothing_and_cost_their_price() -> None:
+    # c and d may be left out (c costs 4, d costs 6); at least one of them placed, soft at 10.
+    leave = LeaveOut(1, np.array([0, 0, 1, 1]), np.array([0, 0, 4, 6]), 1, False, 10)
+    p = make_problem([[0, 9, 1, 0], [9, 0, 0, 1], [1, 0, 0, 9], [0, 1, 9, 0]], 2, size=(1, 4),
+                     extra=[(RuleInfo("rule 1", "optional", "", False, 1.0), leave)])
+    assert p.optional.tolist() == [False, False, True, True]
+    ev = evaluate(p, [0, 0, -1, 1])  # c out: d alone in G2
+    assert ev.complementarity == 9 and ev.group_sizes == (2, 1) and ev.left_out == (2,)
+    assert ev.rules[1].violation == 0 and ev.penalty == 4
+    ev = evaluate(p, [0, 0, -1, -1])  # both out: none placed of the one wanted
+    assert ev.rules[1].violation == 1 and ev.rules[1].per_group == (0, 0)
+    assert ev.penalty == 4 + 6 + 10 and ev.rules[0].per_group == (0, 1)  # G2 empty
+    with pytest.raises(ValueError, match="a has no group and may not be left out"):
+        evaluate(p, [-1, 0, 0, 1])
+
+
+def test_pairs_with_a_member_left_out() -> None:
+    # together a-c: broken when c is out; apart c-d: holds when both are out.
+    leave = LeaveOut(1, np.array([0, 0, 1, 1]), np.zeros(4, dtype=np.int64), 0, True)
+    together = PairLink(2, np.array([[0, 2]]), True, True)
+    apart = PairLink(3, np.array([[2, 3]]), False, True)
+    p = make_problem(np.zeros((4, 4)), 2, extra=[
+        (RuleInfo("rule 1", "optional", "", True), leave),
+        (RuleInfo("rule 2", "together", "", True), together),
+        (RuleInfo("rule 3", "apart", "", True), apart)])
+    ev = evaluate(p, [0, 1, -1, -1])
+    assert ev.rules[2].violation == 1 and ev.rules[2].per_group == (1, 0)
+    assert ev.rules[3].satisfied

@@ -49,7 +49,7 @@ def rule(draw: st.DrawFn, ids: list[str], m: int) -> dict[str, Any]:
     """One rule of the catalogue, hard or soft."""
     kind = draw(st.sampled_from([
         "size", "quota", "together", "apart", "pin", "forbid", "eligible", "distinct", "spread",
-        "balance", "max_distance", "no_isolation", "coverage",
+        "balance", "max_distance", "no_isolation", "coverage", "optional",
     ]))
     group = st.integers(1, m)
     pair = st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True)
@@ -82,6 +82,8 @@ def rule(draw: st.DrawFn, ids: list[str], m: int) -> dict[str, Any]:
         body = {"attribute": "economy", "value": draw(economy)}
     elif kind == "coverage":
         body = {}
+    elif kind == "optional":
+        body = {"min": draw(st.integers(0, 2)), "priority": "fte"}
     else:
         body = {"km": draw(st.floats(30, 200))}
     hard = draw(st.sampled_from([True, True, False]))

@@ -161,6 +161,7 @@ def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str 
             "pilotopt_version": package_version(),
             "assignment": {"path": assignment_path, "sha256": file_digest(assignment_path)},
             **ev.to_dict(),
+            "left_out": [problem.ids[i] for i in ev.left_out],
         }})
         _out.print("wrote " + ", ".join(str(p) for p in written))
     sys.exit(0 if ev.feasible else 1)

@@ -16,6 +16,7 @@ from pilotopt.problem import (
     Allowed,
     Coverage,
     GroupSum,
+    LeaveOut,
     NotExactlyOne,
     PairLink,
     Primitive,
@@ -30,7 +31,8 @@ class RuleStatus:
     """How one user rule holds: total violation, penalty and violation per group.
 
     ``per_group[g]`` is the part of the violation that falls in group g (a broken pair counts in
-    the group of its first member).
+    the group of its first placed member); what falls in no group (organisations left out) is in
+    ``violation`` only.
     """
 
     rule: int
@@ -57,6 +59,7 @@ class Evaluation:
     group_complementarity: tuple[int, ...]
     group_sizes: tuple[int, ...]
     rules: tuple[RuleStatus, ...]
+    left_out: tuple[int, ...] = ()  # organisations in no group
 
     @property
     def objective(self) -> int:
@@ -104,29 +107,35 @@ class Evaluation:
 def _primitive_violation(
     p: Primitive, groups: npt.NDArray[np.int64], m: int
 ) -> npt.NDArray[np.int64]:
-    """Violation of one primitive, per group."""
-    per_group = np.zeros(m, dtype=np.int64)
+    """Violation of one primitive per group; entry ``m`` holds what falls in no group."""
+    per_group = np.zeros(m + 1, dtype=np.int64)
+    placed = groups >= 0
+    slot = np.where(placed, groups, m)  # group, or m for organisations left out
     if isinstance(p, GroupSum):
-        sums = np.bincount(groups, weights=p.w, minlength=m).astype(np.int64)
-        per_group = np.maximum(0, np.maximum(p.lo - sums, sums - p.hi))
+        sums = np.bincount(slot, weights=p.w, minlength=m + 1)[:m].astype(np.int64)
+        per_group[:m] = np.maximum(0, np.maximum(p.lo - sums, sums - p.hi))
     elif isinstance(p, PairLink):
         if len(p.pairs):
-            same = groups[p.pairs[:, 0]] == groups[p.pairs[:, 1]]
+            a, b = p.pairs[:, 0], p.pairs[:, 1]
+            same = (groups[a] == groups[b]) & placed[a]
             broken = ~same if p.together else same
-            np.add.at(per_group, groups[p.pairs[broken, 0]], 1)
+            where = np.where(placed[a], slot[a], slot[b])
+            np.add.at(per_group, where[broken], 1)
     elif isinstance(p, Allowed):
-        bad = ~p.allowed[np.arange(len(groups)), groups]
+        bad = placed & ~p.allowed[np.arange(len(groups)), np.maximum(groups, 0)]
         np.add.at(per_group, groups[bad], 1)
     elif isinstance(p, NotExactlyOne):
-        counts = np.bincount(groups, weights=p.w, minlength=m)
-        per_group = (counts == 1).astype(np.int64)
+        counts = np.bincount(slot, weights=p.w, minlength=m + 1)[:m]
+        per_group[:m] = counts == 1
     elif isinstance(p, Coverage):
-        offered = np.zeros((m, p.offers.shape[1]), dtype=np.int64)
-        np.add.at(offered, groups, p.offers)
+        offered = np.zeros((m + 1, p.offers.shape[1]), dtype=np.int64)
+        np.add.at(offered, slot, p.offers)
         # Offered by someone else: the group's offer count without the member's own offer.
-        others = offered[groups] - p.offers
-        unmet = ((p.needs > 0) & (others <= 0)).sum(axis=1)
-        np.add.at(per_group, groups, unmet)
+        others = offered[slot] - p.offers
+        unmet = ((p.needs > 0) & (others <= 0) & placed[:, None]).sum(axis=1)
+        np.add.at(per_group, slot, unmet)
+    elif isinstance(p, LeaveOut):
+        per_group[m] = max(0, p.lo - int(p.w[placed].sum()))
     return per_group
 
 
@@ -138,7 +147,8 @@ def evaluate(problem: Problem, assignment: npt.ArrayLike) -> Evaluation:
     problem
         The compiled problem.
     assignment
-        Group index (``0..m-1``) of each organisation, in the order of ``problem.ids``.
+        Group index (``0..m-1``) of each organisation, in the order of ``problem.ids``; ``-1``
+        for one left out (allowed only where a LeaveOut rule names it).
 
     Examples
     --------
@@ -153,21 +163,29 @@ def evaluate(problem: Problem, assignment: npt.ArrayLike) -> Evaluation:
     n, m = problem.n, problem.m
     if groups.shape != (n,):
         raise ValueError(f"assignment must give a group for each of the {n} organisations")
-    if n and (groups.min() < 0 or groups.max() >= m):
-        raise ValueError(f"group indices must lie in 0..{m - 1}")
+    if n and (groups.min() < -1 or groups.max() >= m):
+        raise ValueError(f"group indices must lie in 0..{m - 1} (or -1: left out)")
+    placed = groups >= 0
+    stray = np.flatnonzero(~placed & ~problem.optional)
+    if len(stray):
+        raise ValueError(f"organisation {problem.ids[stray[0]]} has no group and may not be "
+                         "left out")
 
     # Each same-group pair is counted from both ends, hence the halving.
-    same = groups[:, None] == groups[None, :]
+    slot = np.where(placed, groups, m)
+    same = (groups[:, None] == groups[None, :]) & placed[:, None]
     earned = np.where(same, problem.score, 0).sum(axis=1)
-    group_comp = np.bincount(groups, weights=earned, minlength=m).astype(np.int64) // 2
+    group_comp = np.bincount(slot, weights=earned, minlength=m + 1)[:m].astype(np.int64) // 2
 
-    per_rule = np.zeros((len(problem.rules), m), dtype=np.int64)
+    per_rule = np.zeros((len(problem.rules), m + 1), dtype=np.int64)
     penalty = np.zeros(len(problem.rules), dtype=np.int64)
     for p in problem.primitives:
         v = _primitive_violation(p, groups, m)
         per_rule[p.rule] += v
         if not p.hard:
             penalty[p.rule] += p.penalty * int(v.sum())
+        if isinstance(p, LeaveOut):
+            penalty[p.rule] += int(p.cost[~placed].sum())
 
     statuses = tuple(
         RuleStatus(
@@ -178,7 +196,7 @@ def evaluate(problem: Problem, assignment: npt.ArrayLike) -> Evaluation:
             hard=info.hard,
             violation=int(per_rule[k].sum()),
             penalty=int(penalty[k]),
-            per_group=tuple(int(x) for x in per_rule[k]),
+            per_group=tuple(int(x) for x in per_rule[k, :m]),
         )
         for k, info in enumerate(problem.rules)
     )
@@ -186,6 +204,7 @@ def evaluate(problem: Problem, assignment: npt.ArrayLike) -> Evaluation:
         complementarity=int(group_comp.sum()),
         penalty=int(penalty.sum()),
         group_complementarity=tuple(int(x) for x in group_comp),
-        group_sizes=tuple(int(x) for x in np.bincount(groups, minlength=m)),
+        group_sizes=tuple(int(x) for x in np.bincount(slot, minlength=m + 1)[:m]),
         rules=statuses,
+        left_out=tuple(int(i) for i in np.flatnonzero(~placed)),
     )

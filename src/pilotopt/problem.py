@@ -1,6 +1,7 @@
 """The frozen, index-based problem every backend reads.
 
-Organisations are indices ``0..n-1`` and groups ``0..m-1``. All scores and penalties are integers
+Organisations are indices ``0..n-1`` and groups ``0..m-1``; an organisation that may be left out
+(see :class:`LeaveOut`) and is, has group ``-1``. All scores and penalties are integers
 (user values multiplied by :data:`SCALE`), so CP-SAT, the local search and the evaluator agree to
 the unit. Each primitive carries ``rule``: the index into :attr:`Problem.rules` of the user rule it
 was compiled from, so every violation maps back to the user's words.
@@ -19,6 +20,7 @@ __all__ = [
     "Allowed",
     "Coverage",
     "GroupSum",
+    "LeaveOut",
     "NotExactlyOne",
     "PairLink",
     "Primitive",
@@ -120,7 +122,24 @@ class Coverage:
     penalty: int = 0
 
 
-Primitive: TypeAlias = GroupSum | PairLink | Allowed | NotExactlyOne | Coverage
+@dataclass(frozen=True, eq=False)
+class LeaveOut:
+    """Organisations with ``w[i] == 1`` may be left out of every group (group ``-1``).
+
+    Leaving out i costs ``cost[i]`` (scaled, always counted); at least ``lo`` of them are placed.
+    Violation is ``max(0, lo - placed)``; a soft LeaveOut costs ``penalty`` per unit of it.
+    Organisations no LeaveOut names must be placed.
+    """
+
+    rule: int
+    w: IntArray  # 0/1 per organisation
+    cost: IntArray  # scaled, per organisation left out
+    lo: int
+    hard: bool
+    penalty: int = 0
+
+
+Primitive: TypeAlias = GroupSum | PairLink | Allowed | NotExactlyOne | Coverage | LeaveOut
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,6 +180,8 @@ class Problem:
                 raise ValueError(f"PairLink of {self.rules[p.rule].id} needs (k, 2) pairs")
             if isinstance(p, Allowed) and p.allowed.shape != (n, m):
                 raise ValueError(f"Allowed of {self.rules[p.rule].id} must be {n} x {m}")
+            if isinstance(p, LeaveOut) and (p.w.shape != (n,) or p.cost.shape != (n,)):
+                raise ValueError(f"LeaveOut of {self.rules[p.rule].id} needs n weights and costs")
             if isinstance(p, NotExactlyOne) and p.w.shape != (n,):
                 raise ValueError(f"NotExactlyOne of {self.rules[p.rule].id} needs n weights")
             if isinstance(p, Coverage) and (
@@ -178,6 +199,15 @@ class Problem:
     def m(self) -> int:
         """Number of groups."""
         return len(self.group_names)
+
+    @property
+    def optional(self) -> BoolArray:
+        """Whether each organisation may be left out of every group (some LeaveOut names it)."""
+        mask = np.zeros(self.n, dtype=bool)
+        for p in self.primitives:
+            if isinstance(p, LeaveOut):
+                mask |= p.w > 0
+        return mask
 
     def size_bounds(self) -> tuple[IntArray, IntArray]:
         """Tightest hard bounds on group sizes implied by hard unit-weight GroupSums."""
@@ -198,7 +228,7 @@ class Problem:
                     signature[g] += (int(p.lo[g]), int(p.hi[g]))
                 elif isinstance(p, Allowed):
                     signature[g] += (p.allowed[:, g].tobytes(),)
-                # NotExactlyOne and Coverage treat every group alike.
+                # NotExactlyOne, Coverage and LeaveOut treat every group alike.
         classes: dict[tuple[object, ...], list[int]] = {}
         for g, sig in enumerate(signature):
             classes.setdefault(sig, []).append(g)

@@ -1,4 +1,5 @@
-"""The wider rule catalogue: forbid, eligible, distinct, spread, balance, max_distance."""
+"""The wider rule catalogue: forbid, eligible, distinct, spread, balance, max_distance,
+optional."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 
 from pilotopt.compile import compile_problem
 from pilotopt.compile.rules import distances_km
-from pilotopt.errors import InputError
+from pilotopt.errors import InfeasibleError, InputError
 from pilotopt.evaluate import evaluate
 from pilotopt.io import read_roster, scenario_from_dict
-from pilotopt.problem import Allowed, GroupSum, PairLink, Problem
+from pilotopt.problem import Allowed, GroupSum, LeaveOut, PairLink, Problem
 from pilotopt.solve import Params, solve
 
 DATA = Path(__file__).parents[1] / "data"
@@ -169,3 +170,54 @@ def test_pairs_file_problems_are_located(tmp_path: Path) -> None:
         read_scenario(tmp_path / "s.toml")
     text = str(err.value)
     assert "partners.csv, row 2" in text and "rules[2].file" in text
+
+
+def test_optional_costs_weight_times_priority_and_counts_a_minimum() -> None:
+    p = compile_rules({"kind": "optional", "attribute": "economy", "value": "regular",
+                       "priority": "fte", "min": 2, "weight": 0.5})
+    (prim,) = [x for x in p.primitives if isinstance(x, LeaveOut)]
+    assert prim.w.tolist() == [0, 0, 0, 0, 1, 1, 1, 0]
+    assert prim.cost.tolist() == [0, 0, 0, 0, 30_000, 60_000, 22_500, 0]  # 0.5 * fte, scaled
+    assert prim.lo == 2 and prim.hard
+    assert p.optional.tolist() == [False] * 4 + [True] * 3 + [False]
+
+
+def test_optional_without_a_selection_takes_everyone() -> None:
+    p = compile_rules({"kind": "optional"})
+    assert p.optional.all()
+
+
+def test_optional_problems_are_located() -> None:
+    with pytest.raises(InputError) as err:
+        compile_rules({"kind": "optional", "organisations": ["se01", "xx"], "priority": "type",
+                       "min": 3})
+    text = str(err.value)
+    assert "rules[1].organisations[2]" in text and "xx" in text
+    assert "rules[1].priority" in text and "not numeric" in text
+    assert "rules[1].min" in text and "more than the 1 organisation(s)" in text
+
+
+def test_optional_leaves_out_who_does_not_fit() -> None:
+    # Two groups of exactly 3 hold 6 of the 8: two are left out, and the priorities say which.
+    p = compile_rules({"kind": "optional", "priority": "fte", "weight": 0.001},
+                      {"kind": "size", "min": 3, "max": 3})
+    result = solve(p, Params(time_limit=3, seed=0, workers=1))
+    ev = evaluate(p, result.assignment)
+    assert ev == result.evaluation and ev.feasible
+    assert len(ev.left_out) == 2 and sum(ev.group_sizes) == 6
+
+
+def test_hard_optional_minimum_beyond_the_places_is_a_named_conflict() -> None:
+    p = compile_rules({"kind": "optional", "min": 7}, {"kind": "size", "min": 3, "max": 3})
+    with pytest.raises(InfeasibleError) as err:
+        solve(p, Params(time_limit=3, seed=0, workers=1))
+    assert set(err.value.rules) == {"rule 1", "rule 2"}
+
+
+def test_soft_optional_minimum_costs_per_organisation_short() -> None:
+    p = compile_rules({"kind": "optional", "min": 7, "hard": False, "weight": 2},
+                      {"kind": "size", "min": 3, "max": 3})
+    result = solve(p, Params(time_limit=3, seed=0, workers=1))
+    (status,) = [r for r in result.evaluation.rules if r.id == "rule 1"]
+    assert status.violation == 1  # 6 placed, 7 wanted
+    assert status.penalty == 2 * 1000 + 2 * 2 * 1000  # one short, two left out at weight 2

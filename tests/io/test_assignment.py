@@ -68,3 +68,29 @@ def test_score_exits_1_when_a_hard_rule_is_broken(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     assert "HARD RULES BROKEN" in result.output
+
+
+def test_left_out_organisations_round_trip_through_solve_and_score(tmp_path: Path) -> None:
+    scenario = tmp_path / "optional.toml"
+    scenario.write_text('[groups]\ncount = 2\nsize = { min = 3, max = 3 }\n\n'
+                        '[[rules]]\nkind = "optional"\npriority = "fte"\nweight = 0.001\n',
+                        encoding="utf-8")
+    runner = CliRunner()
+    args = [str(DATA / "roster.csv"), "-s", str(scenario)]
+    solved = runner.invoke(main, ["solve", *args, "-t", "2", "-q", "--out", str(tmp_path / "s")])
+    assert solved.exit_code == 0, solved.output
+    rows = (tmp_path / "s" / "assignment.csv").read_text().splitlines()
+    assert sum(r.endswith(",") for r in rows) == 2  # two left out, with an empty group
+    scored = runner.invoke(main, ["score", *args, "-a", str(tmp_path / "s" / "assignment.csv"),
+                                  "--out", str(tmp_path / "c")])
+    assert scored.exit_code == 0, scored.output
+    result = json.loads((tmp_path / "s" / "result.json").read_text())
+    score = json.loads((tmp_path / "c" / "score.json").read_text())
+    assert score["left_out"] == result["left_out"] and len(result["left_out"]) == 2
+    assert score["objective"] == result["objective"]
+
+
+def test_an_empty_group_is_a_problem_where_no_one_may_be_left_out(problem, tmp_path) -> None:
+    text = "id,group\n" + "".join(f"{i},{'' if i == 'se01' else 'G1'}\n" for i in problem.ids)
+    with pytest.raises(InputError, match="may not be left out"):
+        read_assignment(write(tmp_path, text), problem)

@@ -21,6 +21,7 @@ from pilotopt.problem import (
     Allowed,
     Coverage,
     GroupSum,
+    LeaveOut,
     NotExactlyOne,
     PairLink,
     Primitive,
@@ -35,6 +36,7 @@ from pilotopt.schema.scenario import (
     ForbidRule,
     MaxDistanceRule,
     NoIsolationRule,
+    OptionalRule,
     PinRule,
     QuotaRule,
     RuleBase,
@@ -121,12 +123,12 @@ class Context:
         )
         return None
 
-    def numeric(self, number: int, name: str) -> np.ndarray | None:
+    def numeric(self, number: int, name: str, field_: str = "attribute") -> np.ndarray | None:
         """Each organisation's value of a numeric attribute, or None (problems reported)."""
         if name in ("fte", "target_group_fte", "lat", "lon"):
             return np.array([getattr(o, name) or 0.0 for o in self.orgs], dtype=float)
         if name not in self.columns and not any(name in o.attributes for o in self.orgs):
-            self.problem(number, "attribute", "no such attribute; numeric ones are fte, "
+            self.problem(number, field_, "no such attribute; numeric ones are fte, "
                          "target_group_fte or a column of numbers of your own", name)
             return None
         values = []
@@ -135,16 +137,19 @@ class Context:
             try:
                 values.append(float(text) if text else 0.0)
             except ValueError:
-                self.problem(number, "attribute",
+                self.problem(number, field_,
                              f"column '{name}' is not numeric: organisation {o.id} has {text!r}",
                              name)
                 return None
         return np.array(values)
 
     def select(self, number: int, rule: Any) -> np.ndarray:
-        """Boolean mask of the organisations a rule chooses, by ids or attribute value."""
+        """Boolean mask of the organisations a rule chooses, by ids or attribute value (all when
+        it names neither)."""
         chosen = np.zeros(self.n, dtype=bool)
-        if rule.organisations is not None:
+        if rule.organisations is None and rule.attribute is None:
+            chosen[:] = True
+        elif rule.organisations is not None:
             for k, org_id in enumerate(rule.organisations):
                 i = self.org(number, f"organisations[{k + 1}]", org_id)
                 if i is not None:
@@ -328,6 +333,26 @@ def compile_coverage(rule: CoverageRule, number: int, index: int, ctx: Context) 
     return [Coverage(index, needs, offers, rule.hard, _penalty(rule))]
 
 
+def compile_optional(rule: OptionalRule, number: int, index: int, ctx: Context) -> list[Primitive]:
+    """The chosen may be left out, at a cost (times their priority); at least ``min`` placed."""
+    chosen = ctx.select(number, rule)
+    if rule.min is not None and rule.min > chosen.sum():
+        ctx.problem(number, "min", f"more than the {int(chosen.sum())} organisation(s) this "
+                    "rule makes optional", rule.min)
+    priority = np.ones(ctx.n)
+    if rule.priority is not None:
+        values = ctx.numeric(number, rule.priority, "priority")
+        if values is None:
+            return []
+        for i in np.flatnonzero(chosen & (values < 0)).tolist():
+            ctx.problem(number, "priority", f"priorities must be 0 or more: organisation "
+                        f"{ctx.orgs[i].id} has {values[i]:g}", rule.priority)
+        priority = values
+    cost = np.where(chosen, np.rint(SCALE * rule.weight * priority), 0).astype(np.int64)
+    return [LeaveOut(index, chosen.astype(np.int64), cost, rule.min or 0, rule.hard,
+                     _penalty(rule))]
+
+
 def _categories(ctx: Context, number: int, attribute: str) -> dict[str, np.ndarray]:
     """0/1 weight vector of each non-empty value of a category attribute."""
     values = ctx.attribute(number, attribute)
@@ -413,6 +438,7 @@ COMPILERS: dict[str, Compiler] = {
     "max_distance": compile_max_distance,
     "no_isolation": compile_no_isolation,
     "coverage": compile_coverage,
+    "optional": compile_optional,
 }
 
 
@@ -460,4 +486,11 @@ def describe(rule: Any) -> str:
     if isinstance(rule, CoverageRule):
         what = ", ".join(rule.tags) if rule.tags else "every need"
         return f"coverage of {what} inside the group"
+    if isinstance(rule, OptionalRule):
+        who = ("any organisation" if rule.organisations is None and rule.attribute is None
+               else ", ".join(rule.organisations) if rule.organisations is not None
+               else f"{rule.attribute}={'|'.join(rule.values)}")
+        priority = f" (by {rule.priority})" if rule.priority else ""
+        least = f", at least {rule.min} placed" if rule.min is not None else ""
+        return f"optional: {who} may be left out{priority}{least}"
     return str(rule.kind)

@@ -16,8 +16,9 @@ __all__ = ["read_assignment"]
 def read_assignment(path: str | Path, problem: Problem) -> IntArray:
     """Group index of each organisation of ``problem``, from a CSV with ``id`` and ``group``.
 
-    ``group`` is a group name (as in ``assignment.csv``) or a number from 1. Every organisation
-    must appear once; every problem is reported at once.
+    ``group`` is a group name (as in ``assignment.csv``) or a number from 1, or empty for an
+    organisation left out (where an ``optional`` rule allows it). Every organisation must appear
+    once; every problem is reported at once.
     """
     file = str(path)
     try:
@@ -37,6 +38,7 @@ def read_assignment(path: str | Path, problem: Problem) -> IntArray:
     index = {org_id: i for i, org_id in enumerate(problem.ids)}
     groups = {name: g for g, name in enumerate(problem.group_names)}
     assignment = np.full(problem.n, -1, dtype=np.int64)
+    optional = problem.optional
     seen: dict[str, int] = {}
     problems: list[InputProblem] = []
     for row_no, raw in enumerate(reader, start=2):
@@ -53,12 +55,15 @@ def read_assignment(path: str | Path, problem: Problem) -> IntArray:
                                          row=row_no, id=org_id, column="id", value=org_id))
             continue
         seen[org_id] = row_no
+        if not ref and optional[index[org_id]]:
+            continue  # left out
         g = groups.get(ref)
         if g is None and ref.isdigit() and 1 <= int(ref) <= problem.m:
             g = int(ref) - 1
         if g is None:
+            left_out = " (it may not be left out)" if not ref else ""
             problems.append(InputProblem(
-                file, f"no such group; groups are {', '.join(problem.group_names)} "
+                file, f"no such group{left_out}; groups are {', '.join(problem.group_names)} "
                 f"(or 1 to {problem.m})", row=row_no, id=org_id, column="group", value=ref))
             continue
         assignment[index[org_id]] = g

@@ -39,12 +39,13 @@ def file_digest(path: str | Path) -> str:
 
 
 def assignment_csv(problem: Problem, assignment: Any) -> str:
-    """``id,name,group`` rows, in roster order."""
+    """``id,name,group`` rows, in roster order; an organisation left out has an empty group."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["id", "name", "group"])
     for i, g in enumerate(assignment):
-        writer.writerow([problem.ids[i], problem.names[i], problem.group_names[int(g)]])
+        writer.writerow([problem.ids[i], problem.names[i],
+                         problem.group_names[int(g)] if g >= 0 else ""])
     return buf.getvalue()
 
 

@@ -28,7 +28,8 @@ def result_document(
     ev = result.evaluation.to_dict()
     members: list[list[str]] = [[] for _ in range(problem.m)]
     for i, g in enumerate(result.assignment):
-        members[int(g)].append(problem.ids[i])
+        if g >= 0:
+            members[int(g)].append(problem.ids[i])
     for group, name, ids in zip(ev["groups"], problem.group_names, members, strict=True):  # type: ignore[call-overload]
         group["group"] = name
         group["members"] = ids
@@ -50,5 +51,6 @@ def result_document(
         "organisations": problem.n,
         "groups_count": problem.m,
         **{k: v for k, v in ev.items() if k != "objective"},
+        "left_out": [problem.ids[i] for i in result.evaluation.left_out],
         "stats": result.stats,
     }

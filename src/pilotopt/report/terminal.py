@@ -102,6 +102,9 @@ def print_evaluation(
             ", ".join(f"{problem.names[i]} ({problem.ids[i]})" for i in idx),
         )
     console.print(groups)
+    if ev.left_out:
+        console.print(f"Left out ({len(ev.left_out)}): " + ", ".join(
+            f"{problem.names[i]} ({problem.ids[i]})" for i in ev.left_out))
 
     rules = Table(title="Rules")
     for col in ("rule", "kind", "meaning", "hard", "status", "penalty"):

@@ -286,6 +286,29 @@ class NoIsolationRule(_Valued, RuleBase):
     value: str | int | list[str | int]
 
 
+class OptionalRule(_Valued, RuleBase):
+    """Organisations that may be left out of every group: all of them, or those chosen by id
+    (``organisations``) or by ``attribute`` = ``value``. Leaving one out costs ``weight``, times
+    its value in the numeric column ``priority`` if given; ``min`` of them at least are placed
+    (hard, or soft at ``weight`` per organisation short)."""
+
+    kind: Literal["optional"]
+    organisations: list[str] | None = None
+    attribute: str | None = None
+    value: str | int | list[str | int] | None = None
+    priority: str | None = None
+    min: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _selection(self) -> Self:
+        if self.organisations is not None and self.attribute is not None:
+            raise ValueError("choose organisations by 'organisations' (ids) or by 'attribute', "
+                             "not both")
+        if self.attribute is not None and self.value is None:
+            raise ValueError("give the 'value' of the attribute")
+        return self
+
+
 class CoverageRule(RuleBase):
     """Every need of a member is offered by another member of its group (only ``tags``, if
     given). Soft, it costs ``weight`` per need left unmet."""
@@ -302,7 +325,7 @@ def _check_min_max(lo: int | None, hi: int | None) -> None:
 Rule = (
     SizeRule | QuotaRule | TogetherRule | ApartRule | PinRule | ForbidRule | EligibleRule
     | DistinctRule | SpreadRule | BalanceRule | MaxDistanceRule
-    | NoIsolationRule | CoverageRule
+    | NoIsolationRule | CoverageRule | OptionalRule
 )
 
 RULE_KINDS: dict[str, type[RuleBase]] = {
@@ -319,6 +342,7 @@ RULE_KINDS: dict[str, type[RuleBase]] = {
     "max_distance": MaxDistanceRule,
     "no_isolation": NoIsolationRule,
     "coverage": CoverageRule,
+    "optional": OptionalRule,
 }
 
 

@@ -18,6 +18,7 @@ from pilotopt.problem import (
     Coverage,
     GroupSum,
     IntArray,
+    LeaveOut,
     NotExactlyOne,
     PairLink,
     Problem,
@@ -63,8 +64,12 @@ class AssignmentModel:
              for g in range(m)]
             for i in range(n)
         ]
+        optional = problem.optional
         for i in range(n):
-            self.model.add_exactly_one(self.x[i])
+            if optional[i]:
+                self.model.add_at_most_one(self.x[i])
+            else:
+                self.model.add_exactly_one(self.x[i])
         self.rule_literal: dict[int, cp_model.IntVar] = {}
         if rule_literals:
             hard = sorted({p.rule for p in problem.primitives if p.hard})
@@ -85,6 +90,8 @@ class AssignmentModel:
                 self._not_exactly_one(p)
             elif isinstance(p, Coverage):
                 self._coverage(p)
+            elif isinstance(p, LeaveOut):
+                self._leave_out(p, objective)
         self._break_symmetry()
         if objective:
             self.model.maximize(self._pair_terms() - sum(self._penalties))
@@ -181,6 +188,21 @@ class AssignmentModel:
                     self.model.add_implication(xi, unmet)
                 self._penalties.append(p.penalty * unmet)
 
+    def _leave_out(self, p: LeaveOut, objective: bool) -> None:
+        members = np.flatnonzero(p.w)
+        placed = sum(self.x[int(i)][g] for i in members for g in range(self.problem.m))
+        if objective:
+            self._penalties += [int(p.cost[i]) * (1 - sum(self.x[int(i)]))
+                                for i in members if p.cost[i]]
+        if p.lo <= 0:
+            return
+        if p.hard:
+            self._enforce(self.model.add(placed >= p.lo), p.rule)
+            return
+        short = self.model.new_int_var(0, p.lo, f"short[{p.rule}]")
+        self.model.add(short >= p.lo - placed)
+        self._penalties.append(p.penalty * short)
+
     def _break_symmetry(self) -> None:
         """Within each class of interchangeable groups, order groups by their first member.
 
@@ -236,14 +258,14 @@ class AssignmentModel:
     def hint(self, assignment: IntArray) -> None:
         """Give a known assignment as a solution hint."""
         self.model.clear_hints()
-        for i, g0 in enumerate(assignment):
+        for i, g0 in enumerate(assignment):  # -1 (left out): in no group
             for g in range(self.problem.m):
                 self.model.add_hint(self.x[i][g], int(g0) == g)
 
     def assignment(self, solver: cp_model.CpSolver) -> IntArray:
         """Group of each organisation in the solver's current solution."""
         return np.array(
-            [next(g for g in range(self.problem.m) if solver.boolean_value(self.x[i][g]))
+            [next((g for g in range(self.problem.m) if solver.boolean_value(self.x[i][g])), -1)
              for i in range(self.problem.n)],
             dtype=np.int64,
         )
@@ -290,13 +312,14 @@ def canonical(problem: Problem, assignment: IntArray) -> IntArray:
     """
     out = np.array(assignment, dtype=np.int64)
     n = problem.n
+    placed = out >= 0
     first = np.full(problem.m, n, dtype=np.int64)
-    np.minimum.at(first, out, np.arange(n))
+    np.minimum.at(first, out[placed], np.flatnonzero(placed))
     mapping = np.arange(problem.m)
     for cls in problem.interchangeable_groups():
         for target, g in zip(cls, sorted(cls, key=lambda g: (first[g], g)), strict=True):
             mapping[g] = target
-    return mapping[out]
+    return np.where(placed, mapping[np.maximum(out, 0)], -1)
 
 
 def solve_cpsat(
