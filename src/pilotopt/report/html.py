@@ -1,0 +1,324 @@
+"""The HTML report: one self-contained file a matchmaker can hand to the enterprises and the funder.
+
+Everything is inline (CSS, SVG), so the file opens without network access. User text reaches the
+page only through the jinja2 template, which escapes it; the matplotlib charts carry numbers
+only, so no organisation or group name ever passes through a chart unescaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import matplotlib
+import numpy as np
+import numpy.typing as npt
+from markupsafe import Markup
+
+from pilotopt.evaluate import Evaluation
+from pilotopt.io.outputs import atomic_write
+from pilotopt.problem import SCALE, Problem
+from pilotopt.schema.roster import Organisation
+
+matplotlib.use("Agg")  # no display; must precede pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+
+__all__ = ["ECONOMY_COLOURS", "KIND_MEANING", "render_html", "report_context", "write_html"]
+
+#: One colour per economy, in the cards, the graphs and the legend.
+ECONOMY_COLOURS = {
+    "social": "#d95f02",
+    "regular": "#1b9e77",
+    "public": "#7570b3",
+    "knowledge": "#e7298a",
+}
+
+#: What a rule kind asks, for rules the caller gives no note for.
+KIND_MEANING = {
+    "size": "every group has a number of members within the bounds",
+    "quota": "members with a given value (e.g. economy) per group within bounds or shares",
+    "spread": "each value's count in a group close to its share of the whole roster",
+    "no_isolation": "a value is absent from a group or present at least twice",
+    "balance": "group totals of a number (e.g. FTE) within a tolerance of the mean group",
+    "distinct": "at most a few members of a group share one value (e.g. sector)",
+    "together": "pairs that must share a group",
+    "apart": "pairs that must not share a group (e.g. competitors)",
+    "max_distance": "members of a group lie within a travel distance of each other",
+    "pin": "organisations fixed to a group",
+    "forbid": "organisations kept out of some groups",
+    "eligible": "organisations allowed only in some groups",
+    "coverage": "every need of a member is offered by another member of its group",
+    "optional": "organisations may be left out, at a cost",
+}
+
+_MARKERS = "os^D"  # beyond 20 groups the colours repeat; the marker tells them apart
+_META_LABELS = {
+    "status": "status",
+    "seed": "seed",
+    "time_limit": "time limit (s)",
+    "workers": "workers",
+    "runtime": "runtime (s)",
+    "bound": "upper bound",
+    "gap": "gap",
+    "created": "created",
+}
+
+
+def _group_style(g: int) -> tuple[str, str]:
+    """Colour (hex) and matplotlib marker of group ``g``."""
+    rgb = plt.get_cmap("tab20")(g % 20)
+    return matplotlib.colors.to_hex(rgb), _MARKERS[(g // 20) % len(_MARKERS)]
+
+
+def _num(x: float) -> str:
+    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def _svg(fig: Any) -> Markup:
+    """A figure as inline SVG (the XML prologue dropped); text stays text, not paths."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    # Numbers only are drawn (see module docstring); matplotlib escapes its text nodes anyway.
+    return Markup(text[text.index("<svg"):])
+
+
+@cache
+def _municipality_points() -> tuple[tuple[float, float], ...]:
+    """(lon, lat) of every Flemish and Brussels municipality, the map's faint background."""
+    points = []
+    for name in ("municipalities_flanders.csv", "municipalities_brussels.csv"):
+        text = resources.files("pilotopt.data").joinpath(name).read_text(encoding="utf-8")
+        points += [(float(r["lon"]), float(r["lat"])) for r in csv.DictReader(io.StringIO(text))]
+    return tuple(points)
+
+
+def _map_svg(orgs: Sequence[Organisation], groups: npt.NDArray[np.int64]) -> Markup | None:
+    """Organisations at their coordinates, coloured by group, the group number at its centre."""
+    located = [i for i, o in enumerate(orgs) if o.lat is not None and o.lon is not None]
+    if not located:
+        return None
+    lon = np.array([orgs[i].lon for i in located], dtype=float)
+    lat = np.array([orgs[i].lat for i in located], dtype=float)
+    grp = groups[located]
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    bg = np.array(_municipality_points())
+    ax.scatter(bg[:, 0], bg[:, 1], s=3, c="#dddddd", linewidths=0)
+    size = 24 if len(located) <= 500 else 8
+    out = grp < 0
+    ax.scatter(lon[out], lat[out], s=size, c="#999999", marker="x", linewidths=0.8)
+    for g in np.unique(grp[~out]):
+        colour, marker = _group_style(int(g))
+        sel = grp == g
+        ax.scatter(lon[sel], lat[sel], s=size, c=colour, marker=marker, linewidths=0.3,
+                   edgecolors="#333333")
+        ax.annotate(str(g + 1), (lon[sel].mean(), lat[sel].mean()), fontsize=8,
+                    weight="bold", ha="center", va="center", color="#111111")
+    # Plain equirectangular projection, true to scale at the mean latitude.
+    ax.set_aspect(1 / math.cos(math.radians(float(np.mean(lat)))))
+    ax.set_axis_off()
+    return _svg(fig)
+
+
+def _complementarity_svg(values: Sequence[float]) -> Markup:
+    """Complementarity per group, bars in the group colours, groups by number."""
+    m = len(values)
+    fig, ax = plt.subplots(figsize=(min(8, 1.5 + 0.3 * m), 2.2))
+    ax.bar(range(1, m + 1), values, color=[_group_style(g)[0] for g in range(m)])
+    ax.set_xlabel("group")
+    ax.set_ylabel("complementarity")
+    if m <= 40:
+        ax.set_xticks(range(1, m + 1))
+    ax.tick_params(labelsize=7)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig)
+
+
+def _graph(
+    members: Sequence[int],
+    problem: Problem,
+    orgs: Sequence[Organisation] | None,
+    edges: Sequence[Mapping[str, Any]] | None,
+) -> dict[str, Any]:
+    """A circular drawing of a group's ties, as plain coordinates for the template's SVG.
+
+    Ties are the analysis edges (offer -> need, with tags) where given, else the pairs with a
+    positive complementarity score.
+    """
+    size, radius = 220, 62
+    index = {problem.ids[i]: k for k, i in enumerate(members)}
+    nodes = []
+    for k, i in enumerate(members):
+        angle = 2 * math.pi * k / max(1, len(members)) - math.pi / 2
+        nodes.append({
+            "x": round(size / 2 + radius * math.cos(angle), 1),
+            "y": round(size / 2 + radius * math.sin(angle), 1),
+            "id": problem.ids[i],
+            "name": problem.names[i],
+            "colour": ECONOMY_COLOURS[orgs[i].economy.value] if orgs else "#888888",
+            "anchor": "start" if math.cos(angle) > 0.1 else
+                      "end" if math.cos(angle) < -0.1 else "middle",
+            "lx": round(size / 2 + (radius + 10) * math.cos(angle), 1),
+            "ly": round(size / 2 + (radius + 10) * math.sin(angle) + 3, 1),
+        })
+    ties: list[tuple[int, int, float, str]] = []
+    if edges is not None:
+        for e in edges:
+            a, b = index.get(e["source"]), index.get(e["target"])
+            if a is not None and b is not None:
+                tip = f"{e['source']} offers {e['target']}: {', '.join(e.get('tags', []))}"
+                ties.append((a, b, float(e.get("weight", 1.0)), tip))
+    else:
+        sub = problem.score[np.ix_(members, members)]
+        for a, b in zip(*np.nonzero(np.triu(sub, 1)), strict=True):
+            w = sub[a, b] / SCALE
+            ties.append((int(a), int(b), w, f"{nodes[a]['id']} - {nodes[b]['id']}: {w:g}"))
+    top = max((w for *_, w, _ in ties), default=1.0) or 1.0
+    lines = [{
+        "x1": nodes[a]["x"], "y1": nodes[a]["y"], "x2": nodes[b]["x"], "y2": nodes[b]["y"],
+        "width": round(0.5 + 2.5 * w / top, 2), "title": tip,
+    } for a, b, w, tip in ties]
+    return {"size": size, "nodes": nodes, "edges": lines}
+
+
+def report_context(
+    problem: Problem,
+    assignment: npt.ArrayLike,
+    evaluation: Evaluation,
+    orgs: Sequence[Organisation] | None = None,
+    analysis: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    rule_notes: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Plain values the HTML and XLSX reports show: summary, rules, and a view of each group.
+
+    ``orgs`` are the roster's organisations in the order of ``problem.ids`` (None for an
+    instance without a roster, e.g. MDGPLIB); ``analysis`` is the dict of
+    ``pilotopt.analysis.analyze``; ``meta`` may hold ``status``, ``seed``, ``time_limit``,
+    ``workers``, ``runtime``, ``bound``, ``gap``, ``created``, ``description`` and ``sources``
+    (what -> file name); ``rule_notes`` maps a rule id to what it means in a matchmaker's words.
+    """
+    groups = np.asarray(assignment, dtype=np.int64)
+    meta = dict(meta or {})
+    notes = rule_notes or {}
+    by_index = {int(g["index"]): g for g in (analysis or {}).get("groups", [])}
+    rules = [{
+        "id": r.id, "kind": r.kind, "label": r.label, "hard": r.hard,
+        "weight": problem.rules[r.rule].weight, "satisfied": r.satisfied,
+        "violation": r.violation, "penalty": r.penalty / SCALE,
+        "note": notes.get(r.id) or KIND_MEANING.get(r.kind, ""),
+        "broken_in": [(problem.group_names[g], v) for g, v in enumerate(r.per_group) if v],
+    } for r in evaluation.rules]
+
+    views = []
+    for g, name in enumerate(problem.group_names):
+        members = [int(i) for i in np.flatnonzero(groups == g)]
+        found = by_index.get(g, {})
+        gives, gets = found.get("gives", {}), found.get("gets", {})
+        isolated, unmet = set(found.get("isolated", [])), found.get("unmet_needs", {})
+        rows = []
+        for i in members:
+            oid = problem.ids[i]
+            row: dict[str, Any] = {"id": oid, "name": problem.names[i]}
+            if orgs:
+                o = orgs[i]
+                row |= {"economy": o.economy.value, "type": o.attributes.get("type", ""),
+                        "sector": o.sector, "municipality": o.municipality or "",
+                        "fte": o.fte, "target_group_fte": o.target_group_fte}
+            if analysis is not None:
+                row |= {"gives": list(gives.get(oid, [])), "gets": list(gets.get(oid, [])),
+                        "unmet": list(unmet.get(oid, [])), "isolated": oid in isolated}
+            rows.append(row)
+        colour, _ = _group_style(g)
+        views.append({
+            "index": g, "number": g + 1, "name": name, "colour": colour, "members": rows,
+            "complementarity": evaluation.group_complementarity[g] / SCALE,
+            "mix": [(e, k) for e in ECONOMY_COLOURS
+                    if (k := sum(r["economy"] == e for r in rows))] if orgs else [],
+            "sectors": Counter(orgs[i].division for i in members).most_common() if orgs else [],
+            "broken": [(r.id, r.label, r.hard, r.per_group[g])
+                       for r in evaluation.rules if r.per_group[g]],
+            "analysis": found,
+        })
+
+    extra = {k: v for k, v in meta.items()
+             if k not in _META_LABELS and k not in ("description", "sources", "title")}
+    return {
+        "title": meta.get("title") or "Pilot groups",
+        "description": meta.get("description") or "",
+        "sources": dict(meta.get("sources") or problem.source),
+        "run": [(label, meta[k]) for k, label in _META_LABELS.items() if meta.get(k) is not None]
+               + list(extra.items()),
+        "objective": evaluation.objective / SCALE,
+        "complementarity": evaluation.complementarity / SCALE,
+        "penalty": evaluation.penalty / SCALE,
+        "feasible": evaluation.feasible,
+        "broken_hard": [r for r in rules if r["hard"] and not r["satisfied"]],
+        "n": problem.n,
+        "m": problem.m,
+        "left_out": [(problem.ids[i], problem.names[i]) for i in evaluation.left_out],
+        "rules": rules,
+        "groups": views,
+        "overall": (analysis or {}).get("overall"),
+        "communities": (analysis or {}).get("communities"),
+        "economies": ECONOMY_COLOURS if orgs else {},
+    }
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pilotopt.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _num
+    return env
+
+
+def render_html(
+    problem: Problem,
+    assignment: npt.ArrayLike,
+    evaluation: Evaluation,
+    orgs: Sequence[Organisation] | None = None,
+    analysis: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    rule_notes: Mapping[str, str] | None = None,
+) -> str:
+    """The report as one self-contained HTML page; see :func:`report_context` for the inputs."""
+    ctx = report_context(problem, assignment, evaluation, orgs, analysis, meta, rule_notes)
+    groups = np.asarray(assignment, dtype=np.int64)
+    for view in ctx["groups"]:
+        members = [int(i) for i in np.flatnonzero(groups == view["index"])]
+        view["graph"] = _graph(members, problem, orgs, view["analysis"].get("edges"))
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "pilotopt"}):
+        ctx["map_svg"] = _map_svg(orgs, groups) if orgs else None
+        ctx["chart_svg"] = _complementarity_svg([v["complementarity"] for v in ctx["groups"]])
+    return _environment().get_template("report.html").render(ctx)
+
+
+def write_html(
+    path: str | Path,
+    problem: Problem,
+    assignment: npt.ArrayLike,
+    evaluation: Evaluation,
+    orgs: Sequence[Organisation] | None = None,
+    analysis: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    rule_notes: Mapping[str, str] | None = None,
+) -> Path:
+    """Render the report and write it to ``path`` whole or not at all; returns the path."""
+    out = Path(path)
+    atomic_write(out, render_html(problem, assignment, evaluation, orgs, analysis, meta,
+                                  rule_notes))
+    return out

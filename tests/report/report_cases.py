@@ -1,0 +1,129 @@
+"""Solved instances and analyses shared by the report tests, each built once per run.
+
+Not a conftest.py: ``from conftest import`` elsewhere must keep finding tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pilotopt.evaluate import Evaluation, evaluate
+from pilotopt.instance import load_instance
+from pilotopt.problem import IntArray, Problem
+from pilotopt.schema.roster import Organisation
+from pilotopt.solve import Params, solve
+
+ROOT = Path(__file__).resolve().parents[2]
+EVIL = '<script>alert(1)</script> & Co "BV"'
+
+
+@dataclass(frozen=True)
+class Case:
+    """Everything a report is made of."""
+
+    problem: Problem
+    assignment: IntArray
+    evaluation: Evaluation
+    orgs: tuple[Organisation, ...] | None
+    analysis: dict[str, Any] | None
+    meta: dict[str, Any]
+
+    def args(self) -> tuple[Any, ...]:
+        return (self.problem, self.assignment, self.evaluation, self.orgs, self.analysis,
+                self.meta)
+
+
+def handmade_analysis(problem: Problem, assignment: IntArray,
+                      orgs: tuple[Organisation, ...]) -> dict[str, Any]:
+    """The shape of ``pilotopt.analysis.analyze``, from offer -> need matches alone."""
+    groups = []
+    for g, name in enumerate(problem.group_names):
+        members = [orgs[i] for i in np.flatnonzero(assignment == g)]
+        edges = [{"source": a.id, "target": b.id, "tags": tags, "weight": float(len(tags))}
+                 for a in members for b in members
+                 if a is not b and (tags := sorted(set(a.offers) & set(b.needs)))]
+        gives = {o.id: sorted({t for e in edges if e["source"] == o.id for t in e["tags"]})
+                 for o in members}
+        gets = {o.id: sorted({t for e in edges if e["target"] == o.id for t in e["tags"]})
+                for o in members}
+        groups.append({
+            "index": g, "group": name, "members": [o.id for o in members],
+            "complementarity": 0.0, "density": 0.5, "cross_economy_share": 0.5,
+            "isolated": [o.id for o in members if not gives[o.id] and not gets[o.id]],
+            "unmet_needs": {o.id: sorted(set(o.needs) - set(gets[o.id])) for o in members},
+            "reciprocity": 0.5, "gives": gives, "gets": gets,
+            "brokers": [{"id": members[0].id, "betweenness": 0.3}] if members else [],
+            "bridges": [], "transition_paths": [], "edges": edges,
+        })
+    return {"overall": {"complementarity": 1.0, "density": 0.5, "cross_economy_share": 0.5,
+                        "isolated": 0, "unmet_needs": 0, "reciprocity": 0.5,
+                        "transition_paths": 0},
+            "groups": groups,
+            "communities": {"algorithm": "louvain", "count": 3, "kept_share": 0.7}}
+
+
+def analysis_of(problem: Problem, assignment: IntArray,
+                orgs: tuple[Organisation, ...]) -> dict[str, Any]:
+    """The real analysis once it exists, else the hand-made one of the same shape."""
+    try:
+        from pilotopt.analysis import analyze  # type: ignore[attr-defined]
+    except ImportError:
+        return handmade_analysis(problem, assignment, orgs)
+    result: dict[str, Any] = analyze(problem, assignment, orgs=orgs)
+    return result
+
+
+def evil_roster(tmp: Path) -> Path:
+    """The demo roster with the first organisation renamed to a script tag."""
+    with open(ROOT / "instances/demo/roster.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["name"] = EVIL
+    path = tmp / "roster.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@cache
+def demo() -> Case:
+    """The demo roster (its first name made evil) under esf-proeftuin, solved for 2 s."""
+    with tempfile.TemporaryDirectory() as tmp:
+        inst = load_instance(evil_roster(Path(tmp)), ROOT / "models/esf-proeftuin.toml")
+    assert inst.roster is not None
+    params = Params(time_limit=2, seed=1, workers=1)
+    result = solve(inst.problem, params)
+    orgs = inst.roster.organisations
+    meta = {"status": result.status, "seed": params.seed, "time_limit": params.time_limit,
+            "runtime": round(result.runtime, 2), "bound": result.bound,
+            "description": inst.scenario.description if inst.scenario else None}
+    return Case(inst.problem, result.assignment, result.evaluation, orgs,
+                analysis_of(inst.problem, result.assignment, orgs), meta)
+
+
+@cache
+def flanders300() -> Case:
+    """flanders-300 in round-robin groups: fast, and it breaks hard rules the report must show."""
+    inst = load_instance(ROOT / "instances/flanders-300/roster.csv",
+                         ROOT / "instances/flanders-300/scenario.toml")
+    assert inst.roster is not None
+    assignment = np.arange(inst.problem.n, dtype=np.int64) % inst.problem.m
+    orgs = inst.roster.organisations
+    return Case(inst.problem, assignment, evaluate(inst.problem, assignment), orgs,
+                analysis_of(inst.problem, assignment, orgs), {"status": "round-robin"})
+
+
+@cache
+def mdgplib() -> Case:
+    """An MDGPLIB instance: no roster, no economies, no coordinates, no analysis."""
+    inst = load_instance(ROOT / "instances/mdgplib/Geo_n120_ds_01.txt", None)
+    assignment = np.arange(inst.problem.n, dtype=np.int64) % inst.problem.m
+    return Case(inst.problem, assignment, evaluate(inst.problem, assignment), None, None, {})

@@ -1,0 +1,103 @@
+"""The HTML report: every section, a card per group, nothing fetched, user text escaped."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from report_cases import EVIL, Case, demo, flanders300, mdgplib
+
+from pilotopt.report.html import render_html, write_html
+
+
+class Page(HTMLParser):
+    """What a test needs from a page: sections, group cards, links, scripts and the text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.sections: list[str] = []
+        self.cards: list[str] = []
+        self.links: list[str] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        a = dict(attrs)
+        if a.get("data-section"):
+            self.sections.append(str(a["data-section"]))
+        if a.get("data-group"):
+            self.cards.append(str(a["data-group"]))
+        self.links += [str(v) for k, v in attrs if k in ("src", "href", "xlink:href")]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def check(case: Case, sections: set[str]) -> tuple[str, Page]:
+    html = render_html(*case.args())
+    page = Page(html)
+    assert set(page.sections) == sections
+    assert page.cards == [str(g + 1) for g in range(case.problem.m)]
+    assert not [u for u in page.links if re.match(r"\s*(https?:)?//", u)]
+    assert "script" not in page.tags and "iframe" not in page.tags
+    text = "".join(page.text)
+    assert all(oid in text for oid in case.problem.ids)
+    return html, page
+
+
+def test_demo_report_has_every_section_and_a_card_per_group() -> None:
+    case = demo()
+    html, page = check(case, {"summary", "overview", "map", "groups", "rules"})
+    text = "".join(page.text)
+    assert "Every hard rule holds." in text and case.evaluation.feasible
+    assert "time limit (s)" in text and "mixed social/regular groups" in text
+    assert "quota economy=social min 2" in text and "competitors" in text
+    # What members give and get comes from the analysis, tag by tag.
+    assert case.analysis is not None
+    first = case.analysis["groups"][0]
+    tags = [t for ts in first["gives"].values() for t in ts]
+    assert tags and all(t in text for t in tags)
+
+
+def test_the_evil_name_is_text_and_no_script() -> None:
+    case = demo()
+    html, page = check(case, {"summary", "overview", "map", "groups", "rules"})
+    assert EVIL in "".join(page.text)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co &#34;BV&#34;" in html
+
+
+def test_infeasible_flanders_300_shows_broken_rules() -> None:
+    case = flanders300()
+    assert not case.evaluation.feasible
+    html, page = check(case, {"summary", "overview", "map", "groups", "rules"})
+    text = "".join(page.text)
+    assert "Hard rules broken" in text
+    for r in case.evaluation.broken_hard_rules():
+        assert f"{r.label}: off by" in text
+    assert len(html) < 3_000_000
+
+
+def test_mdgplib_renders_without_a_roster() -> None:
+    case = mdgplib()
+    html, page = check(case, {"summary", "overview", "groups", "rules"})
+    assert "economy" not in "".join(page.text)
+
+
+def test_rule_notes_and_meta_appear() -> None:
+    case = demo()
+    note = "competitors <never> share a table"
+    html = render_html(*case.args(), rule_notes={"rule 6": note})
+    text = "".join(Page(html).text)
+    assert note in text
+    assert "seed" in text and str(case.meta["seed"]) in text
+
+
+def test_write_html_writes_the_rendered_page(tmp_path: Path) -> None:
+    case = demo()
+    path = write_html(tmp_path / "sub" / "report.html", *case.args())
+    assert path.read_text(encoding="utf-8") == render_html(*case.args())
+    assert [p.name for p in path.parent.iterdir()] == ["report.html"]

@@ -1,0 +1,64 @@
+"""The XLSX report opens with openpyxl and has a Summary sheet and a sheet per group."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from openpyxl import load_workbook
+from report_cases import EVIL, Case, demo, flanders300, mdgplib
+
+from pilotopt.report.xlsx import sheet_names, write_xlsx
+
+
+def cells(ws: object) -> list[object]:
+    return [c for row in ws.iter_rows(values_only=True) for c in row]  # type: ignore[attr-defined]
+
+
+def check(case: Case, path: Path) -> object:
+    write_xlsx(path, *case.args())
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Summary"] + [f"{g + 1} {name}" for g, name in
+                                           enumerate(case.problem.group_names)]
+    summary = cells(wb["Summary"])
+    assert case.evaluation.objective / 1000 in summary
+    assert all(r.label in summary for r in case.evaluation.rules)
+    for g in range(case.problem.m):
+        ids = {case.problem.ids[i] for i in range(case.problem.n) if case.assignment[i] == g}
+        found = {c for c in cells(wb.worksheets[g + 1]) if c in set(case.problem.ids)}
+        assert found == ids
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+    return wb
+
+
+def test_demo_workbook(tmp_path: Path) -> None:
+    case = demo()
+    wb = check(case, tmp_path / "report.xlsx")
+    first = wb.worksheets[1 + int(case.assignment[0])]  # type: ignore[attr-defined]
+    assert EVIL in cells(first)
+    header = next(r for r in first.iter_rows(values_only=True) if r[0] == "id")
+    assert {"economy", "sector", "gives", "gets"} <= set(header)
+    assert "yes" in cells(wb["Summary"])  # type: ignore[index]
+
+
+def test_infeasible_flanders_300_workbook(tmp_path: Path) -> None:
+    wb = check(flanders300(), tmp_path / "f.xlsx")
+    assert "broken" in cells(wb["Summary"])  # type: ignore[index]
+
+
+def test_mdgplib_workbook_and_no_formula_from_a_name(tmp_path: Path) -> None:
+    case = mdgplib()
+    names = ("=1+1",) + case.problem.names[1:]
+    case = dataclasses.replace(case, problem=dataclasses.replace(case.problem, names=names))
+    wb = check(case, tmp_path / "m.xlsx")
+    values = cells(wb.worksheets[1])  # type: ignore[attr-defined]
+    assert "=1+1" in values
+    assert wb.worksheets[1]["B6"].data_type == "s"  # type: ignore[attr-defined]
+
+
+def test_sheet_names_are_valid_for_excel() -> None:
+    names = sheet_names(["1 a/b:c", "x" * 40, "summary", "'quoted'", "Y" * 35, "y" * 35, ""])
+    assert names[:4] == ["1 a_b_c", "x" * 31, "summary~2", "quoted"]
+    assert names[4] == "Y" * 31 and names[5] == "y" * 29 + "~2" and names[6] == "group"
+    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
+    assert len({n.casefold() for n in names}) == len(names)
