@@ -110,9 +110,10 @@ def _map_svg(orgs: Sequence[Organisation], groups: npt.NDArray[np.int64]) -> Mar
     lon = np.array([orgs[i].lon for i in located], dtype=float)
     lat = np.array([orgs[i].lat for i in located], dtype=float)
     grp = groups[located]
-    fig, ax = plt.subplots(figsize=(10, 5.5))
+    fig, ax = plt.subplots(figsize=(12, 5))
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=1)
     bg = np.array(_municipality_points())
-    ax.scatter(bg[:, 0], bg[:, 1], s=3, c="#dddddd", linewidths=0)
+    ax.scatter(bg[:, 0], bg[:, 1], s=4, c="#cccccc", linewidths=0)
     size = 24 if len(located) <= 500 else 8
     out = grp < 0
     ax.scatter(lon[out], lat[out], s=size, c="#999999", marker="x", linewidths=0.8)
