@@ -81,6 +81,24 @@ def test_an_organisation_left_out_is_in_no_group() -> None:
     assert result["overall"]["reciprocity"] == pytest.approx(2 / 4)
 
 
+def test_everyone_in_one_group_and_an_empty_one() -> None:
+    # All pairs: those listed in analysis_cases.py (3.5 + 0.5 + 0.5 + 1.5 + 1.5) and s1-r2, p1-s2,
+    # p1-r2 at 0.5 each: 9. Ties 3 of C(5,2) = 10 pairs. Unmet: financing, social_impact,
+    # digital_it. s1, r1 and now s2 (gets market_access from r1) give and get: 3/5.
+    # Groups keep all 5 of the tie weight; one group against three communities: ARI 0.
+    result = analyze(tiny(), [0] * 5, ORGS, WEIGHTS)
+    assert result["overall"] == {
+        "complementarity": 9.0, "density": 0.3, "cross_economy_share": 1.0, "isolated": 1,
+        "unmet_needs": 3, "reciprocity": 0.6, "transition_paths": 1,
+    }
+    empty = result["groups"][1]
+    assert empty["members"] == [] and empty["complementarity"] == 0.0
+    assert (empty["density"], empty["cross_economy_share"], empty["reciprocity"]) == (0, 0, 0)
+    assert empty["brokers"] == [] and empty["bridges"] == [] and empty["edges"] == []
+    communities = result["communities"]
+    assert (communities["kept_share"], communities["adjusted_rand"]) == (1.0, 0.0)
+
+
 def test_analyze_rejects_a_wrong_assignment() -> None:
     with pytest.raises(ValueError):
         analyze(tiny(), [0, 0, 1], ORGS, WEIGHTS)

@@ -61,26 +61,34 @@ def ecosystem_graph(
     >>> g.edges["a", "b"]["weight"], g.graph["pair_scores"]
     (1.5, True)
     """
-    graph = nx.DiGraph(pair_scores=orgs is None)
     if orgs is None:
-        unknown: dict[str, Any] = dict.fromkeys(NODE_ATTRIBUTES)
-        graph.add_nodes_from(
-            (i, {**unknown, "id": i, "name": name, "offers": [], "needs": []})
-            for i, name in zip(problem.ids, problem.names, strict=True))
-        a, b = np.nonzero(np.triu(problem.score > 0, 1))
-        ids = problem.ids
-        pairs = zip(a.tolist(), b.tolist(), (problem.score[a, b] / SCALE).tolist(), strict=True)
-        graph.add_edges_from(
-            edge
-            for i, j, w in pairs
-            for edge in ((ids[i], ids[j], {"tags": [], "weight": w}),
-                         (ids[j], ids[i], {"tags": [], "weight": w}))
-        )
-        return graph
-
+        return _pair_score_graph(problem)
     if tuple(o.id for o in orgs) != problem.ids:
         raise ValueError("the roster's organisations differ from the problem's (ids or order)")
-    weights = weights or Complementarity()
+    return _offer_need_graph(orgs, weights or Complementarity())
+
+
+def _pair_score_graph(problem: Problem) -> nx.DiGraph:
+    graph = nx.DiGraph(pair_scores=True)
+    unknown: dict[str, Any] = dict.fromkeys(NODE_ATTRIBUTES)
+    graph.add_nodes_from(
+        (i, {**unknown, "id": i, "name": name, "offers": [], "needs": []})
+        for i, name in zip(problem.ids, problem.names, strict=True))
+    a, b = np.nonzero(np.triu(problem.score > 0, 1))
+    ids = problem.ids
+    pairs = zip(a.tolist(), b.tolist(), (problem.score[a, b] / SCALE).tolist(), strict=True)
+    graph.add_edges_from(
+        edge
+        for i, j, w in pairs
+        for edge in ((ids[i], ids[j], {"tags": [], "weight": w}),
+                     (ids[j], ids[i], {"tags": [], "weight": w}))
+    )
+    return graph
+
+
+def _offer_need_graph(orgs: Sequence[Organisation], weights: Complementarity) -> nx.DiGraph:
+    # Matches are found through who offers each tag, so sparse rosters cost their edges, not n^2.
+    graph = nx.DiGraph(pair_scores=False)
     graph.add_nodes_from((o.id, _attributes(o)) for o in orgs)
     offerers: dict[str, list[str]] = {}
     for o in orgs:

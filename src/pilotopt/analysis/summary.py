@@ -100,7 +100,9 @@ def analyze(
         regular), ``isolated``, ``unmet_needs`` ({id: tags}), ``reciprocal`` and
         ``reciprocity`` (members that both give and get, and their share), ``gives`` and
         ``gets`` ({id: tags}), ``brokers``, ``bridges``, ``transition_paths`` and ``edges``.
-        ``communities``: see :func:`~pilotopt.analysis.communities.compare_with_grouping`.
+        ``communities``: see :func:`~pilotopt.analysis.communities.compare_with_grouping`;
+        its complementarity is the weight of ties only (offer -> need matches, or positive pair
+        scores), without the sector and economy bonuses the evaluator's figure includes.
         ``ties``: ``"offer_need"`` with a roster, ``"pair_score"`` without.
 
     Examples
