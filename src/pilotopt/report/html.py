@@ -82,6 +82,10 @@ def _num(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f} %"
+
+
 def _svg(fig: Any) -> Markup:
     """A figure as inline SVG (the XML prologue dropped); text stays text, not paths."""
     buf = io.StringIO()
@@ -284,6 +288,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = _num
+    env.filters["pct"] = _pct
     return env
 
 
