@@ -184,7 +184,7 @@ def _graph(
                 ties.append((a, b, float(e.get("weight", 1.0)), tip))
     else:
         sub = problem.score[np.ix_(members, members)]
-        for a, b in zip(*np.nonzero(np.triu(sub, 1)), strict=True):
+        for a, b in zip(*np.nonzero(np.triu(sub, 1) > 0), strict=True):
             w = sub[a, b] / SCALE
             ties.append((int(a), int(b), w, f"{nodes[a]['id']} - {nodes[b]['id']}: {w:g}"))
     top = max((w for *_, w, _ in ties), default=1.0) or 1.0
@@ -218,7 +218,7 @@ def report_context(
     by_index = {int(g["index"]): g for g in (analysis or {}).get("groups", [])}
     rules = [{
         "id": r.id, "kind": r.kind, "label": r.label, "hard": r.hard,
-        "weight": problem.rules[r.rule].weight, "satisfied": r.satisfied,
+        "weight": None if r.hard else problem.rules[r.rule].weight, "satisfied": r.satisfied,
         "violation": r.violation, "penalty": r.penalty / SCALE,
         "note": notes.get(r.id) or KIND_MEANING.get(r.kind, ""),
         "broken_in": [(problem.group_names[g], v) for g, v in enumerate(r.per_group) if v],

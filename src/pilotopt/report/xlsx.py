@@ -25,8 +25,11 @@ from pilotopt.schema.roster import Organisation
 __all__ = ["sheet_names", "write_xlsx"]
 
 _BAD = re.compile(r"[\[\]:*?/\\]")
-_MEMBER_COLUMNS = ("id", "name", "economy", "type", "sector", "municipality", "fte",
-                   "target_group_fte", "gives", "gets", "unmet")
+#: Member fields in column order, with their header.
+_MEMBER_COLUMNS = {"id": "id", "name": "name", "economy": "economy", "type": "type",
+                   "sector": "sector", "municipality": "municipality", "fte": "FTE",
+                   "target_group_fte": "target-group FTE", "gives": "gives", "gets": "gets",
+                   "unmet": "needs not met here"}
 
 
 def sheet_names(names: Iterable[str], reserved: Iterable[str] = ("Summary",)) -> list[str]:
@@ -123,8 +126,8 @@ def write_xlsx(
             [],
         ])
         sheet["A1"].font = Font(bold=True, size=14)
-        _rows(sheet, [columns] + [[m.get(c, "") for c in columns] for m in g["members"]],
-              header=True)
+        _rows(sheet, [[_MEMBER_COLUMNS[c] for c in columns]]
+              + [[m.get(c, "") for c in columns] for m in g["members"]], header=True)
         sheet.freeze_panes = "A6"
         sheet.column_dimensions["B"].width = 36
 
