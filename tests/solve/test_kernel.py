@@ -10,12 +10,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pilotopt.evaluate import evaluate
-from pilotopt.problem import Allowed, GroupSum, PairLink, Primitive, Problem, RuleInfo
+from pilotopt.problem import (
+    Allowed,
+    Coverage,
+    GroupSum,
+    LeaveOut,
+    NotExactlyOne,
+    PairLink,
+    Primitive,
+    Problem,
+    RuleInfo,
+)
 from pilotopt.solve import kernel as K
 
 
-def random_problem(seed: int, n: int, m: int, *, rules: bool) -> Problem:
-    """Random symmetric scores, per-group size bounds and (optionally) every other primitive."""
+def random_problem(seed: int, n: int, m: int, *, rules: bool, optional: bool = False,
+                   with_hard: bool = True) -> Problem:
+    """Random symmetric scores, per-group size bounds and (optionally) every other primitive,
+    soft and (with ``with_hard``) hard; with ``optional``, about half may be left out."""
     rng = np.random.default_rng(seed)
     s = np.triu(rng.integers(-20, 100, size=(n, n)), 1)
     score = (s + s.T).astype(np.int64)
@@ -27,29 +39,43 @@ def random_problem(seed: int, n: int, m: int, *, rules: bool) -> Problem:
     infos = [RuleInfo("groups.size", "size", "size", True)]
     prims: list[Primitive] = [GroupSum(0, np.ones(n, np.int64), lo.astype(np.int64),
                                        hi.astype(np.int64), True)]
+
+    def rule(kind: str, hard: bool) -> tuple[int, int]:
+        """A new rule's index and penalty (0 when hard)."""
+        infos.append(RuleInfo(f"r{len(infos)}", kind, kind, hard))
+        return len(infos) - 1, 0 if hard else int(rng.integers(1, 50))
+
     if rules:
-        for hard in (False, True):
-            k = len(infos)
-            infos.append(RuleInfo(f"r{k}", "quota", "q", hard))
+        for hard in (False, True)[: 1 + with_hard]:
+            k, pen = rule("quota", hard)
             w = rng.integers(0, 4, size=n).astype(np.int64)
-            prims.append(GroupSum(k, w, np.full(m, 1, np.int64), np.full(m, 5, np.int64), hard,
-                                  0 if hard else int(rng.integers(1, 50))))
+            prims.append(GroupSum(k, w, np.full(m, 1, np.int64), np.full(m, 5, np.int64),
+                                  hard, pen))
             for together in (True, False):
-                k = len(infos)
-                infos.append(RuleInfo(f"r{k}", "pair", "p", hard))
+                k, pen = rule("pair", hard)
                 pairs = rng.integers(0, n, size=(3, 2)).astype(np.int64)
-                prims.append(PairLink(k, pairs, together, hard,
-                                      0 if hard else int(rng.integers(1, 50))))
-            k = len(infos)
-            infos.append(RuleInfo(f"r{k}", "allowed", "a", hard))
-            allowed = rng.random((n, m)) > 0.2
-            prims.append(Allowed(k, allowed, hard, 0 if hard else int(rng.integers(1, 50))))
+                prims.append(PairLink(k, pairs, together, hard, pen))
+            k, pen = rule("allowed", hard)
+            prims.append(Allowed(k, rng.random((n, m)) > 0.2, hard, pen))
+            k, pen = rule("no_isolation", hard)
+            prims.append(NotExactlyOne(k, (rng.random(n) < 0.3).astype(np.int64), hard, pen))
+            k, pen = rule("coverage", hard)
+            offers = (rng.random((n, 4)) < 0.3).astype(np.int64)
+            needs = (rng.random((n, 4)) < 0.2).astype(np.int64)
+            prims.append(Coverage(k, needs, offers, hard, pen))
+    if optional:
+        hard = bool(rng.random() < 0.5)
+        k, pen = rule("optional", hard)
+        chosen = (rng.random(n) < 0.5).astype(np.int64)
+        cost = rng.integers(0, 40, size=n).astype(np.int64) * chosen
+        prims.append(LeaveOut(k, chosen, cost, int(rng.integers(0, chosen.sum() + 1)), hard, pen))
     ids = tuple(str(i) for i in range(n))
     return Problem(ids, ids, tuple(f"G{g}" for g in range(m)), score, tuple(infos), tuple(prims))
 
 
 def random_start(problem: Problem, rng: np.random.Generator) -> np.ndarray:
-    """An assignment meeting the size bounds: lower bounds first, then random free room."""
+    """An assignment meeting the size bounds: lower bounds first, then random free room; some
+    optional organisations left out (-1) where their group keeps its lower bound."""
     lo, hi = problem.size_bounds()
     slots = [g for g in range(problem.m) for _ in range(lo[g])]
     extra = [g for g in range(problem.m) for _ in range(hi[g] - lo[g])]
@@ -57,6 +83,9 @@ def random_start(problem: Problem, rng: np.random.Generator) -> np.ndarray:
     slots += extra[: problem.n - len(slots)]
     a = np.array(slots, dtype=np.int64)
     rng.shuffle(a)
+    for i in np.flatnonzero(problem.optional):
+        if rng.random() < 0.5 and np.sum(a == a[i]) > lo[a[i]]:
+            a[i] = -1
     return a
 
 
@@ -66,66 +95,72 @@ def hard_violation(problem: Problem, a: np.ndarray) -> int:
 
 def search_objective(problem: Problem, enc: K._Encoded, a: np.ndarray) -> int:
     """f as the kernel defines it, from the evaluator only (an 'apart' pair (i, i) is a constant
-    violation the kernel leaves out of f and of its hard violation)."""
-    hv = hard_violation(problem, a) - enc.hv_const
-    return evaluate(problem, a).objective + enc.offset - enc.M * hv
+    violation the kernel leaves out of f and of its hard violation). ``a`` in kernel indices."""
+    b = enc.unbench(a)
+    hv = hard_violation(problem, b) - enc.hv_const
+    return evaluate(problem, b).objective + enc.offset - enc.M * hv
 
 
-def state(problem: Problem, enc: K._Encoded, a: np.ndarray):  # type: ignore[no-untyped-def]
-    n, m = problem.n, problem.m
+def state(enc: K._Encoded, a: np.ndarray):  # type: ignore[no-untyped-def]
+    n, m = len(a), len(enc.lo)
     C = np.zeros((n, m), np.int64)
     size = np.zeros(m, np.int64)
     S = np.zeros((enc.W.shape[0], m), np.int64)
     stv = np.zeros(K.NSTATE, np.int64)
+    stv[K.BENCH] = enc.bench
+    cov = enc.cov()
     K._recompute(a, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp, enc.hn,
-                 enc.ht, enc.UH, m, C, size, S, stv)
-    return C, size, S, stv
+                 enc.ht, enc.UH, m, C, size, S, stv, cov)
+    return C, size, S, stv, cov
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), n=st.integers(4, 12), m=st.integers(2, 4),
-       rules=st.booleans(), moves=st.integers(1, 25))
-def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
+       rules=st.booleans(), optional=st.booleans(), moves=st.integers(1, 25))
+def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool, optional: bool,
                                          moves: int) -> None:
-    problem = random_problem(seed, n, m, rules=rules)
+    problem = random_problem(seed, n, m, rules=rules, optional=optional)
     rng = np.random.default_rng(seed)
     enc = K._Encoded(problem)
     a = random_start(problem, rng)
-    C, size, S, stv = state(problem, enc, a)
+    a[a < 0] = enc.bench
+    C, size, S, stv, cov = state(enc, a)
     assert stv[K.F] == search_objective(problem, enc, a)
-    assert stv[K.HV] == hard_violation(problem, a) - enc.hv_const
-    lo, hi = problem.size_bounds()
+    assert stv[K.HV] == hard_violation(problem, enc.unbench(a)) - enc.hv_const
+    lo, hi = enc.lo, enc.hi
+    args = (a, C, size, S, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI, enc.GPEN,
+            enc.GHARD, enc.hp, enc.hn, enc.ht, stv, cov)
+    benchable = problem.optional
     for _ in range(moves):
         i, j = (int(x) for x in rng.integers(0, n, size=2))
         gi, gj = int(a[i]), int(a[j])
+        b = a.copy()
         if gi != gj and rng.random() < 0.5:
-            # Swap: the scan's O(1) delta must equal the change of f recomputed from scratch.
-            d = (C[i, gj] - C[i, gi] + C[j, gi] - C[j, gj] - 2 * enc.Dp[i, j]
-                 + enc.U[i, gi] - enc.U[i, gj] + enc.U[j, gj] - enc.U[j, gi]
-                 + K._gs_delta(enc.W, enc.GLO, enc.GHI, enc.GPEN, S, gi, gj, i, j))
-            b = a.copy()
+            if (gj == enc.bench and not benchable[i]) or (gi == enc.bench and not benchable[j]):
+                continue  # the evaluator cannot score that (the kernel pays M for it)
             b[i], b[j] = gj, gi
+            d = K._delta(i, j, gj, a, C, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, S,
+                         cov, enc.bench)
             assert d == search_objective(problem, enc, b) - search_objective(problem, enc, a)
-            args = (a, C, size, S, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI, enc.GPEN,
-                    enc.GHARD, enc.hp, enc.hn, enc.ht, stv)
             K._relocate(i, gj, *args)
             K._relocate(j, gi, *args)
         else:
-            h = int(rng.integers(m))
+            h = int(rng.integers(len(lo)))
             if h == gi or size[gi] <= lo[gi] or size[h] >= hi[h]:
                 continue
-            d = (C[i, h] - C[i, gi] + enc.U[i, gi] - enc.U[i, h]
-                 + K._gs_delta(enc.W, enc.GLO, enc.GHI, enc.GPEN, S, gi, h, i, -1))
-            b = a.copy()
+            if h == enc.bench and not benchable[i]:
+                continue
             b[i] = h
+            d = K._delta(i, -1, h, a, C, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, S,
+                         cov, enc.bench)
             assert d == search_objective(problem, enc, b) - search_objective(problem, enc, a)
-            K._relocate(i, h, a, C, size, S, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI,
-                        enc.GPEN, enc.GHARD, enc.hp, enc.hn, enc.ht, stv)
+            K._relocate(i, h, *args)
         # Incremental state equals a rebuild from the assignment.
-        C2, size2, S2, st2 = state(problem, enc, a)
+        C2, size2, S2, st2, cov2 = state(enc, a)
         assert np.array_equal(C, C2) and np.array_equal(size, size2) and np.array_equal(S, S2)
+        assert all(np.array_equal(x, y) for x, y in zip(cov, cov2, strict=True))
         assert stv[K.F] == st2[K.F] == search_objective(problem, enc, a)
-        assert stv[K.HV] == st2[K.HV] == hard_violation(problem, a) - enc.hv_const
+        assert stv[K.HV] == st2[K.HV] == hard_violation(problem, enc.unbench(a)) - enc.hv_const
 
 
 @settings(max_examples=25, deadline=None)
@@ -157,18 +192,14 @@ def test_feasible_start_stays_feasible_and_improves() -> None:
         assert stats["objective"] == ev.objective >= evaluate(problem, a0).objective
 
 
-def brute_force(problem: Problem) -> int:
-    lo, hi = problem.size_bounds()
+def brute_force(problem: Problem) -> int | None:
+    """The best objective over every assignment meeting every hard rule (None: there is none)."""
     best = None
-    for combo in itertools.product(range(problem.m), repeat=problem.n):
-        a = np.array(combo, dtype=np.int64)
-        sizes = np.bincount(a, minlength=problem.m)
-        if np.any(sizes < lo) or np.any(sizes > hi):
-            continue
-        ev = evaluate(problem, a)
+    choices = [range(-1 if o else 0, problem.m) for o in problem.optional]
+    for combo in itertools.product(*choices):
+        ev = evaluate(problem, np.array(combo, dtype=np.int64))
         if ev.feasible and (best is None or ev.objective > best):
             best = ev.objective
-    assert best is not None
     return best
 
 
@@ -193,6 +224,20 @@ def test_finds_brute_force_optimum_with_soft_rules() -> None:
     problem = Problem(ids, ids, ("A", "B"), (s + s.T).astype(np.int64), infos, prims)
     a, stats = K.local_search(problem, None, None, 3, max_iterations=2000)
     assert stats["objective"] == evaluate(problem, a).objective == brute_force(problem)
+
+
+def test_finds_brute_force_optimum_with_every_primitive() -> None:
+    solved = 0
+    for seed in range(12):
+        problem = random_problem(seed, 7, 2, rules=True, optional=True,
+                                 with_hard=seed % 2 == 0)
+        best = brute_force(problem)
+        if best is None:
+            continue
+        a, stats = K.local_search(problem, None, None, seed, max_iterations=3000)
+        assert stats["feasible"] and stats["objective"] == evaluate(problem, a).objective == best
+        solved += 1
+    assert solved >= 3
 
 
 def test_reproducible_with_iteration_budget() -> None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from pilotopt.errors import InfeasibleError, NoSolutionError
 from pilotopt.evaluate import Evaluation, evaluate
-from pilotopt.problem import SCALE, Allowed, GroupSum, IntArray, PairLink, Problem
+from pilotopt.problem import SCALE, GroupSum, IntArray, Problem
 
 __all__ = ["Params", "Progress", "Result", "finish_kernel_compilation", "solve"]
 
@@ -221,13 +221,10 @@ def solve(
     stats: dict[str, object] = {"deterministic": deterministic}
     tracker = _Tracker(clock, on_progress)
     pairs = int(np.count_nonzero(np.triu(problem.score, 1))) * problem.m
-    # The kernel knows group sums, pair links and allowed groups; rules compiled to other
-    # primitives (no isolation, coverage) are left to CP-SAT alone for now.
-    searchable = all(isinstance(p, GroupSum | PairLink | Allowed) for p in problem.primitives)
-    polish = pairs <= CPSAT_MAX_PAIR_VARIABLES or not searchable
+    polish = pairs <= CPSAT_MAX_PAIR_VARIABLES
 
     tracker.phase = "construct"
-    start = (None if searchable and _sizes_only(problem)
+    start = (None if _sizes_only(problem)
              else _construct(problem, params, clock, stats))
     if start is not None:
         tracker.offer(evaluate(problem, start).objective)
@@ -245,7 +242,7 @@ def solve(
             b = outcome.bound / SCALE
             bound = b if bound is None else min(bound, b)
 
-    if (start is not None and searchable and not kernel.ready.is_set() and polish
+    if (start is not None and not kernel.ready.is_set() and polish
             and not deterministic):
         # First run: CP-SAT improves the start until the kernel has compiled.
         tracker.phase = "cp-sat"
@@ -256,8 +253,7 @@ def solve(
         take(outcome, "cpsat_while_compiling")
     # Without a start the search is the only way to an assignment: wait for it however long the
     # first-ever compilation takes.
-    if searchable:
-        kernel.ready.wait(timeout=None if start is None else clock.left())
+    kernel.ready.wait(timeout=None if start is None else clock.left())
     stats["kernel_ready_at"] = round(clock.elapsed(), 3) if kernel.ready.is_set() else None
     share = 0.6 if polish else 0.9
     ls_time = clock.left() * share / 0.9
@@ -266,7 +262,7 @@ def solve(
         ls_moves = max(1000, int(params.time_limit * share * LS_MOVES_PER_SECOND
                                  / max(1, problem.n * problem.m)))
     best = start
-    if searchable and kernel.ready.is_set() and (clock.left() > 0.01 or start is None):
+    if kernel.ready.is_set() and (clock.left() > 0.01 or start is None):
         tracker.phase = "search"
 
         def improved(_: IntArray, objective: int, feasible: bool) -> None:
@@ -343,9 +339,12 @@ def _construct(
 
     # Nothing else can run without a start, and the search stops at the first assignment: it
     # may use almost all the time (it shares the GIL with a first kernel compilation).
+    # When start-up took the time already (a loaded machine), a short grace still lets a small
+    # model find its start: the limit may be passed by at most a second.
     budget = params.time_limit * 0.9
+    grace = min(1.0, 0.1 * params.time_limit)
     outcome = solve_cpsat(
-        problem, time_limit=min(budget, clock.left()), seed=params.seed,
+        problem, time_limit=max(grace, min(budget, clock.left())), seed=params.seed,
         workers=params.workers, first_solution=True,
         deterministic_time=(budget * CPSAT_DETERMINISTIC_PER_SECOND
                             if params.workers == 1 else None),

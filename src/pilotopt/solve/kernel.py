@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from pilotopt.problem import Allowed, GroupSum, PairLink, Problem
+from pilotopt.problem import Allowed, Coverage, GroupSum, LeaveOut, NotExactlyOne, PairLink, Problem
 
 __all__ = ["local_search", "warm_up", "best_sizes"]
 
@@ -90,7 +90,8 @@ STALL = 7  # iterations since PHASE_F last improved
 IMPROVED = 8  # set by the kernel when the returned best improved; cleared by Python
 BEST_IT = 9  # iteration at which the returned best was found
 ANY_HV = 10  # hard violation of the solution with f = ANY_F
-NSTATE = 11
+BENCH = 11  # index of the bench (the group of organisations left out), -1 when there is none
+NSTATE = 12
 
 
 # ----------------------------------------------------------------------------------------------
@@ -105,6 +106,9 @@ def _seed(seed: int) -> None:
 
 @njit(cache=True, nogil=True)
 def _viol(s: int, lo: int, hi: int) -> int:
+    """Violation of ``lo <= s <= hi``; ``lo > hi`` encodes "s is not lo" (NotExactlyOne)."""
+    if lo > hi:
+        return 1 if s == lo else 0
     if s < lo:
         return lo - s
     if s > hi:
@@ -145,28 +149,90 @@ def _gs_hard_delta(W, GLO, GHI, GHARD, S, g, h, i):  # type: ignore[no-untyped-d
 
 
 @njit(cache=True, nogil=True)
-def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st):  # type: ignore[no-untyped-def]
-    """Move i to group h, updating C, sizes, GroupSum sums, f and the hard violation exactly."""
+def _unmet(oc: int, nc: int, bc: int) -> int:
+    """Needs of a group's members for one tag that no *other* member offers."""
+    if oc == 0:
+        return nc
+    if oc == 1:
+        return bc  # the only offerer's own need, if it has one
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _cov_delta(cov, g, h, i, j, bench):  # type: ignore[no-untyped-def]
+    """Change of (soft coverage penalty part of f, hard coverage violation) when i leaves g for h
+    (and j, if j >= 0, goes h -> g). Walks the sorted tag lists of i and j together."""
+    cp, cc, co, cn, cpen, chard, OC, NC, BC = cov
+    df = 0
+    dhv = 0
+    p, pe = cp[i], cp[i + 1]
+    q, qe = (cp[j], cp[j + 1]) if j >= 0 else (0, 0)
+    while p < pe or q < qe:
+        if q >= qe or (p < pe and cc[p] < cc[q]):
+            t, o, nd, b = cc[p], co[p], cn[p], co[p] * cn[p]
+            p += 1
+        elif p >= pe or cc[q] < cc[p]:
+            t, o, nd, b = cc[q], -co[q], -cn[q], -co[q] * cn[q]
+            q += 1
+        else:
+            t = cc[p]
+            o, nd, b = co[p] - co[q], cn[p] - cn[q], co[p] * cn[p] - co[q] * cn[q]
+            p += 1
+            q += 1
+        d = 0
+        if g != bench:
+            d += (_unmet(OC[g, t] - o, NC[g, t] - nd, BC[g, t] - b)
+                  - _unmet(OC[g, t], NC[g, t], BC[g, t]))
+        if h != bench:
+            d += (_unmet(OC[h, t] + o, NC[h, t] + nd, BC[h, t] + b)
+                  - _unmet(OC[h, t], NC[h, t], BC[h, t]))
+        df -= cpen[t] * d
+        dhv += chard[t] * d
+    return df, dhv
+
+
+@njit(cache=True, nogil=True)
+def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st, cov):  # type: ignore[no-untyped-def]
+    """Move i to group h, updating C, sizes, GroupSum sums, coverage counts, f and the hard
+    violation exactly. On the bench nobody earns pair scores: ``C[:, bench]`` stays 0."""
     g = a[i]
     n = a.shape[0]
-    # Hard violation change, counted before the state changes.
+    bench = st[BENCH]
+    # Hard violation change, counted before the state changes. A pair on the bench is apart.
     dhv = UH[i, h] - UH[i, g]
     for e in range(hp[i], hp[i + 1]):
         j = hn[e]
         gj = a[j]
-        if ht[e] == 1:  # together: broken when groups differ
-            dhv += (1 if gj != h else 0) - (1 if gj != g else 0)
+        now = gj == g and g != bench
+        then = gj == h and h != bench
+        if ht[e] == 1:  # together: broken when not in one group
+            dhv += (0 if then else 1) - (0 if now else 1)
         else:
-            dhv += (1 if gj == h else 0) - (1 if gj == g else 0)
+            dhv += (1 if then else 0) - (1 if now else 0)
     dhv += _gs_hard_delta(W, GLO, GHI, GHARD, S, g, h, i)
     df = C[i, h] - C[i, g] + U[i, g] - U[i, h] + _gs_delta(W, GLO, GHI, GPEN, S, g, h, i, -1)
+    cp, cc, co, cn, cpen, chard, OC, NC, BC = cov
+    if cp[n] > 0:
+        cdf, chv = _cov_delta(cov, g, h, i, -1, bench)
+        df += cdf
+        dhv += chv
+        for e in range(cp[i], cp[i + 1]):
+            t = cc[e]
+            OC[g, t] -= co[e]
+            OC[h, t] += co[e]
+            NC[g, t] -= cn[e]
+            NC[h, t] += cn[e]
+            BC[g, t] -= co[e] * cn[e]
+            BC[h, t] += co[e] * cn[e]
     for k in range(W.shape[0]):
         S[k, g] -= W[k, i]
         S[k, h] += W[k, i]
     for k in range(n):
         d = Dp[k, i]
-        C[k, g] -= d
-        C[k, h] += d
+        if g != bench:
+            C[k, g] -= d
+        if h != bench:
+            C[k, h] += d
     size[g] -= 1
     size[h] += 1
     a[i] = h
@@ -175,9 +241,10 @@ def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, 
 
 
 @njit(cache=True, nogil=True)
-def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st):  # type: ignore[no-untyped-def]
-    """Rebuild C, sizes, sums, f and the hard violation from the assignment ``a``."""
+def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st, cov):  # type: ignore[no-untyped-def]
+    """Rebuild C, sizes, sums, coverage counts, f and the hard violation from the assignment."""
     n = a.shape[0]
+    bench = st[BENCH]
     C[:, :] = 0
     size[:] = 0
     S[:, :] = 0
@@ -187,7 +254,8 @@ def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S
             S[k, a[i]] += W[k, i]
     for i in range(n):
         for j in range(n):
-            C[i, a[j]] += Dp[i, j]
+            if a[j] != bench:
+                C[i, a[j]] += Dp[i, j]
     f = 0
     hv = 0
     for i in range(n):
@@ -200,7 +268,7 @@ def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S
             j = hn[e]
             if j < i:
                 continue  # each hard pair entry is stored at both ends
-            same = a[i] == a[j]
+            same = a[i] == a[j] and a[i] != bench
             if (ht[e] == 1 and not same) or (ht[e] == 0 and same):
                 hv += 1
     for k in range(W.shape[0]):
@@ -209,6 +277,22 @@ def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S
             f -= GPEN[k] * v
             if GHARD[k] == 1:
                 hv += v
+    cp, cc, co, cn, cpen, chard, OC, NC, BC = cov
+    OC[:, :] = 0
+    NC[:, :] = 0
+    BC[:, :] = 0
+    for i in range(n):
+        for e in range(cp[i], cp[i + 1]):
+            OC[a[i], cc[e]] += co[e]
+            NC[a[i], cc[e]] += cn[e]
+            BC[a[i], cc[e]] += co[e] * cn[e]
+    for g in range(m):
+        if g == bench:
+            continue
+        for t in range(OC.shape[1]):
+            v = _unmet(OC[g, t], NC[g, t], BC[g, t])
+            f -= cpen[t] * v
+            hv += chard[t] * v
     st[F] = f
     st[HV] = hv
 
@@ -276,7 +360,8 @@ def _construct(n, m, lo, hi, U):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True)
 def _perturb(  # type: ignore[no-untyped-def]
-    a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count, reloc_pct
+    a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count, reloc_pct,
+    cov,
 ):
     """Apply ``count`` random moves: swaps, or (``reloc_pct`` % of the time, when sizes allow)
     relocations."""
@@ -291,15 +376,33 @@ def _perturb(  # type: ignore[no-untyped-def]
         if np.random.randint(100) < reloc_pct:
             h = np.random.randint(m)
             if h != g and size[g] > lo[g] and size[h] < hi[h]:
-                _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
+                _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st,
+                          cov)
                 done += 1
         else:
             j = np.random.randint(n)
             h = a[j]
             if h != g:
-                _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
-                _relocate(j, g, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
+                _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st,
+                          cov)
+                _relocate(j, g, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st,
+                          cov)
                 done += 1
+
+
+@njit(cache=True, nogil=True)
+def _delta(i, j, h, a, C, Dp, U, W, GLO, GHI, GPEN, S, cov, bench):  # type: ignore[no-untyped-def]
+    """Change of f when i moves to h (j < 0), or when i and j (in group h) swap groups: pair
+    scores (none on the bench), unary costs, GroupSums and coverage."""
+    gi = a[i]
+    d = C[i, h] - C[i, gi] + U[i, gi] - U[i, h]
+    if j >= 0:
+        d += C[j, gi] - C[j, h] + U[j, h] - U[j, gi]
+        d -= Dp[i, j] if gi == bench or h == bench else 2 * Dp[i, j]
+    d += _gs_delta(W, GLO, GHI, GPEN, S, gi, h, i, j)
+    if cov[0][a.shape[0]] > 0:
+        d += _cov_delta(cov, gi, h, i, j, bench)[0]
+    return d
 
 
 @njit(cache=True, nogil=True)
@@ -354,8 +457,10 @@ def _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc):  # type: i
 
 
 @njit(cache=True, nogil=True)
-def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, asp, can_reloc):  # type: ignore[no-untyped-def]
-    """As :func:`_scan_plain`, with the unary (Allowed) and GroupSum penalty terms."""
+def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, asp, can_reloc,  # type: ignore[no-untyped-def]
+                cov, bench):
+    """As :func:`_scan_plain`, with the unary (Allowed), GroupSum and coverage penalty terms,
+    and the bench (where a swap partner earns no pair score)."""
     n = a.shape[0]
     m = size.shape[0]
     best_d = NEG
@@ -369,8 +474,7 @@ def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, as
             for h in range(m):
                 if h == gi or size[h] >= hi[h]:
                     continue
-                d = C[i, h] - C[i, gi] + U[i, gi] - U[i, h]
-                d += _gs_delta(W, GLO, GHI, GPEN, S, gi, h, i, -1)
+                d = _delta(i, -1, h, a, C, Dp, U, W, GLO, GHI, GPEN, S, cov, bench)
                 if d < best_d:
                     continue
                 if tabu[i, h] > it and f + d <= asp:
@@ -385,9 +489,7 @@ def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, as
             gj = a[j]
             if gj == gi:
                 continue
-            d = C[i, gj] - C[i, gi] + C[j, gi] - C[j, gj] - 2 * Dp[i, j]
-            d += U[i, gi] - U[i, gj] + U[j, gj] - U[j, gi]
-            d += _gs_delta(W, GLO, GHI, GPEN, S, gi, gj, i, j)
+            d = _delta(i, j, gj, a, C, Dp, U, W, GLO, GHI, GPEN, S, cov, bench)
             if d < best_d:
                 continue
             if (tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp:
@@ -485,7 +587,7 @@ def _crossover(pa, pb, Dp, U, lo, hi, m):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True)
 def _run(  # type: ignore[no-untyped-def]
     n_iter, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi,
-    a, C, size, S, tabu, best_a, any_a, phase_a, st, params, pool, pool_f,
+    a, C, size, S, tabu, best_a, any_a, phase_a, st, params, pool, pool_f, cov,
 ):
     """Run ``n_iter`` iterations of the iterated tabu search on the state arrays (in place).
 
@@ -510,17 +612,18 @@ def _run(  # type: ignore[no-untyped-def]
         asp = st[PHASE_F]
         if has_unary or has_gs:
             bi, bj, bh = _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu,
-                                     it, f, asp, can_reloc)
+                                     it, f, asp, can_reloc, cov, st[BENCH])
         else:
             bi, bj, bh = _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc)
         st[IT] = it + 1
         if bi >= 0:
             gi = a[bi]
-            _relocate(bi, bh, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st)
+            _relocate(bi, bh, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st,
+                      cov)
             tabu[bi, gi] = it + tt_base + np.random.randint(tt_rand + 1)
             if bj >= 0:
                 _relocate(bj, gi, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht,
-                          st)
+                          st, cov)
                 tabu[bj, bh] = it + tt_base + np.random.randint(tt_rand + 1)
         f = st[F]
         if f > st[PHASE_F]:
@@ -569,7 +672,7 @@ def _run(  # type: ignore[no-untyped-def]
                 a[:] = _crossover(pool[x], pool[y], Dp, U, lo, hi, m)
             else:  # fill the pool with phases from independent random starts
                 a[:] = _construct(n, m, lo, hi, U)
-            _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st)
+            _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st, cov)
             tabu[:, :] = 0
             st[PHASE_F] = st[F]
             st[STALL] = 0
@@ -583,10 +686,10 @@ def _run(  # type: ignore[no-untyped-def]
                 a[:] = best_a
             else:
                 a[:] = any_a
-            _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st)
+            _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st, cov)
             count = pmin + np.random.randint(pmax - pmin + 1)
             _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st,
-                     count, params[7])
+                     count, params[7], cov)
             st[PHASE_F] = st[F]
             st[STALL] = 0
             if from_phase:
@@ -603,45 +706,81 @@ class _Encoded:
 
     def __init__(self, problem: Problem) -> None:
         n, m = problem.n, problem.m
+        optional = problem.optional
+        # Organisations left out sit on a bench: an extra group m without pair scores or rules.
+        self.bench = m if optional.any() else -1
+        mk = m + (self.bench >= 0)
         score = np.asarray(problem.score, dtype=np.int64)
-        self.lo, self.hi = (np.ascontiguousarray(x, dtype=np.int64) for x in problem.size_bounds())
+        lo, hi = problem.size_bounds()
+        self.lo = np.ascontiguousarray(np.append(lo, [0] * (mk - m)), dtype=np.int64)
+        self.hi = np.ascontiguousarray(np.append(hi, [n] * (mk - m)), dtype=np.int64)
         # A hard violation must outweigh anything one organisation can earn or lose.
         row = int(np.abs(score).sum(axis=1).max()) if n else 0
         soft_pen = 0
         for p in problem.primitives:
+            if isinstance(p, LeaveOut):
+                soft_pen += int(p.cost.sum())
             if not p.hard:
-                soft_pen += abs(int(p.penalty)) * (len(p.pairs) if isinstance(p, PairLink) else 1)
+                units = (len(p.pairs) if isinstance(p, PairLink)
+                         else int(p.needs.sum()) if isinstance(p, Coverage)
+                         else m if isinstance(p, NotExactlyOne)
+                         else p.lo if isinstance(p, LeaveOut) else 1)
+                soft_pen += abs(int(p.penalty)) * max(1, units)
         self.M = 1 + row + min(soft_pen, 1 << 40)
 
         Dp = score.copy()
-        U = np.zeros((n, m), dtype=np.int64)
-        UH = np.zeros((n, m), dtype=np.int64)
+        U = np.zeros((n, mk), dtype=np.int64)
+        UH = np.zeros((n, mk), dtype=np.int64)
+        if self.bench >= 0:
+            UH[~optional, self.bench] = 1
+            U[~optional, self.bench] = self.M
         self.offset = 0  # f = objective + offset - M * hard_violation
         self.hv_const = 0  # hard violation no move can change (an 'apart' pair i == i)
         hard_adj: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-        gs_w: list[IntArray] = []
-        gs_lo: list[IntArray] = []
-        gs_hi: list[IntArray] = []
-        gs_pen: list[int] = []
-        gs_hard: list[int] = []
+        gs: list[tuple[IntArray, IntArray, IntArray, int, int]] = []  # w, lo, hi, weight, hard
+
+        def group_sum(w: IntArray, glo: IntArray, ghi: IntArray, weight: int, hard: bool,
+                      on_bench: tuple[int, int] | None = None) -> None:
+            """A GroupSum over the real groups; free on the bench unless ``on_bench`` says."""
+            free = (int(w[w < 0].sum()), int(w[w > 0].sum()))
+            b = on_bench or free
+            gs.append((np.asarray(w, dtype=np.int64),
+                       np.append(glo, [b[0]] * (mk - m)).astype(np.int64),
+                       np.append(ghi, [b[1]] * (mk - m)).astype(np.int64), weight, int(hard)))
+
+        cov_cols: list[tuple[IntArray, IntArray, int, int]] = []  # offers, needs, weight, hard
         for p in problem.primitives:
             weight = self.M if p.hard else int(p.penalty)
             if isinstance(p, GroupSum):
                 if p.hard and np.all(p.w == 1):
                     continue  # a size bound: always kept by the moves themselves
-                gs_w.append(np.asarray(p.w, dtype=np.int64))
-                gs_lo.append(np.asarray(p.lo, dtype=np.int64))
-                gs_hi.append(np.asarray(p.hi, dtype=np.int64))
-                gs_pen.append(weight)
-                gs_hard.append(1 if p.hard else 0)
+                if np.any(p.lo > p.hi):
+                    raise ValueError("a GroupSum with lo > hi cannot hold")
+                group_sum(p.w, p.lo, p.hi, weight, p.hard)
+            elif isinstance(p, NotExactlyOne):
+                # lo > hi encodes "not exactly lo" (see _viol).
+                group_sum(p.w, np.ones(m, np.int64), np.zeros(m, np.int64), weight, p.hard)
+            elif isinstance(p, LeaveOut):
+                U[:, self.bench] += p.cost
+                if p.lo > 0:  # at most (chosen - lo) of the chosen on the bench
+                    top = int(p.w.sum())
+                    group_sum(p.w, np.zeros(m, np.int64), np.full(m, top, np.int64), weight,
+                              p.hard, on_bench=(0, top - p.lo))
+            elif isinstance(p, Coverage):
+                for t in range(p.needs.shape[1]):
+                    if p.needs[:, t].any():
+                        cov_cols.append((p.offers[:, t], p.needs[:, t], weight, int(p.hard)))
             elif isinstance(p, PairLink):
                 for x, y in np.asarray(p.pairs, dtype=np.int64).tolist():
-                    if x == y:
-                        if not p.together:  # always broken
-                            if p.hard:
-                                self.hv_const += 1
-                            else:
-                                self.offset += weight
+                    if x == y:  # together holds and apart is broken, unless x is left out
+                        if optional[x]:
+                            where = slice(m, None) if p.together else slice(0, m)
+                            U[x, where] += weight
+                            UH[x, where] += p.hard
+                        elif not p.together and p.hard:
+                            self.hv_const += 1
+                        elif not p.together:
+                            self.offset += weight
                         continue
                     sign = 1 if p.together else -1
                     Dp[x, y] += sign * weight
@@ -653,22 +792,47 @@ class _Encoded:
                         hard_adj[y].append((x, 1 if p.together else 0))
             elif isinstance(p, Allowed):
                 bad = ~np.asarray(p.allowed, dtype=bool)
-                U += weight * bad
+                U[:, :m] += weight * bad
                 if p.hard:
-                    UH += bad
+                    UH[:, :m] += bad
         self.Dp = np.ascontiguousarray(Dp)
         self.U, self.UH = U, UH
-        self.has_unary = int(np.any(U != 0))
-        k = len(gs_w)
-        self.W = np.ascontiguousarray(np.array(gs_w, dtype=np.int64).reshape(k, n))
-        self.GLO = np.ascontiguousarray(np.array(gs_lo, dtype=np.int64).reshape(k, m))
-        self.GHI = np.ascontiguousarray(np.array(gs_hi, dtype=np.int64).reshape(k, m))
-        self.GPEN = np.array(gs_pen, dtype=np.int64).reshape(k)
-        self.GHARD = np.array(gs_hard, dtype=np.int64).reshape(k)
+        self.has_unary = int(np.any(U != 0) or bool(cov_cols) or self.bench >= 0)
+        k = len(gs)
+        self.W = np.ascontiguousarray(np.array([x[0] for x in gs], dtype=np.int64).reshape(k, n))
+        self.GLO = np.ascontiguousarray(np.array([x[1] for x in gs], dtype=np.int64).reshape(k, mk))
+        self.GHI = np.ascontiguousarray(np.array([x[2] for x in gs], dtype=np.int64).reshape(k, mk))
+        self.GPEN = np.array([x[3] for x in gs], dtype=np.int64).reshape(k)
+        self.GHARD = np.array([x[4] for x in gs], dtype=np.int64).reshape(k)
         self.hp = np.zeros(n + 1, dtype=np.int64)
         self.hp[1:] = np.cumsum([len(x) for x in hard_adj])
         self.hn = np.array([y for x in hard_adj for y, _ in x], dtype=np.int64)
         self.ht = np.array([t for x in hard_adj for _, t in x], dtype=np.int64)
+        # Coverage: per organisation, the (tag column, offers, needs) it has, sorted by column.
+        offers = np.array([c[0] for c in cov_cols], dtype=np.int64).reshape(-1, n).T
+        needs = np.array([c[1] for c in cov_cols], dtype=np.int64).reshape(-1, n).T
+        rows, cols = np.nonzero(offers | needs)
+        self.cov_static = (
+            np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64),
+            cols.astype(np.int64),
+            offers[rows, cols].astype(np.int64),
+            needs[rows, cols].astype(np.int64),
+            np.array([c[2] for c in cov_cols], dtype=np.int64),
+            np.array([c[3] for c in cov_cols], dtype=np.int64),
+        )
+        self.tags = len(cov_cols)
+
+    def unbench(self, a: IntArray) -> IntArray:
+        """A copy of the assignment with the bench as -1 (left out)."""
+        out = a.copy()
+        if self.bench >= 0:
+            out[out == self.bench] = -1
+        return out
+
+    def cov(self) -> tuple[IntArray, ...]:
+        """The coverage arrays the kernel reads, with fresh per-group counts (state)."""
+        counts = tuple(np.zeros((len(self.lo), self.tags), dtype=np.int64) for _ in range(3))
+        return self.cov_static + counts
 
     def objective(self, f: int, hv: int) -> int:
         """The evaluator's objective of a state with search objective f and hard violation hv."""
@@ -721,19 +885,27 @@ def local_search(
     t0 = time.perf_counter()
     if time_limit is None and max_iterations is None:
         raise ValueError("give a time_limit or max_iterations")
-    n, m = problem.n, problem.m
+    n = problem.n
     enc = _Encoded(problem)
+    m = len(enc.lo)  # with the bench, if any
     if np.any(enc.lo > enc.hi) or enc.lo.sum() > n or enc.hi.sum() < n:
         raise ValueError("the group size bounds admit no assignment")
     _seed(seed)
     if start is None:
-        a = _construct(n, m, enc.lo, enc.hi, enc.U)
+        lo, hi = enc.lo.copy(), enc.hi.copy()
+        if enc.bench >= 0:  # place as many as the groups hold
+            lo[enc.bench] = hi[enc.bench] = max(0, n - int(hi[:enc.bench].sum()))
+        a = _construct(n, m, lo, hi, enc.U)
         if n and a[0] < 0:
             raise ValueError("the group size bounds admit no assignment")
     else:
         a = np.array(start, dtype=np.int64)
-        if a.shape != (n,) or (n and (a.min() < 0 or a.max() >= m)):
-            raise ValueError(f"start must give a group in 0..{m - 1} to each of {n} organisations")
+        if a.shape != (n,) or (n and (a.min() < -1 or a.max() >= problem.m)):
+            raise ValueError(f"start must give a group in 0..{problem.m - 1} (or -1: left out) "
+                             f"to each of {n} organisations")
+        a[a < 0] = enc.bench
+        if np.any(a < 0):
+            raise ValueError("start leaves out an organisation no optional rule names")
         sizes = np.bincount(a, minlength=m)
         if np.any(sizes < enc.lo) or np.any(sizes > enc.hi):
             raise ValueError("start breaks the hard group size bounds")
@@ -743,8 +915,10 @@ def local_search(
     size = np.zeros(m, dtype=np.int64)
     S = np.zeros((k, m), dtype=np.int64)
     st = np.zeros(NSTATE, dtype=np.int64)
+    st[BENCH] = enc.bench
+    cov = enc.cov()
     _recompute(a, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp, enc.hn,
-               enc.ht, enc.UH, m, C, size, S, st)
+               enc.ht, enc.UH, m, C, size, S, st, cov)
     st[ANY_F] = st[PHASE_F] = st[F]
     st[ANY_HV] = st[HV]
     best_a = a.copy()
@@ -778,22 +952,22 @@ def local_search(
         t1 = time.perf_counter()
         _run(todo, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp,
              enc.hn, enc.ht, enc.lo, enc.hi, a, C, size, S, tabu, best_a, any_a, phase_a, st,
-             params, pool_a, pool_f)
+             params, pool_a, pool_f, cov)
         now = time.perf_counter()
         if st[IMPROVED]:
             st[IMPROVED] = 0
             time_to_best = now - t0
             if on_improve is not None:
                 feas = bool(st[HAVE_FEAS])
-                out = best_a if feas else any_a
-                on_improve(out.copy(), _result_objective(enc, st, feas), feas)
+                out = enc.unbench(best_a if feas else any_a)
+                on_improve(out, _result_objective(enc, st, feas), feas)
         # Size the next chunk to about 20 ms, or less near the deadline.
         per_it = max((now - t1) / todo, 1e-9)
         target = 0.02 if deadline is None else max(1e-3, min(0.02, (deadline - now) / 2))
         chunk = int(min(max(1, target / per_it), 4 * chunk + 16))
 
     feas = bool(st[HAVE_FEAS])
-    result = (best_a if feas else any_a).copy()
+    result = enc.unbench(best_a if feas else any_a)
     stats = {  # an 'apart' pair (i, i) can never hold: such a problem is never feasible
         "iterations": int(st[IT]),
         "iterations_to_best": int(st[BEST_IT]),
