@@ -2,7 +2,7 @@
 
 Speaks the DevTools protocol over ``--remote-debugging-pipe`` (fd 3 in, fd 4 out, messages ended
 by NUL), so it needs nothing but the standard library and a Chromium binary: no driver that must
-match the browser's version. Run by hand as ``python tests/report/browser.py PAGE.html [SHOT.png]``.
+match the browser's version. By hand: ``python tests/report/report_browser.py PAGE [PNG]``.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import Chromium, find_chromium
+from report_browser import Chromium, find_chromium
 from report_cases import EVIL, Case, demo, flanders300
 
 from pilotopt.report.html import write_html
