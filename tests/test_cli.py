@@ -208,3 +208,25 @@ def test_out_folder_that_would_overwrite_an_input_is_refused(tmp_path: Path) -> 
     assert "would overwrite an input file" in result.output
     assert _digest(roster) == before
     assert not (tmp_path / "result.json").exists()
+
+
+def test_analyze_prints_and_writes_the_ecosystem_figures(tmp_path: Path) -> None:
+    assignment = tmp_path / "a.csv"
+    assignment.write_text("id,group\n" + "".join(
+        f"{org},{'G1' if k % 2 else 'G2'}\n" for k, org in enumerate(IDS)), encoding="utf-8")
+    args = ["analyze", str(ROSTER), "-s", str(SCENARIO), "-a", str(assignment)]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Ecosystem per group" in result.output and "Communities" in result.output
+    doc = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    assert [g["group"] for g in doc["groups"]] == ["G1", "G2"]
+    assert doc["assignment"]["path"] == str(assignment)
+
+
+def test_analyze_reports_a_bad_assignment(tmp_path: Path) -> None:
+    assignment = tmp_path / "a.csv"
+    assignment.write_text("id,group\nse01,G9\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", str(ROSTER), "-s", str(SCENARIO), "-a",
+                                       str(assignment)])
+    assert result.exit_code == EXIT_INPUT
+    assert "'G9'" in result.output and "has no group" in result.output

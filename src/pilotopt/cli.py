@@ -19,8 +19,14 @@ from pilotopt.generate import GenerationError, write_instance
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
 from pilotopt.io.outputs import assignment_csv, file_digest, write_outputs
-from pilotopt.problem import SCALE
-from pilotopt.report import print_evaluation, print_result, result_document, solve_progress
+from pilotopt.problem import SCALE, IntArray
+from pilotopt.report import (
+    print_analysis,
+    print_evaluation,
+    print_result,
+    result_document,
+    solve_progress,
+)
 from pilotopt.report.summary import package_version
 from pilotopt.solve import Params, finish_kernel_compilation, solve
 
@@ -40,13 +46,28 @@ def _fail(code: int, message: str) -> NoReturn:
     sys.exit(code)
 
 
+def _input_error(exc: InputError) -> NoReturn:
+    lines = [f"{len(exc.problems)} problem(s) in the input:"]
+    lines += [f"  - {p}" for p in exc.problems]
+    _fail(EXIT_INPUT, "\n".join(lines))
+
+
 def _load(roster: str, scenario: str | None) -> Instance:
     try:
         return load_instance(roster, scenario)
     except InputError as exc:
-        lines = [f"{len(exc.problems)} problem(s) in the input:"]
-        lines += [f"  - {p}" for p in exc.problems]
-        _fail(EXIT_INPUT, "\n".join(lines))
+        _input_error(exc)
+
+
+def _load_with_assignment(
+    roster: str, scenario: str | None, assignment_path: str
+) -> tuple[Instance, IntArray]:
+    instance = _load(roster, scenario)
+    _warn(instance)
+    try:
+        return instance, read_assignment(assignment_path, instance.problem)
+    except InputError as exc:
+        _input_error(exc)
 
 
 def _warn(instance: Instance) -> None:
@@ -153,14 +174,8 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
               help="Also write score.json (the per-rule and per-group breakdown) here.")
 def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None) -> None:
     """Evaluate an assignment made or edited by hand, with the same breakdown as solve."""
-    instance = _load(roster, scenario)
-    _warn(instance)
+    instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
     problem = instance.problem
-    try:
-        assignment = read_assignment(assignment_path, problem)
-    except InputError as exc:
-        _fail(EXIT_INPUT, "\n".join([f"{len(exc.problems)} problem(s) in the input:"]
-                                    + [f"  - {p}" for p in exc.problems]))
     ev = evaluate(problem, assignment)
     orgs = instance.roster.organisations if instance.roster else None
     print_evaluation(_out, problem, orgs, assignment, ev)
@@ -176,6 +191,32 @@ def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str 
         }})
         _out.print("wrote " + ", ".join(str(p) for p in written))
     sys.exit(0 if ev.feasible else 1)
+
+
+@main.command()
+@_roster_arg
+@_scenario_opt
+@click.option("--assignment", "-a", "assignment_path", required=True,
+              type=click.Path(dir_okay=False), help="CSV with columns id and group.")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write analysis.json here.")
+def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None) -> None:
+    """The ecosystem graph of an assignment: ties per group, across economies, brokers,
+    transition paths, and how much of the graph's complementarity the grouping keeps."""
+    from pilotopt.analysis import analyze as analyze_assignment
+
+    instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
+    orgs = instance.roster.organisations if instance.roster else None
+    weights = instance.scenario.complementarity if instance.scenario else None
+    result = analyze_assignment(instance.problem, assignment, orgs, weights)
+    print_analysis(_out, result)
+    if out_dir is not None:
+        written = write_outputs(Path(out_dir), {"analysis.json": {
+            "pilotopt_version": package_version(),
+            "assignment": {"path": assignment_path, "sha256": file_digest(assignment_path)},
+            **result,
+        }})
+        _out.print("wrote " + ", ".join(str(p) for p in written))
 
 
 @main.command()

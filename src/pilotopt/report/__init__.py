@@ -1,6 +1,12 @@
 """What users read: the result document, terminal tables (HTML and XLSX follow)."""
 
 from pilotopt.report.summary import result_document
-from pilotopt.report.terminal import print_evaluation, print_result, solve_progress
+from pilotopt.report.terminal import (
+    print_analysis,
+    print_evaluation,
+    print_result,
+    solve_progress,
+)
 
-__all__ = ["print_evaluation", "print_result", "result_document", "solve_progress"]
+__all__ = ["print_analysis", "print_evaluation", "print_result", "result_document",
+           "solve_progress"]

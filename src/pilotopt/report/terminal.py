@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
@@ -18,7 +19,7 @@ from pilotopt.schema.roster import Organisation
 from pilotopt.solve import Progress as Improvement
 from pilotopt.solve import Result
 
-__all__ = ["print_evaluation", "print_result", "solve_progress"]
+__all__ = ["print_analysis", "print_evaluation", "print_result", "solve_progress"]
 
 
 @contextmanager
@@ -116,3 +117,40 @@ def print_evaluation(
         rules.add_row(r.id, r.kind, r.label, "hard" if r.hard else "soft", status,
                       f"{r.penalty / SCALE:g}")
     console.print(rules)
+
+
+def print_analysis(console: Console, analysis: dict[str, Any]) -> None:
+    """Print the ecosystem figures of :func:`pilotopt.analysis.analyze`: per group, overall and
+    against the communities the graph itself would form."""
+    table = Table(title="Ecosystem per group", caption=(
+        "density: share of member pairs with a tie; across: share of ties between social and "
+        "regular economy; both ways: share of members that give and get; alone: members "
+        "without a tie; unmet: needs no other member offers; paths: transition paths"))
+    for col in ("group", "size", "score", "density", "across", "both ways", "alone", "unmet",
+                "paths"):
+        table.add_column(col, justify="left" if col == "group" else "right")
+    for g in analysis["groups"]:
+        table.add_row(
+            g["group"], str(len(g["members"])), f"{g['complementarity']:g}",
+            _pct(g["density"]), _pct(g["cross_economy_share"]), _pct(g["reciprocity"]),
+            str(len(g["isolated"])), str(sum(len(t) for t in g["unmet_needs"].values())),
+            str(len(g["transition_paths"])),
+        )
+    console.print(table)
+    o, c = analysis["overall"], analysis["communities"]
+    console.print(
+        f"Overall: complementarity {o['complementarity']:g}, density {_pct(o['density'])}, "
+        f"cross-economy ties {_pct(o['cross_economy_share'])}, reciprocity "
+        f"{_pct(o['reciprocity'])}, {o['isolated']} isolated, {o['unmet_needs']} unmet needs, "
+        f"{o['transition_paths']} transition paths."
+    )
+    console.print(
+        f"Communities ({c['algorithm']}): {c['count']}; the grouping keeps "
+        f"{_pct(c['kept_share'])} of the tie weight the graph offers (the communities keep "
+        f"{_pct(c['community_kept_share'])}, random groups of the same sizes "
+        f"{_pct(c['random_kept_share'])}); agreement (adjusted Rand) {c['adjusted_rand']:.2f}."
+    )
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %"
