@@ -68,3 +68,9 @@ def test_demo_infeasible_scenario_names_quota_and_pin() -> None:
     with pytest.raises(InfeasibleError) as err:
         solve(p, Params(time_limit=5, seed=0, workers=1))
     assert err.value.rules == ["rule 1", "rule 2"]  # not the competitors rule
+    message = str(err.value)
+    assert "40 organisations in 5 groups of 6-10" in message
+    assert "(rule 1; 5 organisations have that value)" in message
+    assert "(rule 2; 2 organisations pinned)" in message
+    # Either rule relaxed alone lets the rest hold.
+    assert "Relaxing quota economy=public min 1 (rule 1) or pin" in message

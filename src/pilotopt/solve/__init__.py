@@ -13,7 +13,7 @@ import numpy as np
 
 from pilotopt.errors import InfeasibleError, NoSolutionError
 from pilotopt.evaluate import Evaluation, evaluate
-from pilotopt.problem import SCALE, GroupSum, IntArray, Problem
+from pilotopt.problem import SCALE, Allowed, Coverage, GroupSum, IntArray, PairLink, Problem
 
 __all__ = ["Params", "Progress", "Result", "finish_kernel_compilation", "solve"]
 
@@ -335,7 +335,7 @@ def _construct(
     problem: Problem, params: Params, clock: _Clock, stats: dict[str, object]
 ) -> IntArray:
     """A first assignment meeting every hard rule, from CP-SAT's hard-rules-only model."""
-    from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
+    from pilotopt.solve.cpsat import conflicting_rules, relaxations, solve_cpsat
 
     # Nothing else can run without a start, and the search stops at the first assignment: it
     # may use almost all the time (it shares the GIL with a first kernel compilation).
@@ -351,8 +351,11 @@ def _construct(
     )
     stats["construct"] = {"status": outcome.status, "wall_time": round(outcome.wall_time, 3)}
     if outcome.status == "infeasible":
-        core = conflicting_rules(problem, time_limit=max(1.0, clock.left()), seed=params.seed)
-        raise _infeasible(problem, core)
+        limit = max(1.0, clock.left())
+        core = conflicting_rules(problem, time_limit=limit, seed=params.seed)
+        fixes = core and relaxations(problem, [k for k in core if k != 0], time_limit=limit,
+                                     seed=params.seed)
+        raise _infeasible(problem, core, fixes or None)
     if outcome.assignment is None:
         raise NoSolutionError(
             f"no assignment meeting every hard rule was found in {budget:.1f} s "
@@ -362,18 +365,67 @@ def _construct(
     return outcome.assignment
 
 
-def _infeasible(problem: Problem, core: list[int] | None) -> InfeasibleError:
+def _infeasible(
+    problem: Problem, core: list[int] | None, fixes: list[int] | None = None
+) -> InfeasibleError:
+    """The error naming conflicting rules with the counts behind them, and what to relax."""
     if not core:
         return InfeasibleError("the hard rules cannot all hold together", [])
-    names = [f"{problem.rules[k].label} ({problem.rules[k].id})" for k in core]
+
+    def name(k: int) -> str:
+        fact = _fact(problem, k)
+        return f"{problem.rules[k].label} ({problem.rules[k].id}{'; ' + fact if fact else ''})"
+
     lo, hi = problem.size_bounds()
     sizes = f"{lo.min()}-{hi.max()}" if lo.min() != hi.max() else f"{lo.min()}"
+    if fixes:
+        advice = (" Relaxing " + " or ".join(f"{problem.rules[k].label} ({problem.rules[k].id})"
+                                             for k in fixes)
+                  + " alone lets every other hard rule hold: make it soft (hard = false and a "
+                  "weight) or widen its bounds.")
+    else:
+        advice = (" Relax one of them (make it soft with hard = false and a weight, or widen "
+                  "its bounds).")
     message = (
         f"these hard rules cannot all hold for {problem.n} organisations in {problem.m} groups "
-        f"of {sizes}: " + "; ".join(names)
-        + ". Relax one of them (make it soft with hard = false and a weight, or widen its bounds)."
+        f"of {sizes}: " + "; ".join(name(k) for k in core) + "." + advice
     )
     return InfeasibleError(message, [problem.rules[k].id for k in core])
+
+
+#: What the count behind a rule means, by rule kind.
+_FACTS = {
+    "quota": "{} organisations have that value",
+    "no_isolation": "{} organisations have that value",
+    "pin": "{} organisations pinned",
+    "forbid": "{} organisations restricted",
+    "eligible": "{} organisations restricted",
+    "together": "{} pairs",
+    "apart": "{} pairs",
+    "max_distance": "{} pairs too far apart",
+    "optional": "{} organisations may be left out",
+    "coverage": "{} needs",
+}
+
+
+def _fact(problem: Problem, k: int) -> str:
+    """The count behind rule k that a conflict turns on, e.g. "4 organisations have that value"."""
+    template = _FACTS.get(problem.rules[k].kind)
+    prims = [p for p in problem.primitives if p.rule == k]
+    if template is None or not prims:
+        return ""
+    p = prims[0]
+    if isinstance(p, PairLink):
+        count = len(p.pairs)
+    elif isinstance(p, Allowed):
+        count = int((~p.allowed).any(axis=1).sum())
+    elif isinstance(p, Coverage):
+        count = int(p.needs.sum())
+    elif isinstance(p, GroupSum) and not np.isin(p.w, (0, 1)).all():
+        return ""
+    else:  # 0/1 weights: GroupSum, NotExactlyOne, LeaveOut
+        count = int(p.w.sum())
+    return template.format(count)
 
 
 def _parallel_local_search(

@@ -24,7 +24,14 @@ from pilotopt.problem import (
     Problem,
 )
 
-__all__ = ["AssignmentModel", "CpSatOutcome", "canonical", "conflicting_rules", "solve_cpsat"]
+__all__ = [
+    "AssignmentModel",
+    "CpSatOutcome",
+    "canonical",
+    "conflicting_rules",
+    "relaxations",
+    "solve_cpsat",
+]
 
 log = logging.getLogger(__name__)
 
@@ -366,6 +373,27 @@ def solve_cpsat(
     )
 
 
+class _HardRules:
+    """The hard rules alone, each under an assumption literal, to test subsets of them."""
+
+    def __init__(self, problem: Problem, seed: int) -> None:
+        self.built = AssignmentModel(problem, rule_literals=True, objective=False)
+        self.lits = self.built.rule_literal
+        self.seed = seed
+
+    def check(self, rules: list[int], limit: float) -> tuple[str, list[int]]:
+        """CP-SAT's status with only ``rules`` holding, and a sufficient subset when infeasible."""
+        model = self.built.model
+        model.clear_assumptions()
+        model.add_assumptions([self.lits[k] for k in rules])
+        solver = _solver(limit, self.seed, 1)
+        status = _STATUS.get(solver.solve(model), "unknown")
+        if status != "infeasible":
+            return status, rules
+        core_vars = set(solver.sufficient_assumptions_for_infeasibility())
+        return status, [k for k in rules if self.lits[k].index in core_vars] or rules
+
+
 def conflicting_rules(problem: Problem, *, time_limit: float, seed: int) -> list[int] | None:
     """A small set of hard rules that cannot all hold, or None if none was proven.
 
@@ -373,25 +401,22 @@ def conflicting_rules(problem: Problem, *, time_limit: float, seed: int) -> list
     assumptions for infeasibility, then drops each rule whose removal keeps the rest infeasible,
     so the set returned is minimal when every sub-solve finishes in time.
     """
-    built = AssignmentModel(problem, rule_literals=True, objective=False)
-    lits = built.rule_literal
-
-    def infeasible(rules: list[int], limit: float) -> tuple[bool, list[int]]:
-        built.model.clear_assumptions()
-        built.model.add_assumptions([lits[k] for k in rules])
-        solver = _solver(limit, seed, 1)
-        if solver.solve(built.model) != cp_model.INFEASIBLE:
-            return False, rules
-        core_vars = set(solver.sufficient_assumptions_for_infeasibility())
-        core = [k for k in rules if lits[k].index in core_vars]
-        return True, core or rules
-
-    proven, core = infeasible(sorted(lits), time_limit / 2)
-    if not proven:
+    hard = _HardRules(problem, seed)
+    status, core = hard.check(sorted(hard.lits), time_limit / 2)
+    if status != "infeasible":
         return None
     step = time_limit / 2 / max(1, len(core))
     for k in list(core):
         rest = [r for r in core if r != k]
-        if rest and infeasible(rest, step)[0]:
+        if rest and hard.check(rest, step)[0] == "infeasible":
             core = rest
     return core
+
+
+def relaxations(problem: Problem, rules: list[int], *, time_limit: float, seed: int) -> list[int]:
+    """Those of ``rules`` whose removal alone lets every other hard rule hold (proven)."""
+    hard = _HardRules(problem, seed)
+    step = time_limit / max(1, len(rules))
+    return [k for k in rules
+            if hard.check([r for r in sorted(hard.lits) if r != k], step)[0] in
+            ("feasible", "optimal")]
