@@ -230,3 +230,27 @@ def test_analyze_reports_a_bad_assignment(tmp_path: Path) -> None:
                                        str(assignment)])
     assert result.exit_code == EXIT_INPUT
     assert "'G9'" in result.output and "has no group" in result.output
+
+
+def test_solve_writes_the_report_and_workbook_on_request(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["solve", str(ROSTER), "-s", str(SCENARIO), "-t", "2", "-q",
+                                       "--report", "--xlsx", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.count('data-group="') >= 2 and "test scenario" in html
+    assert (tmp_path / "groups.xlsx").read_bytes()[:2] == b"PK"  # a zip, as xlsx files are
+
+
+def test_report_of_an_assignment_and_its_problems(tmp_path: Path) -> None:
+    assignment = tmp_path / "a.csv"
+    assignment.write_text("id,group\n" + "".join(
+        f"{org},{'G1' if k % 2 else 'G2'}\n" for k, org in enumerate(IDS)), encoding="utf-8")
+    base = ["report", str(ROSTER), "-s", str(SCENARIO), "-a", str(assignment)]
+    runner = CliRunner()
+    result = runner.invoke(main, [*base, "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert "se01" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert runner.invoke(main, base).exit_code == EXIT_INPUT  # nothing asked for
+    clash = runner.invoke(main, [*base, "--out", str(assignment)])
+    assert clash.exit_code == EXIT_INPUT and "would overwrite an input" in clash.output
+    assert assignment.read_text(encoding="utf-8").startswith("id,group")

@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -14,7 +15,7 @@ from rich.console import Console
 
 from pilotopt import STARTED
 from pilotopt.errors import InfeasibleError, InputError, NoSolutionError
-from pilotopt.evaluate import evaluate
+from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.generate import GenerationError, write_instance
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
@@ -57,6 +58,35 @@ def _load(roster: str, scenario: str | None) -> Instance:
         return load_instance(roster, scenario)
     except InputError as exc:
         _input_error(exc)
+
+
+def _refuse_overwriting(given: Mapping[str, str | None], outputs: list[Path], option: str) -> None:
+    inputs = {Path(p).resolve() for p in given.values() if p}
+    clash = [str(o) for o in outputs if o.resolve() in inputs]
+    if clash:
+        _fail(EXIT_INPUT, f"{option} would overwrite an input file ({', '.join(clash)}); "
+              "choose another place")
+
+
+def _reports(
+    instance: Instance, assignment: IntArray, evaluation: Evaluation, meta: Mapping[str, object],
+    html: Path | None, xlsx: Path | None,
+) -> list[Path]:
+    """Write the HTML report and/or the workbook, with the ecosystem analysis in them."""
+    if html is None and xlsx is None:
+        return []
+    from pilotopt.analysis import analyze
+    from pilotopt.report.html import write_html
+    from pilotopt.report.xlsx import write_xlsx
+
+    problem = instance.problem
+    orgs = instance.roster.organisations if instance.roster else None
+    weights = instance.scenario.complementarity if instance.scenario else None
+    if instance.scenario is not None and instance.scenario.description:
+        meta = {"description": instance.scenario.description, **meta}
+    analysis = analyze(problem, assignment, orgs, weights)
+    return [write(path, problem, assignment, evaluation, orgs, analysis, meta)
+            for write, path in ((write_html, html), (write_xlsx, xlsx)) if path is not None]
 
 
 def _load_with_assignment(
@@ -126,17 +156,20 @@ def validate(roster: str, scenario: str | None) -> None:
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default="out",
               show_default=True, help="Folder for assignment.csv and result.json.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+@click.option("--report", "html", is_flag=True,
+              help="Also write report.html: the groups, a map, ties and rules, for the funder.")
+@click.option("--xlsx", is_flag=True,
+              help="Also write groups.xlsx: a summary and a sheet per group.")
 def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, workers: int,
-              out_dir: str, quiet: bool) -> None:
+              out_dir: str, quiet: bool, html: bool, xlsx: bool) -> None:
     """Assign the organisations of ROSTER to pilot groups and check the result."""
     instance = _load(roster, scenario)
     _warn(instance)
     out = Path(out_dir)
     given = {"roster": roster} if instance.scenario is None else {
         "roster": roster, "scenario": scenario}
-    inputs = {Path(p).resolve() for p in given.values() if p}
-    if {(out / f).resolve() for f in ("assignment.csv", "result.json")} & inputs:
-        _fail(EXIT_INPUT, f"--out {out_dir} would overwrite an input file; choose another folder")
+    _refuse_overwriting(given, [out / f for f in (
+        "assignment.csv", "result.json", "report.html", "groups.xlsx")], "--out")
     problem = instance.problem
     try:
         params = Params(time_limit=time_limit, seed=seed, workers=workers, started=_started)
@@ -156,6 +189,11 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     else:
         orgs = instance.roster.organisations if instance.roster else None
         print_result(_out, problem, orgs, result)
+    meta = {"status": result.status, "seed": seed, "time_limit": time_limit, "workers": workers,
+            "runtime": round(result.runtime, 1), "bound": result.bound, "gap": result.gap}
+    written += _reports(instance, result.assignment, result.evaluation, meta,
+                        out / "report.html" if html else None,
+                        out / "groups.xlsx" if xlsx else None)
     _out.print("wrote " + ", ".join(str(p) for p in written))
     if not result.stats.get("kernel_ready_at"):
         click.echo("the search kernel was not loaded within the time limit (it is compiled "
@@ -217,6 +255,32 @@ def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: st
             **result,
         }})
         _out.print("wrote " + ", ".join(str(p) for p in written))
+
+
+@main.command()
+@_roster_arg
+@_scenario_opt
+@click.option("--assignment", "-a", "assignment_path", required=True,
+              type=click.Path(dir_okay=False), help="CSV with columns id and group.")
+@click.option("--out", "-o", "html", type=click.Path(dir_okay=False), default=None,
+              help="The HTML report to write (one self-contained file).")
+@click.option("--xlsx", type=click.Path(dir_okay=False), default=None,
+              help="The workbook to write: a summary sheet and one sheet per group.")
+def report(roster: str, scenario: str | None, assignment_path: str, html: str | None,
+           xlsx: str | None) -> None:
+    """A report of an assignment (e.g. an edited assignment.csv) to hand to partners and funder:
+    groups, members, what each gives and gets, a map, the ties and every rule."""
+    if html is None and xlsx is None:
+        _fail(EXIT_INPUT, "say what to write: --out report.html and/or --xlsx groups.xlsx")
+    instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
+    given = {"roster": roster, "scenario": scenario, "assignment": assignment_path}
+    outputs = [Path(p) for p in (html, xlsx) if p]
+    _refuse_overwriting(given, outputs, "--out/--xlsx")
+    evaluation = evaluate(instance.problem, assignment)
+    meta = {"sources": {k: v for k, v in given.items() if v}}
+    written = _reports(instance, assignment, evaluation, meta, Path(html) if html else None,
+                       Path(xlsx) if xlsx else None)
+    _out.print("wrote " + ", ".join(str(p) for p in written))
 
 
 @main.command()

@@ -40,7 +40,7 @@ class RuleInfo:
     """A user rule as the user wrote it, for messages and reports.
 
     ``id`` is stable and short (``"groups.size"``, ``"rule 3"``); ``label`` says the rule in the
-    user's words (``"quota economy=social min 2"``).
+    user's words (``"quota economy=social min 2"``); ``note`` why it is there, if the user said.
     """
 
     id: str
@@ -48,6 +48,7 @@ class RuleInfo:
     label: str
     hard: bool
     weight: float = 0.0
+    note: str = ""
 
 
 @dataclass(frozen=True, eq=False)

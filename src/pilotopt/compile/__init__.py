@@ -58,7 +58,7 @@ def compile_problem(
     for number, rule in enumerate(scenario.rules, start=1):
         index = len(rules)
         rules.append(RuleInfo(f"rule {number}", rule.kind, describe(rule), rule.hard,
-                              0.0 if rule.hard else rule.weight))
+                              0.0 if rule.hard else rule.weight, rule.note or ""))
         primitives += COMPILERS[rule.kind](rule, number, index, ctx)
     if ctx.problems:
         raise InputError(ctx.problems)

@@ -210,11 +210,12 @@ def report_context(
     instance without a roster, e.g. MDGPLIB); ``analysis`` is the dict of
     ``pilotopt.analysis.analyze``; ``meta`` may hold ``status``, ``seed``, ``time_limit``,
     ``workers``, ``runtime``, ``bound``, ``gap``, ``created``, ``description`` and ``sources``
-    (what -> file name); ``rule_notes`` maps a rule id to what it means in a matchmaker's words.
+    (what -> file name); ``rule_notes`` maps a rule id to what it means in a matchmaker's words
+    (default: the rules' own notes).
     """
     groups = np.asarray(assignment, dtype=np.int64)
     meta = dict(meta or {})
-    notes = rule_notes or {}
+    notes = rule_notes or {r.id: r.note for r in problem.rules if r.note}
     by_index = {int(g["index"]): g for g in (analysis or {}).get("groups", [])}
     rules = [{
         "id": r.id, "kind": r.kind, "label": r.label, "hard": r.hard,

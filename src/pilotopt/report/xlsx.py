@@ -5,9 +5,8 @@ It shows the same figures as the HTML report (:func:`pilotopt.report.html.report
 
 from __future__ import annotations
 
-import os
+import io
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pilotopt.evaluate import Evaluation
+from pilotopt.io.outputs import atomic_write
 from pilotopt.problem import Problem
 from pilotopt.report.html import report_context
 from pilotopt.schema.roster import Organisation
@@ -132,16 +132,7 @@ def write_xlsx(
         sheet.column_dimensions["B"].width = 36
 
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        umask = os.umask(0)  # mkstemp makes the file private; give it the usual mode
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buf = io.BytesIO()
+    wb.save(buf)
+    atomic_write(out, buf.getvalue())
     return out

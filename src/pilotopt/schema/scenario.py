@@ -118,12 +118,14 @@ class _Valued:
 
 
 class RuleBase(_MinMax):
-    """Fields every rule has: hard (must hold) or soft with a weight per unit of violation."""
+    """Fields every rule has: hard (must hold) or soft with a weight per unit of violation; a
+    ``name`` for reports and a ``note`` saying why the rule is there, in a matchmaker's words."""
 
     kind: str
     hard: bool = True
     weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
     name: str | None = None
+    note: str | None = None
 
 
 class SizeRule(RuleBase):
