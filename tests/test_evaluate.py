@@ -3,7 +3,7 @@ import pytest
 
 from conftest import make_problem
 from pilotopt.evaluate import evaluate
-from pilotopt.problem import Allowed, GroupSum, LeaveOut, PairLink, RuleInfo
+from pilotopt.problem import Allowed, GroupSum, LeaveOut, MaxDeviation, PairLink, RuleInfo
 
 
 def test_complementarity_counts_each_same_group_pair_once(four_square) -> None:
@@ -90,3 +90,11 @@ def test_pairs_with_a_member_left_out() -> None:
     ev = evaluate(p, [0, 1, -1, -1])
     assert ev.rules[2].violation == 1 and ev.rules[2].per_group == (1, 0)
     assert ev.rules[3].satisfied
+
+
+def test_largest_deviation_is_counted_once_in_its_group() -> None:
+    # Group totals of w: G1 = 1 + 2 = 3, G2 = 3 + 6 = 9; target 5: deviations 2 and 4.
+    dev = MaxDeviation(1, np.array([1, 2, 3, 6]), 5, False, 10)
+    p = make_problem(np.zeros((4, 4)), 2, extra=[(RuleInfo("rule 1", "balance", "", False), dev)])
+    ev = evaluate(p, [0, 0, 1, 1])
+    assert ev.rules[1].per_group == (0, 4) and ev.rules[1].violation == 4 and ev.penalty == 40

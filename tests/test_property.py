@@ -76,8 +76,11 @@ def rule(draw: st.DrawFn, ids: list[str], m: int) -> dict[str, Any]:
         body = {"attribute": draw(st.sampled_from(["economy", "sector"])),
                 "slack": draw(st.integers(0, 1))}
     elif kind == "balance":
-        body = {"attribute": draw(st.sampled_from(["fte", "target_group_fte"])),
-                "tolerance": draw(st.floats(0.1, 1.0))}
+        body = {"attribute": draw(st.sampled_from(["fte", "target_group_fte"]))}
+        if draw(st.booleans()):
+            body["tolerance"] = draw(st.floats(0.1, 1.0))
+        else:  # minimise the largest deviation: soft only
+            return {"kind": kind, "hard": False, "weight": draw(st.floats(0.01, 1)), **body}
     elif kind == "no_isolation":
         body = {"attribute": "economy", "value": draw(economy)}
     elif kind == "coverage":

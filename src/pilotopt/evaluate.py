@@ -17,6 +17,7 @@ from pilotopt.problem import (
     Coverage,
     GroupSum,
     LeaveOut,
+    MaxDeviation,
     NotExactlyOne,
     PairLink,
     Primitive,
@@ -136,6 +137,10 @@ def _primitive_violation(
         np.add.at(per_group, slot, unmet)
     elif isinstance(p, LeaveOut):
         per_group[m] = max(0, p.lo - int(p.w[placed].sum()))
+    elif isinstance(p, MaxDeviation) and m:
+        sums = np.bincount(slot, weights=p.w, minlength=m + 1)[:m].astype(np.int64)
+        dev = np.abs(sums - p.target)
+        per_group[int(np.argmax(dev))] = dev.max()
     return per_group
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "Coverage",
     "GroupSum",
     "LeaveOut",
+    "MaxDeviation",
     "NotExactlyOne",
     "PairLink",
     "Primitive",
@@ -140,7 +141,24 @@ class LeaveOut:
     penalty: int = 0
 
 
-Primitive: TypeAlias = GroupSum | PairLink | Allowed | NotExactlyOne | Coverage | LeaveOut
+@dataclass(frozen=True, eq=False)
+class MaxDeviation:
+    """The largest ``|sum(w[i] for i in g) - target|`` over the groups, to be made small.
+
+    Always soft: it costs ``penalty`` per unit of that largest deviation. Its violation is
+    counted in the group where the deviation is largest.
+    """
+
+    rule: int
+    w: IntArray
+    target: int
+    hard: bool  # must be False
+    penalty: int = 0
+
+
+Primitive: TypeAlias = (
+    GroupSum | PairLink | Allowed | NotExactlyOne | Coverage | LeaveOut | MaxDeviation
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,6 +201,9 @@ class Problem:
                 raise ValueError(f"Allowed of {self.rules[p.rule].id} must be {n} x {m}")
             if isinstance(p, LeaveOut) and (p.w.shape != (n,) or p.cost.shape != (n,)):
                 raise ValueError(f"LeaveOut of {self.rules[p.rule].id} needs n weights and costs")
+            if isinstance(p, MaxDeviation) and (p.w.shape != (n,) or p.hard):
+                raise ValueError(f"MaxDeviation of {self.rules[p.rule].id} needs n weights and "
+                                 "must be soft")
             if isinstance(p, NotExactlyOne) and p.w.shape != (n,):
                 raise ValueError(f"NotExactlyOne of {self.rules[p.rule].id} needs n weights")
             if isinstance(p, Coverage) and (
@@ -229,7 +250,7 @@ class Problem:
                     signature[g] += (int(p.lo[g]), int(p.hi[g]))
                 elif isinstance(p, Allowed):
                     signature[g] += (p.allowed[:, g].tobytes(),)
-                # NotExactlyOne, Coverage and LeaveOut treat every group alike.
+                # The other primitives treat every group alike.
         classes: dict[tuple[object, ...], list[int]] = {}
         for g, sig in enumerate(signature):
             classes.setdefault(sig, []).append(g)

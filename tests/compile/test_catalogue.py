@@ -14,7 +14,7 @@ from pilotopt.compile.rules import distances_km
 from pilotopt.errors import InfeasibleError, InputError
 from pilotopt.evaluate import evaluate
 from pilotopt.io import read_roster, scenario_from_dict
-from pilotopt.problem import Allowed, GroupSum, LeaveOut, PairLink, Problem
+from pilotopt.problem import Allowed, GroupSum, LeaveOut, MaxDeviation, PairLink, Problem
 from pilotopt.solve import Params, solve
 
 DATA = Path(__file__).parents[1] / "data"
@@ -221,3 +221,22 @@ def test_soft_optional_minimum_costs_per_organisation_short() -> None:
     (status,) = [r for r in result.evaluation.rules if r.id == "rule 1"]
     assert status.violation == 1  # 6 placed, 7 wanted
     assert status.penalty == 2 * 1000 + 2 * 2 * 1000  # one short, two left out at weight 2
+
+
+def test_balance_without_tolerance_minimises_the_largest_deviation() -> None:
+    p = compile_rules({"kind": "balance", "attribute": "fte", "hard": False, "weight": 0.5})
+    (prim,) = [x for x in p.primitives if isinstance(x, MaxDeviation)]
+    assert prim.target == round((140 + 36 + 210 + 80 + 60 + 120 + 45 + 900) / 2)
+    assert prim.penalty == 500 and not prim.hard
+    assert "smallest largest deviation" in p.rules[1].label
+    result = solve(p, Params(time_limit=2, seed=0, workers=1))
+    ev = evaluate(p, result.assignment)
+    assert ev == result.evaluation
+    sizes = np.bincount(result.assignment, weights=prim.w, minlength=2)
+    assert ev.rules[1].violation == int(np.abs(sizes - prim.target).max())
+
+
+def test_balance_without_tolerance_must_be_soft() -> None:
+    with pytest.raises(InputError) as err:
+        compile_rules({"kind": "balance", "attribute": "fte"})
+    assert "hard = false" in str(err.value) and "rules[1]" in str(err.value)

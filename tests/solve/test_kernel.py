@@ -15,6 +15,7 @@ from pilotopt.problem import (
     Coverage,
     GroupSum,
     LeaveOut,
+    MaxDeviation,
     NotExactlyOne,
     PairLink,
     Primitive,
@@ -63,6 +64,9 @@ def random_problem(seed: int, n: int, m: int, *, rules: bool, optional: bool = F
             offers = (rng.random((n, 4)) < 0.3).astype(np.int64)
             needs = (rng.random((n, 4)) < 0.2).astype(np.int64)
             prims.append(Coverage(k, needs, offers, hard, pen))
+        k, pen = rule("balance", False)
+        w = rng.integers(0, 30, size=n).astype(np.int64)
+        prims.append(MaxDeviation(k, w, int(w.sum() // m), False, pen))
     if optional:
         hard = bool(rng.random() < 0.5)
         k, pen = rule("optional", hard)
@@ -108,10 +112,10 @@ def state(enc: K._Encoded, a: np.ndarray):  # type: ignore[no-untyped-def]
     S = np.zeros((enc.W.shape[0], m), np.int64)
     stv = np.zeros(K.NSTATE, np.int64)
     stv[K.BENCH] = enc.bench
-    cov = enc.cov()
+    ext = enc.ext()
     K._recompute(a, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp, enc.hn,
-                 enc.ht, enc.UH, m, C, size, S, stv, cov)
-    return C, size, S, stv, cov
+                 enc.ht, enc.UH, m, C, size, S, stv, ext)
+    return C, size, S, stv, ext
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -124,12 +128,12 @@ def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
     enc = K._Encoded(problem)
     a = random_start(problem, rng)
     a[a < 0] = enc.bench
-    C, size, S, stv, cov = state(enc, a)
+    C, size, S, stv, ext = state(enc, a)
     assert stv[K.F] == search_objective(problem, enc, a)
     assert stv[K.HV] == hard_violation(problem, enc.unbench(a)) - enc.hv_const
     lo, hi = enc.lo, enc.hi
     args = (a, C, size, S, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI, enc.GPEN,
-            enc.GHARD, enc.hp, enc.hn, enc.ht, stv, cov)
+            enc.GHARD, enc.hp, enc.hn, enc.ht, stv, ext)
     benchable = problem.optional
     for _ in range(moves):
         i, j = (int(x) for x in rng.integers(0, n, size=2))
@@ -140,7 +144,7 @@ def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
                 continue  # the evaluator cannot score that (the kernel pays M for it)
             b[i], b[j] = gj, gi
             d = K._delta(i, j, gj, a, C, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, S,
-                         cov, enc.bench)
+                         ext, enc.bench)
             assert d == search_objective(problem, enc, b) - search_objective(problem, enc, a)
             K._relocate(i, gj, *args)
             K._relocate(j, gi, *args)
@@ -152,13 +156,13 @@ def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
                 continue
             b[i] = h
             d = K._delta(i, -1, h, a, C, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, S,
-                         cov, enc.bench)
+                         ext, enc.bench)
             assert d == search_objective(problem, enc, b) - search_objective(problem, enc, a)
             K._relocate(i, h, *args)
         # Incremental state equals a rebuild from the assignment.
-        C2, size2, S2, st2, cov2 = state(enc, a)
+        C2, size2, S2, st2, ext2 = state(enc, a)
         assert np.array_equal(C, C2) and np.array_equal(size, size2) and np.array_equal(S, S2)
-        assert all(np.array_equal(x, y) for x, y in zip(cov, cov2, strict=True))
+        assert all(np.array_equal(x, y) for x, y in zip(ext, ext2, strict=True))
         assert stv[K.F] == st2[K.F] == search_objective(problem, enc, a)
         assert stv[K.HV] == st2[K.HV] == hard_violation(problem, enc.unbench(a)) - enc.hv_const
 

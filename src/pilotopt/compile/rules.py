@@ -22,6 +22,7 @@ from pilotopt.problem import (
     Coverage,
     GroupSum,
     LeaveOut,
+    MaxDeviation,
     NotExactlyOne,
     PairLink,
     Primitive,
@@ -384,12 +385,15 @@ def compile_spread(rule: SpreadRule, number: int, index: int, ctx: Context) -> l
 
 
 def compile_balance(rule: BalanceRule, number: int, index: int, ctx: Context) -> list[Primitive]:
-    """Group totals within ``tolerance`` of the mean, counted in whole units of the attribute."""
+    """Group totals within ``tolerance`` of the mean, or the largest deviation from the mean
+    (rounded) made small; counted in whole units of the attribute."""
     values = ctx.numeric(number, rule.attribute)
     if values is None:
         return []
     w = np.rint(values).astype(np.int64)
     mean = w.sum() / ctx.m
+    if rule.tolerance is None:
+        return [MaxDeviation(index, w, round(mean), False, _penalty(rule))]
     lo = int(np.floor(mean * (1 - rule.tolerance)))
     hi = int(np.ceil(mean * (1 + rule.tolerance)))
     return [GroupSum(index, w, np.full(ctx.m, lo, dtype=np.int64),
@@ -476,6 +480,8 @@ def describe(rule: Any) -> str:
     if isinstance(rule, SpreadRule):
         return f"spread {rule.attribute}" + (f" (slack {rule.slack})" if rule.slack else "")
     if isinstance(rule, BalanceRule):
+        if rule.tolerance is None:
+            return f"balance {rule.attribute}: smallest largest deviation from the mean"
         return f"balance {rule.attribute} within {100 * rule.tolerance:g} % of the mean"
     if isinstance(rule, MaxDistanceRule):
         parts = ([f"{rule.km:g} km"] if rule.km is not None else []) + (

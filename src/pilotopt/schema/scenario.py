@@ -258,11 +258,20 @@ class SpreadRule(RuleBase):
 
 
 class BalanceRule(RuleBase):
-    """Group totals of a numeric ``attribute`` within ``tolerance`` (a fraction) of the mean."""
+    """Group totals of a numeric ``attribute`` within ``tolerance`` (a fraction) of the mean;
+    without a tolerance, the largest deviation from the mean is made as small as it can be
+    (soft: ``weight`` per unit of it)."""
 
     kind: Literal["balance"]
     attribute: str
-    tolerance: float = Field(ge=0, allow_inf_nan=False)
+    tolerance: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _minimising_is_soft(self) -> Self:
+        if self.tolerance is None and self.hard:
+            raise ValueError("without a 'tolerance' the rule makes the largest deviation from "
+                             "the mean small: give it hard = false and a weight, or a tolerance")
+        return self
 
 
 class MaxDistanceRule(RuleBase):

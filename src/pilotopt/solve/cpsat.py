@@ -19,6 +19,7 @@ from pilotopt.problem import (
     GroupSum,
     IntArray,
     LeaveOut,
+    MaxDeviation,
     NotExactlyOne,
     PairLink,
     Problem,
@@ -99,6 +100,8 @@ class AssignmentModel:
                 self._coverage(p)
             elif isinstance(p, LeaveOut):
                 self._leave_out(p, objective)
+            elif isinstance(p, MaxDeviation):
+                self._max_deviation(p)
         self._break_symmetry()
         if objective:
             self.model.maximize(self._pair_terms() - sum(self._penalties))
@@ -209,6 +212,15 @@ class AssignmentModel:
         short = self.model.new_int_var(0, p.lo, f"short[{p.rule}]")
         self.model.add(short >= p.lo - placed)
         self._penalties.append(p.penalty * short)
+
+    def _max_deviation(self, p: MaxDeviation) -> None:
+        span = int(np.abs(p.w).sum()) + abs(p.target)
+        dev = self.model.new_int_var(0, span, f"deviation[{p.rule}]")
+        for g in range(self.problem.m):
+            s = self.group_sum(p.w, g)
+            self.model.add(dev >= s - p.target)
+            self.model.add(dev >= p.target - s)
+        self._penalties.append(p.penalty * dev)
 
     def _break_symmetry(self) -> None:
         """Within each class of interchangeable groups, order groups by their first member.

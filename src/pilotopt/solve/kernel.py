@@ -44,7 +44,16 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from pilotopt.problem import Allowed, Coverage, GroupSum, LeaveOut, NotExactlyOne, PairLink, Problem
+from pilotopt.problem import (
+    Allowed,
+    Coverage,
+    GroupSum,
+    LeaveOut,
+    MaxDeviation,
+    NotExactlyOne,
+    PairLink,
+    Problem,
+)
 
 __all__ = ["local_search", "warm_up", "best_sizes"]
 
@@ -159,10 +168,10 @@ def _unmet(oc: int, nc: int, bc: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _cov_delta(cov, g, h, i, j, bench):  # type: ignore[no-untyped-def]
+def _cov_delta(ext, g, h, i, j, bench):  # type: ignore[no-untyped-def]
     """Change of (soft coverage penalty part of f, hard coverage violation) when i leaves g for h
     (and j, if j >= 0, goes h -> g). Walks the sorted tag lists of i and j together."""
-    cp, cc, co, cn, cpen, chard, OC, NC, BC = cov
+    cp, cc, co, cn, cpen, chard, OC, NC, BC = ext[:9]
     df = 0
     dhv = 0
     p, pe = cp[i], cp[i + 1]
@@ -192,7 +201,53 @@ def _cov_delta(cov, g, h, i, j, bench):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st, cov):  # type: ignore[no-untyped-def]
+def _dev_top(XS, XT, XTOP, x, bench):  # type: ignore[no-untyped-def]
+    """Rank the three groups (not the bench) deviating most from target x, into XTOP[x]."""
+    XTOP[x, :] = -1
+    for g in range(XS.shape[1]):
+        if g == bench:
+            continue
+        d = abs(XS[x, g] - XT[x])
+        for r in range(3):
+            q = XTOP[x, r]
+            if q < 0 or d > abs(XS[x, q] - XT[x]):
+                for s in range(2, r, -1):
+                    XTOP[x, s] = XTOP[x, s - 1]
+                XTOP[x, r] = g
+                break
+
+
+@njit(cache=True, nogil=True)
+def _dev_delta(ext, g, h, i, j, bench):  # type: ignore[no-untyped-def]
+    """Change of f from the largest-deviation terms when i leaves g for h (and j, if j >= 0,
+    goes h -> g): O(1) each, from the three groups deviating most."""
+    XW, XT, XPEN, XS, XTOP = ext[9:]
+    d = 0
+    for x in range(XW.shape[0]):
+        w = XW[x, i] - (XW[x, j] if j >= 0 else 0)
+        if w == 0:
+            continue
+        t = XT[x]
+        rest = 0  # the largest deviation of the groups other than g and h
+        for r in range(3):
+            q = XTOP[x, r]
+            if q >= 0 and q != g and q != h:
+                rest = abs(XS[x, q] - t)
+                break
+        before = rest
+        after = rest
+        if g != bench:
+            before = max(before, abs(XS[x, g] - t))
+            after = max(after, abs(XS[x, g] - w - t))
+        if h != bench:
+            before = max(before, abs(XS[x, h] - t))
+            after = max(after, abs(XS[x, h] + w - t))
+        d -= XPEN[x] * (after - before)
+    return d
+
+
+@njit(cache=True, nogil=True)
+def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st, ext):  # type: ignore[no-untyped-def]
     """Move i to group h, updating C, sizes, GroupSum sums, coverage counts, f and the hard
     violation exactly. On the bench nobody earns pair scores: ``C[:, bench]`` stays 0."""
     g = a[i]
@@ -211,9 +266,9 @@ def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, 
             dhv += (1 if then else 0) - (1 if now else 0)
     dhv += _gs_hard_delta(W, GLO, GHI, GHARD, S, g, h, i)
     df = C[i, h] - C[i, g] + U[i, g] - U[i, h] + _gs_delta(W, GLO, GHI, GPEN, S, g, h, i, -1)
-    cp, cc, co, cn, cpen, chard, OC, NC, BC = cov
+    cp, cc, co, cn, cpen, chard, OC, NC, BC = ext[:9]
     if cp[n] > 0:
-        cdf, chv = _cov_delta(cov, g, h, i, -1, bench)
+        cdf, chv = _cov_delta(ext, g, h, i, -1, bench)
         df += cdf
         dhv += chv
         for e in range(cp[i], cp[i + 1]):
@@ -224,6 +279,14 @@ def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, 
             NC[h, t] += cn[e]
             BC[g, t] -= co[e] * cn[e]
             BC[h, t] += co[e] * cn[e]
+    XW, XT, XPEN, XS, XTOP = ext[9:]
+    if XW.shape[0] > 0:
+        df += _dev_delta(ext, g, h, i, -1, bench)
+        for x in range(XW.shape[0]):
+            if XW[x, i] != 0:
+                XS[x, g] -= XW[x, i]
+                XS[x, h] += XW[x, i]
+                _dev_top(XS, XT, XTOP, x, bench)
     for k in range(W.shape[0]):
         S[k, g] -= W[k, i]
         S[k, h] += W[k, i]
@@ -241,7 +304,7 @@ def _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, 
 
 
 @njit(cache=True, nogil=True)
-def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st, cov):  # type: ignore[no-untyped-def]
+def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st, ext):  # type: ignore[no-untyped-def]
     """Rebuild C, sizes, sums, coverage counts, f and the hard violation from the assignment."""
     n = a.shape[0]
     bench = st[BENCH]
@@ -277,7 +340,7 @@ def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S
             f -= GPEN[k] * v
             if GHARD[k] == 1:
                 hv += v
-    cp, cc, co, cn, cpen, chard, OC, NC, BC = cov
+    cp, cc, co, cn, cpen, chard, OC, NC, BC = ext[:9]
     OC[:, :] = 0
     NC[:, :] = 0
     BC[:, :] = 0
@@ -293,6 +356,14 @@ def _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S
             v = _unmet(OC[g, t], NC[g, t], BC[g, t])
             f -= cpen[t] * v
             hv += chard[t] * v
+    XW, XT, XPEN, XS, XTOP = ext[9:]
+    XS[:, :] = 0
+    for x in range(XW.shape[0]):
+        for i in range(n):
+            XS[x, a[i]] += XW[x, i]
+        _dev_top(XS, XT, XTOP, x, bench)
+        if XTOP[x, 0] >= 0:
+            f -= XPEN[x] * abs(XS[x, XTOP[x, 0]] - XT[x])
     st[F] = f
     st[HV] = hv
 
@@ -361,7 +432,7 @@ def _construct(n, m, lo, hi, U):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True)
 def _perturb(  # type: ignore[no-untyped-def]
     a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st, count, reloc_pct,
-    cov,
+    ext,
 ):
     """Apply ``count`` random moves: swaps, or (``reloc_pct`` % of the time, when sizes allow)
     relocations."""
@@ -377,21 +448,21 @@ def _perturb(  # type: ignore[no-untyped-def]
             h = np.random.randint(m)
             if h != g and size[g] > lo[g] and size[h] < hi[h]:
                 _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st,
-                          cov)
+                          ext)
                 done += 1
         else:
             j = np.random.randint(n)
             h = a[j]
             if h != g:
                 _relocate(i, h, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st,
-                          cov)
+                          ext)
                 _relocate(j, g, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st,
-                          cov)
+                          ext)
                 done += 1
 
 
 @njit(cache=True, nogil=True)
-def _delta(i, j, h, a, C, Dp, U, W, GLO, GHI, GPEN, S, cov, bench):  # type: ignore[no-untyped-def]
+def _delta(i, j, h, a, C, Dp, U, W, GLO, GHI, GPEN, S, ext, bench):  # type: ignore[no-untyped-def]
     """Change of f when i moves to h (j < 0), or when i and j (in group h) swap groups: pair
     scores (none on the bench), unary costs, GroupSums and coverage."""
     gi = a[i]
@@ -400,8 +471,10 @@ def _delta(i, j, h, a, C, Dp, U, W, GLO, GHI, GPEN, S, cov, bench):  # type: ign
         d += C[j, gi] - C[j, h] + U[j, h] - U[j, gi]
         d -= Dp[i, j] if gi == bench or h == bench else 2 * Dp[i, j]
     d += _gs_delta(W, GLO, GHI, GPEN, S, gi, h, i, j)
-    if cov[0][a.shape[0]] > 0:
-        d += _cov_delta(cov, gi, h, i, j, bench)[0]
+    if ext[0][a.shape[0]] > 0:
+        d += _cov_delta(ext, gi, h, i, j, bench)[0]
+    if ext[9].shape[0] > 0:
+        d += _dev_delta(ext, gi, h, i, j, bench)
     return d
 
 
@@ -458,7 +531,7 @@ def _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc):  # type: i
 
 @njit(cache=True, nogil=True)
 def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, asp, can_reloc,  # type: ignore[no-untyped-def]
-                cov, bench):
+                ext, bench):
     """As :func:`_scan_plain`, with the unary (Allowed), GroupSum and coverage penalty terms,
     and the bench (where a swap partner earns no pair score)."""
     n = a.shape[0]
@@ -474,7 +547,7 @@ def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, as
             for h in range(m):
                 if h == gi or size[h] >= hi[h]:
                     continue
-                d = _delta(i, -1, h, a, C, Dp, U, W, GLO, GHI, GPEN, S, cov, bench)
+                d = _delta(i, -1, h, a, C, Dp, U, W, GLO, GHI, GPEN, S, ext, bench)
                 if d < best_d:
                     continue
                 if tabu[i, h] > it and f + d <= asp:
@@ -489,7 +562,7 @@ def _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu, it, f, as
             gj = a[j]
             if gj == gi:
                 continue
-            d = _delta(i, j, gj, a, C, Dp, U, W, GLO, GHI, GPEN, S, cov, bench)
+            d = _delta(i, j, gj, a, C, Dp, U, W, GLO, GHI, GPEN, S, ext, bench)
             if d < best_d:
                 continue
             if (tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp:
@@ -587,7 +660,7 @@ def _crossover(pa, pb, Dp, U, lo, hi, m):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True)
 def _run(  # type: ignore[no-untyped-def]
     n_iter, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi,
-    a, C, size, S, tabu, best_a, any_a, phase_a, st, params, pool, pool_f, cov,
+    a, C, size, S, tabu, best_a, any_a, phase_a, st, params, pool, pool_f, ext,
 ):
     """Run ``n_iter`` iterations of the iterated tabu search on the state arrays (in place).
 
@@ -612,18 +685,18 @@ def _run(  # type: ignore[no-untyped-def]
         asp = st[PHASE_F]
         if has_unary or has_gs:
             bi, bj, bh = _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu,
-                                     it, f, asp, can_reloc, cov, st[BENCH])
+                                     it, f, asp, can_reloc, ext, st[BENCH])
         else:
             bi, bj, bh = _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc)
         st[IT] = it + 1
         if bi >= 0:
             gi = a[bi]
             _relocate(bi, bh, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, st,
-                      cov)
+                      ext)
             tabu[bi, gi] = it + tt_base + np.random.randint(tt_rand + 1)
             if bj >= 0:
                 _relocate(bj, gi, a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht,
-                          st, cov)
+                          st, ext)
                 tabu[bj, bh] = it + tt_base + np.random.randint(tt_rand + 1)
         f = st[F]
         if f > st[PHASE_F]:
@@ -672,7 +745,7 @@ def _run(  # type: ignore[no-untyped-def]
                 a[:] = _crossover(pool[x], pool[y], Dp, U, lo, hi, m)
             else:  # fill the pool with phases from independent random starts
                 a[:] = _construct(n, m, lo, hi, U)
-            _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st, cov)
+            _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st, ext)
             tabu[:, :] = 0
             st[PHASE_F] = st[F]
             st[STALL] = 0
@@ -686,10 +759,10 @@ def _run(  # type: ignore[no-untyped-def]
                 a[:] = best_a
             else:
                 a[:] = any_a
-            _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st, cov)
+            _recompute(a, Dp, U, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, UH, m, C, size, S, st, ext)
             count = pmin + np.random.randint(pmax - pmin + 1)
             _perturb(a, C, size, S, Dp, U, UH, W, GLO, GHI, GPEN, GHARD, hp, hn, ht, lo, hi, st,
-                     count, params[7], cov)
+                     count, params[7], ext)
             st[PHASE_F] = st[F]
             st[STALL] = 0
             if from_phase:
@@ -724,7 +797,10 @@ class _Encoded:
                 units = (len(p.pairs) if isinstance(p, PairLink)
                          else int(p.needs.sum()) if isinstance(p, Coverage)
                          else m if isinstance(p, NotExactlyOne)
-                         else p.lo if isinstance(p, LeaveOut) else 1)
+                         else p.lo if isinstance(p, LeaveOut)
+                         # one move changes two groups' sums by at most the largest weight
+                         else 2 * int(np.abs(p.w).max(initial=0))
+                         if isinstance(p, GroupSum | MaxDeviation) else 1)
                 soft_pen += abs(int(p.penalty)) * max(1, units)
         self.M = 1 + row + min(soft_pen, 1 << 40)
 
@@ -749,6 +825,7 @@ class _Encoded:
                        np.append(ghi, [b[1]] * (mk - m)).astype(np.int64), weight, int(hard)))
 
         cov_cols: list[tuple[IntArray, IntArray, int, int]] = []  # offers, needs, weight, hard
+        devs: list[MaxDeviation] = []
         for p in problem.primitives:
             weight = self.M if p.hard else int(p.penalty)
             if isinstance(p, GroupSum):
@@ -766,6 +843,8 @@ class _Encoded:
                     top = int(p.w.sum())
                     group_sum(p.w, np.zeros(m, np.int64), np.full(m, top, np.int64), weight,
                               p.hard, on_bench=(0, top - p.lo))
+            elif isinstance(p, MaxDeviation):
+                devs.append(p)
             elif isinstance(p, Coverage):
                 for t in range(p.needs.shape[1]):
                     if p.needs[:, t].any():
@@ -821,6 +900,12 @@ class _Encoded:
             np.array([c[3] for c in cov_cols], dtype=np.int64),
         )
         self.tags = len(cov_cols)
+        # Largest deviations: weights, targets, penalties (state: sums and the top three).
+        self.dev_static = (
+            np.array([d.w for d in devs], dtype=np.int64).reshape(len(devs), n),
+            np.array([d.target for d in devs], dtype=np.int64),
+            np.array([d.penalty for d in devs], dtype=np.int64),
+        )
 
     def unbench(self, a: IntArray) -> IntArray:
         """A copy of the assignment with the bench as -1 (left out)."""
@@ -829,10 +914,14 @@ class _Encoded:
             out[out == self.bench] = -1
         return out
 
-    def cov(self) -> tuple[IntArray, ...]:
-        """The coverage arrays the kernel reads, with fresh per-group counts (state)."""
+    def ext(self) -> tuple[IntArray, ...]:
+        """The coverage and largest-deviation arrays the kernel reads, with fresh state: the
+        per-group tag counts, deviation sums and top three."""
         counts = tuple(np.zeros((len(self.lo), self.tags), dtype=np.int64) for _ in range(3))
-        return self.cov_static + counts
+        k = len(self.dev_static[1])
+        dev_state = (np.zeros((k, len(self.lo)), dtype=np.int64),
+                     np.full((k, 3), -1, dtype=np.int64))
+        return self.cov_static + counts + self.dev_static + dev_state
 
     def objective(self, f: int, hv: int) -> int:
         """The evaluator's objective of a state with search objective f and hard violation hv."""
@@ -916,9 +1005,9 @@ def local_search(
     S = np.zeros((k, m), dtype=np.int64)
     st = np.zeros(NSTATE, dtype=np.int64)
     st[BENCH] = enc.bench
-    cov = enc.cov()
+    ext = enc.ext()
     _recompute(a, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp, enc.hn,
-               enc.ht, enc.UH, m, C, size, S, st, cov)
+               enc.ht, enc.UH, m, C, size, S, st, ext)
     st[ANY_F] = st[PHASE_F] = st[F]
     st[ANY_HV] = st[HV]
     best_a = a.copy()
@@ -952,7 +1041,7 @@ def local_search(
         t1 = time.perf_counter()
         _run(todo, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp,
              enc.hn, enc.ht, enc.lo, enc.hi, a, C, size, S, tabu, best_a, any_a, phase_a, st,
-             params, pool_a, pool_f, cov)
+             params, pool_a, pool_f, ext)
         now = time.perf_counter()
         if st[IMPROVED]:
             st[IMPROVED] = 0
