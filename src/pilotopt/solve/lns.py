@@ -1,0 +1,144 @@
+"""Large-neighbourhood repair: free a few groups, fix the rest, let CP-SAT solve the part exactly.
+
+The members of the freed groups (and the organisations left out, where the rules allow that) are
+re-assigned among those groups by CP-SAT on a small sub-problem built from the same primitives;
+the evaluator judges the whole assignment, so a repair is kept only when it really improves it.
+
+Measured (flanders-300, 30 s, 2 threads, seeds 1-2): after 15 s of tabu search, 14 repairs of two
+or three random groups (1.5-2 s each) improved nothing, and the run ended 0.5 % below tabu search
+alone; so :func:`solve` does not use it for the objective. It serves where an assignment must be
+mended a few groups at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from pilotopt.evaluate import evaluate
+from pilotopt.problem import (
+    Allowed,
+    Coverage,
+    GroupSum,
+    IntArray,
+    LeaveOut,
+    MaxDeviation,
+    NotExactlyOne,
+    PairLink,
+    Primitive,
+    Problem,
+)
+
+__all__ = ["repair", "restrict", "search_by_repair"]
+
+#: Free groups until about this many organisations are free (at least two groups).
+FREE_MEMBERS = 20
+
+
+def restrict(problem: Problem, assignment: IntArray, groups: list[int]) -> tuple[Problem, IntArray]:
+    """The sub-problem of the members of ``groups`` (and of those left out) among those groups.
+
+    Returns the sub-problem and the indices of its organisations in ``problem``. Terms that do
+    not depend on the free organisations (pairs with a fixed member, other groups) are left out;
+    a LeaveOut minimum counts the fixed organisations already placed.
+    """
+    a = np.asarray(assignment)
+    cols = np.asarray(groups, dtype=np.int64)
+    free = np.flatnonzero(np.isin(a, cols) | (a < 0))
+    fixed_placed = (a >= 0) & ~np.isin(a, groups)
+    pos = np.full(problem.n, -1, dtype=np.int64)
+    pos[free] = np.arange(len(free))
+    prims: list[Primitive] = []
+    for p in problem.primitives:
+        if isinstance(p, GroupSum):
+            prims.append(GroupSum(p.rule, p.w[free], p.lo[cols], p.hi[cols], p.hard,
+                                  p.penalty))
+        elif isinstance(p, PairLink):
+            both = (pos[p.pairs[:, 0]] >= 0) & (pos[p.pairs[:, 1]] >= 0)
+            prims.append(PairLink(p.rule, pos[p.pairs[both]].reshape(-1, 2), p.together, p.hard,
+                                  p.penalty))
+        elif isinstance(p, Allowed):
+            prims.append(Allowed(p.rule, p.allowed[np.ix_(free, cols)], p.hard, p.penalty))
+        elif isinstance(p, NotExactlyOne | MaxDeviation):
+            prims.append(type(p)(p.rule, p.w[free], *_rest(p)))
+        elif isinstance(p, Coverage):
+            prims.append(Coverage(p.rule, p.needs[free], p.offers[free], p.hard, p.penalty))
+        elif isinstance(p, LeaveOut):
+            lo = max(0, p.lo - int(p.w[fixed_placed].sum()))
+            prims.append(LeaveOut(p.rule, p.w[free], p.cost[free], lo, p.hard, p.penalty))
+    sub = Problem(
+        ids=tuple(problem.ids[i] for i in free),
+        names=tuple(problem.names[i] for i in free),
+        group_names=tuple(problem.group_names[g] for g in groups),
+        score=np.ascontiguousarray(problem.score[np.ix_(free, free)]),
+        rules=problem.rules,
+        primitives=tuple(prims),
+    )
+    return sub, free
+
+
+def _rest(p: NotExactlyOne | MaxDeviation) -> tuple[Any, ...]:
+    """The fields after ``w`` (unchanged by restriction)."""
+    if isinstance(p, MaxDeviation):
+        return (p.target, p.hard, p.penalty)
+    return (p.hard, p.penalty)
+
+
+def repair(
+    problem: Problem, assignment: IntArray, groups: list[int], *, time_limit: float, seed: int,
+    workers: int = 1,
+) -> IntArray | None:
+    """``assignment`` with ``groups`` re-made by CP-SAT, or None when that found nothing."""
+    from pilotopt.solve.cpsat import solve_cpsat
+
+    sub, free = restrict(problem, assignment, groups)
+    index = {g: k for k, g in enumerate(groups)}
+    hint = np.array([index.get(int(g), -1) for g in np.asarray(assignment)[free]],
+                    dtype=np.int64)
+    outcome = solve_cpsat(sub, time_limit=time_limit, seed=seed, workers=workers, hint=hint)
+    if outcome.assignment is None:
+        return None
+    out = np.array(assignment, dtype=np.int64)
+    out[free] = np.where(outcome.assignment >= 0,
+                         np.asarray(groups, dtype=np.int64)[outcome.assignment], -1)
+    return out
+
+
+def search_by_repair(
+    problem: Problem,
+    start: IntArray,
+    time_limit: float,
+    seed: int,
+    *,
+    polish: Callable[[IntArray], IntArray] | None = None,
+    on_improve: Callable[[IntArray, int], None] | None = None,
+) -> tuple[IntArray, dict[str, Any]]:
+    """Repair random sets of groups (each about :data:`FREE_MEMBERS` organisations) while time
+    is left; after each kept repair, ``polish`` (e.g. a short local search) may improve it."""
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    best = np.asarray(start, dtype=np.int64)
+    best_ev = evaluate(problem, best)
+    sizes = np.maximum(1, np.bincount(best[best >= 0], minlength=problem.m))
+    k = int(np.clip(FREE_MEMBERS // max(1, int(np.median(sizes))), 2, problem.m))
+    tries = kept = 0
+    while problem.m >= 2 and time.perf_counter() - t0 < time_limit * 0.95:
+        groups = sorted(rng.choice(problem.m, size=k, replace=False).tolist())
+        left = time_limit - (time.perf_counter() - t0)
+        found = repair(problem, best, groups, time_limit=min(2.0, left), seed=seed + tries)
+        tries += 1
+        if found is None:
+            continue
+        if polish is not None and time.perf_counter() - t0 < time_limit * 0.9:
+            found = polish(found)
+        ev = evaluate(problem, found)
+        if ev.feasible and ev.objective > best_ev.objective:
+            best, best_ev = found, ev
+            kept += 1
+            if on_improve is not None:
+                on_improve(best, ev.objective)
+    return best, {"repairs": tries, "kept": kept, "groups_freed": k,
+                  "objective": best_ev.objective, "time": time.perf_counter() - t0}
