@@ -100,7 +100,13 @@ IMPROVED = 8  # set by the kernel when the returned best improved; cleared by Py
 BEST_IT = 9  # iteration at which the returned best was found
 ANY_HV = 10  # hard violation of the solution with f = ANY_F
 BENCH = 11  # index of the bench (the group of organisations left out), -1 when there is none
-NSTATE = 12
+PLAIN_UNTIL = 12  # iteration until which the MDGP scan does not prune
+NSTATE = 13
+
+#: A pruned scan that still evaluates more than this share of the swaps is slower than a plain
+#: one (measured: geometric scores); then the next PLAIN_SCANS iterations scan plainly.
+PRUNE_USELESS = 0.5
+PLAIN_SCANS = 200
 
 
 # ----------------------------------------------------------------------------------------------
@@ -478,21 +484,53 @@ def _delta(i, j, h, a, C, Dp, U, W, GLO, GHI, GPEN, S, ext, bench):  # type: ign
     return d
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _consider(d, i, j, h, best_d, bi, bj, bh, ties):  # type: ignore[no-untyped-def]
+    """Keep move (i, j, h) of delta d if it beats the best, or join a tie (reservoir sampling)."""
+    if d > best_d:
+        return d, i, j, h, 1
+    ties += 1
+    if np.random.randint(ties) == 0:
+        return best_d, i, j, h, ties
+    return best_d, bi, bj, bh, ties
+
+
 @njit(cache=True, nogil=True)
-def _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc):  # type: ignore[no-untyped-def]
-    """Best admissible move for pure MDGP (no penalty terms): ``(i, j, h)``, j = -1 for a
-    relocation of i to h, j >= 0 for a swap of i and j (h = j's group); i = -1 if none.
+def _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc, min_d, prune):  # type: ignore[no-untyped-def]
+    """Best admissible move for pure MDGP (no penalty terms): ``(i, j, h, scanned)``, j = -1 for
+    a relocation of i to h, j >= 0 for a swap of i and j (h = j's group); i = -1 if none;
+    ``scanned`` is the share of swaps evaluated.
 
     A move is admissible when not tabu, or tabu but reaching a search objective above ``asp``.
-    Ties are broken uniformly at random (reservoir sampling).
+    Ties are broken uniformly at random (reservoir sampling). With ``prune``, swaps of i with the
+    members of a group h are skipped when even the best of them cannot reach the best move so
+    far: a swap gains ``gain[i, h] + gain[j, g_i] - 2 Dp[i, j]``, at most ``gain[i, h] +
+    top[h, g_i] - 2 min_d`` with ``top[h, g]`` the largest ``gain[j, g]`` over the members j of
+    h. That saves most of the scan on random scores, and little on geometric ones.
     """
     n = a.shape[0]
     m = size.shape[0]
+    start = np.zeros(m + 1, dtype=np.int64)
+    members = np.empty(n, dtype=np.int64)
+    top = np.full((m, m), NEG, dtype=np.int64)
+    if prune:  # members by group (counting sort), and each group's best gain towards another
+        for i in range(n):
+            start[a[i] + 1] += 1
+        for g in range(m):
+            start[g + 1] += start[g]
+        fill = start[:m].copy()
+        for i in range(n):
+            gi = a[i]
+            members[fill[gi]] = i
+            fill[gi] += 1
+            for h in range(m):
+                top[gi, h] = max(top[gi, h], C[i, h] - C[i, gi])
     best_d = NEG
     bi = -1
     bj = -1
     bh = -1
     ties = 0
+    scanned = 0
     for i in range(n):
         gi = a[i]
         cii = C[i, gi]
@@ -501,32 +539,33 @@ def _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc):  # type: i
                 if h == gi or size[h] >= hi[h]:
                     continue
                 d = C[i, h] - cii
-                if d < best_d:
+                if d < best_d or (tabu[i, h] > it and f + d <= asp):
                     continue
-                if tabu[i, h] > it and f + d <= asp:
+                best_d, bi, bj, bh, ties = _consider(d, i, -1, h, best_d, bi, bj, bh, ties)
+        if not prune:
+            for j in range(i + 1, n):
+                gj = a[j]
+                if gj == gi:
                     continue
-                if d > best_d:
-                    best_d, bi, bj, bh, ties = d, i, -1, h, 1
-                else:
-                    ties += 1
-                    if np.random.randint(ties) == 0:
-                        bi, bj, bh = i, -1, h
-        for j in range(i + 1, n):
-            gj = a[j]
-            if gj == gi:
+                d = C[i, gj] - cii + C[j, gi] - C[j, gj] - 2 * Dp[i, j]
+                if d < best_d or ((tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp):
+                    continue
+                best_d, bi, bj, bh, ties = _consider(d, i, j, gj, best_d, bi, bj, bh, ties)
+            continue
+        for gj in range(m):
+            if gj == gi or C[i, gj] - cii + top[gj, gi] - 2 * min_d < best_d:
                 continue
-            d = C[i, gj] - cii + C[j, gi] - C[j, gj] - 2 * Dp[i, j]
-            if d < best_d:
-                continue
-            if (tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp:
-                continue
-            if d > best_d:
-                best_d, bi, bj, bh, ties = d, i, j, gj, 1
-            else:
-                ties += 1
-                if np.random.randint(ties) == 0:
-                    bi, bj, bh = i, j, gj
-    return bi, bj, bh
+            scanned += start[gj + 1] - start[gj]
+            for e in range(start[gj], start[gj + 1]):
+                j = members[e]
+                if j < i:
+                    continue  # each pair once, from its smaller member
+                d = C[i, gj] - cii + C[j, gi] - C[j, gj] - 2 * Dp[i, j]
+                if d < best_d or ((tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp):
+                    continue
+                best_d, bi, bj, bh, ties = _consider(d, i, j, gj, best_d, bi, bj, bh, ties)
+    share = scanned / max(1, n * (n - 1)) if prune else 1.0
+    return bi, bj, bh, share
 
 
 @njit(cache=True, nogil=True)
@@ -675,6 +714,11 @@ def _run(  # type: ignore[no-untyped-def]
     from_phase = params[6] != 0 or pool.shape[0] > 1
     psize = pool.shape[0]
     has_gs = W.shape[0] > 0
+    min_d = 0  # the smallest pair score (bounds the swaps the scan may skip)
+    for i in range(n):
+        for j in range(n):
+            if i != j and Dp[i, j] < min_d:
+                min_d = Dp[i, j]
     can_reloc = False
     for g in range(m * params[8]):
         if lo[g] < hi[g]:
@@ -687,7 +731,11 @@ def _run(  # type: ignore[no-untyped-def]
             bi, bj, bh = _scan_ruled(Dp, U, W, GLO, GHI, GPEN, S, lo, hi, a, C, size, tabu,
                                      it, f, asp, can_reloc, ext, st[BENCH])
         else:
-            bi, bj, bh = _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp, can_reloc)
+            prune = it >= st[PLAIN_UNTIL]
+            bi, bj, bh, share = _scan_plain(Dp, lo, hi, a, C, size, tabu, it, f, asp,
+                                            can_reloc, min_d, prune)
+            if prune and share > PRUNE_USELESS:  # pruning did not pay: plain scans for a while
+                st[PLAIN_UNTIL] = it + PLAIN_SCANS
         st[IT] = it + 1
         if bi >= 0:
             gi = a[bi]
