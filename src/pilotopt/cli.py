@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -58,6 +58,16 @@ def _load(roster: str, scenario: str | None) -> Instance:
         return load_instance(roster, scenario)
     except InputError as exc:
         _input_error(exc)
+
+
+def _write_document(out_dir: str, name: str, assignment_path: str, body: dict[str, Any]) -> None:
+    """Write a JSON document about an assignment file (which it names, with its sha256)."""
+    written = write_outputs(Path(out_dir), {name: {
+        "pilotopt_version": package_version(),
+        "assignment": {"path": assignment_path, "sha256": file_digest(assignment_path)},
+        **body,
+    }})
+    _out.print("wrote " + ", ".join(str(p) for p in written))
 
 
 def _refuse_overwriting(given: Mapping[str, str | None], outputs: list[Path], option: str) -> None:
@@ -127,6 +137,9 @@ _started = STARTED
 
 
 _roster_arg = click.argument("roster", type=click.Path(dir_okay=False))
+_assignment_opt = click.option(
+    "--assignment", "-a", "assignment_path", required=True, type=click.Path(dir_okay=False),
+    help="CSV with columns id and group (e.g. an edited assignment.csv).")
 _scenario_opt = click.option(
     "--scenario", "-s", type=click.Path(dir_okay=False),
     help="Scenario file (TOML): groups, weights and rules. Not needed for an MDGPLIB file.")
@@ -205,9 +218,7 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
 @main.command()
 @_roster_arg
 @_scenario_opt
-@click.option("--assignment", "-a", "assignment_path", required=True,
-              type=click.Path(dir_okay=False),
-              help="CSV with columns id and group (e.g. an edited assignment.csv).")
+@_assignment_opt
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write score.json (the per-rule and per-group breakdown) here.")
 def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None) -> None:
@@ -221,21 +232,15 @@ def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str 
         r.id for r in ev.broken_hard_rules())
     _out.print(f"objective {ev.objective / SCALE:g}, {hard}")
     if out_dir is not None:
-        written = write_outputs(Path(out_dir), {"score.json": {
-            "pilotopt_version": package_version(),
-            "assignment": {"path": assignment_path, "sha256": file_digest(assignment_path)},
-            **ev.to_dict(),
-            "left_out": [problem.ids[i] for i in ev.left_out],
-        }})
-        _out.print("wrote " + ", ".join(str(p) for p in written))
+        _write_document(out_dir, "score.json", assignment_path, {
+            **ev.to_dict(), "left_out": [problem.ids[i] for i in ev.left_out]})
     sys.exit(0 if ev.feasible else 1)
 
 
 @main.command()
 @_roster_arg
 @_scenario_opt
-@click.option("--assignment", "-a", "assignment_path", required=True,
-              type=click.Path(dir_okay=False), help="CSV with columns id and group.")
+@_assignment_opt
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write analysis.json here.")
 def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None) -> None:
@@ -249,19 +254,13 @@ def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: st
     result = analyze_assignment(instance.problem, assignment, orgs, weights)
     print_analysis(_out, result)
     if out_dir is not None:
-        written = write_outputs(Path(out_dir), {"analysis.json": {
-            "pilotopt_version": package_version(),
-            "assignment": {"path": assignment_path, "sha256": file_digest(assignment_path)},
-            **result,
-        }})
-        _out.print("wrote " + ", ".join(str(p) for p in written))
+        _write_document(out_dir, "analysis.json", assignment_path, result)
 
 
 @main.command()
 @_roster_arg
 @_scenario_opt
-@click.option("--assignment", "-a", "assignment_path", required=True,
-              type=click.Path(dir_okay=False), help="CSV with columns id and group.")
+@_assignment_opt
 @click.option("--out", "-o", "html", type=click.Path(dir_okay=False), default=None,
               help="The HTML report to write (one self-contained file).")
 @click.option("--xlsx", type=click.Path(dir_okay=False), default=None,
