@@ -223,14 +223,20 @@ class SparseRows:
         """The row of each stored entry."""
         return np.repeat(np.arange(self.rows, dtype=np.int64), np.diff(self.indptr))
 
+    def take_rows(self, rows: npt.ArrayLike) -> SparseRows:
+        """The given rows, in that order."""
+        idx = np.asarray(rows, dtype=np.int64)
+        counts = self.indptr[idx + 1] - self.indptr[idx]
+        indptr = np.zeros(len(idx) + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        at = np.repeat(self.indptr[idx] - indptr[:-1], counts) + np.arange(indptr[-1])
+        return SparseRows(indptr, self.indices[at], self.data[at], self.width)
+
     def dense_rows(self, rows: npt.ArrayLike) -> IntArray:
         """The given rows as a dense (len(rows), width) array."""
-        idx = np.asarray(rows, dtype=np.int64)
-        out = np.zeros((len(idx), self.width), dtype=np.int64)
-        counts = self.indptr[idx + 1] - self.indptr[idx]
-        at = np.repeat(self.indptr[idx] - np.cumsum(counts) + counts, counts) + np.arange(
-            counts.sum())
-        out[np.repeat(np.arange(len(idx)), counts), self.indices[at]] = self.data[at]
+        part = self.take_rows(rows)
+        out = np.zeros((part.rows, self.width), dtype=np.int64)
+        out[part.entry_rows(), part.indices] = part.data
         return out
 
     def row_dots(self, other: SparseRows) -> IntArray:

@@ -110,14 +110,15 @@ def test_deltas_equal_recomputation_over_random_moves(seed: int, n: int, m: int)
         L._move(D, S, i, h)
         if j >= 0:
             L._move(D, S, j, g)
-        fresh = L.new_state(problem, D, S.a)
+        fresh = L.new_state(search.inner, D, S.a)
         assert fresh.st.tolist() == [before[0] + df, before[1] + dhv]
         S.st[:] = fresh.st
         assert np.array_equal(fresh.T, S.T) and np.array_equal(fresh.GS, S.GS)
         assert np.array_equal(fresh.CO, S.CO) and np.array_equal(fresh.NS, S.NS)
-    # The search's own objective and hard violation are the evaluator's.
-    assert search.objective == evaluate(problem, S.a).objective
-    assert search.hard_violation == hard_violation(problem, S.a)
+    # The search's own objective and hard violation are the evaluator's, in either numbering.
+    assert search.objective == evaluate(search.inner, S.a).objective
+    assert search.objective == evaluate(problem, search.assignment).objective
+    assert search.hard_violation == hard_violation(problem, search.assignment)
 
 
 def _compiled(tmp_path: Path, n: int, m: int, seed: int, dense: bool) -> Problem:

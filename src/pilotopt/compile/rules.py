@@ -250,6 +250,7 @@ def _share(
 
 def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndarray:
     found: set[tuple[int, int]] = set()
+    ends: list[int] = []  # i, j, i, j, ... of the column's pairs
     if rule.pairs is not None:
         for k, (a, b) in enumerate(rule.pairs):
             i = ctx.org(number, f"pairs[{k + 1}]", a)
@@ -273,10 +274,13 @@ def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndar
             )
             # Ids outside the roster cannot share a group with anyone here: nothing to enforce.
             for other in cell:
-                j = ctx.index.get(other)
-                if j is not None and j != i:
-                    found.add((min(i, j), max(i, j)))
-    return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
+                j = ctx.index.get(other, i)
+                if j != i:
+                    ends += (i, j)
+    pairs = np.sort(np.array(sorted(found) or ends, dtype=np.int64).reshape(-1, 2), axis=1)
+    # Each pair once, ordered (a column names most pairs at both ends).
+    keys = np.unique(pairs[:, 0] * max(1, ctx.n) + pairs[:, 1])
+    return np.stack([keys // max(1, ctx.n), keys % max(1, ctx.n)], axis=1).astype(np.int64)
 
 
 def compile_together(rule: TogetherRule, number: int, index: int, ctx: Context) -> list[Primitive]:

@@ -49,6 +49,7 @@ from pilotopt.problem import (
     Coverage,
     GroupSum,
     LeaveOut,
+    LowRankScore,
     NotExactlyOne,
     PairLink,
     Problem,
@@ -56,7 +57,7 @@ from pilotopt.problem import (
     RuleInfo,
     SparseRows,
 )
-from pilotopt.solve.kernel import _gs_delta, _seed, _viol
+from pilotopt.solve.kernel import _seed, _viol
 
 __all__ = ["LargeSearch", "supported", "warm_up"]
 
@@ -102,7 +103,7 @@ class Data(NamedTuple):
     hp: IntArray  # hard PairLinks, both ends; ht 1 = together, 0 = apart
     hn: IntArray
     ht: IntArray
-    W: IntArray  # GroupSums other than the size bounds: weights (K, n), bounds (K, m)
+    W: IntArray  # GroupSums other than the size bounds: weights (n, K), bounds (m, K)
     GLO: IntArray
     GHI: IntArray
     GPEN: IntArray  # penalty of a soft one, 0 for a hard one
@@ -111,7 +112,7 @@ class Data(NamedTuple):
     wi: IntArray
     wq: IntArray
     wj: IntArray
-    NW: IntArray  # NotExactlyOne weights (L, n)
+    NW: IntArray  # NotExactlyOne weights (n, L)
     NPEN: IntArray
     NHARD: IntArray
     am: IntArray  # Allowed (P, n): 0 every group, 1 only those listed, 2 all but those listed
@@ -124,14 +125,12 @@ class Data(NamedTuple):
     qf: IntArray  # 1 offers, 2 needs, 3 both
     QPEN: IntArray
     QHARD: IntArray
-    ZX: IntArray  # Proximity points (Z, n, 3), limits, codes (Z, n)
+    ZX: IntArray  # Proximity points (Z, n, 3), limits, codes (n, Z)
     ZL: IntArray
     ZC: IntArray
     ZPEN: IntArray
     ZHARD: IntArray
-    order: IntArray  # spatial order of the organisations (empty: none) and each one's rank
-    rank: IntArray
-    near: int  # half-width of the nearby window in the order (0: no nearby candidates)
+    near: int  # organisations are numbered in spatial order: i's neighbours are i +- near
 
 
 class State(NamedTuple):
@@ -143,8 +142,8 @@ class State(NamedTuple):
     nxt: IntArray  # next / previous member in the same group, -1 at the ends
     prv: IntArray
     T: IntArray  # (m, rank): sum of the y rows of the members
-    GS: IntArray  # (K, m) GroupSum sums
-    NS: IntArray  # (L, m) NotExactlyOne counts
+    GS: IntArray  # (m, K) GroupSum sums
+    NS: IntArray  # (m, L) NotExactlyOne counts
     CO: IntArray  # (Q, m, tags): members offering, needing, both
     CN: IntArray
     CB: IntArray
@@ -156,7 +155,7 @@ class State(NamedTuple):
 # ----------------------------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _dot(D, i, j):  # type: ignore[no-untyped-def]
     """x_i . y_j (sorted sparse rows)."""
     p, pe, q, qe = D.xp[i], D.xp[i + 1], D.yp[j], D.yp[j + 1]
@@ -173,9 +172,9 @@ def _dot(D, i, j):  # type: ignore[no-untyped-def]
     return s
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _far(D, z, i, k):  # type: ignore[no-untyped-def]
-    if D.ZC[z, i] != D.ZC[z, k]:
+    if D.ZC[i, z] != D.ZC[k, z]:
         return 1
     d = 0
     for t in range(3):
@@ -184,7 +183,7 @@ def _far(D, z, i, k):  # type: ignore[no-untyped-def]
     return 1 if d > D.ZL[z] else 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _far_sum(D, S, z, i, g, skip):  # type: ignore[no-untyped-def]
     """Members of g (other than i and ``skip``) too far from i."""
     s = 0
@@ -196,7 +195,7 @@ def _far_sum(D, S, z, i, g, skip):  # type: ignore[no-untyped-def]
     return s
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _bad(D, p, i, g):  # type: ignore[no-untyped-def]
     """1 if Allowed primitive p keeps i out of g."""
     mode = D.am[p, i]
@@ -214,7 +213,7 @@ def _bad(D, p, i, g):  # type: ignore[no-untyped-def]
     return (0 if listed else 1) if mode == 1 else (1 if listed else 0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _unmet(o, nd, b):  # type: ignore[no-untyped-def]
     """Needs of a tag unmet in a group with o offering, nd needing, b doing both members."""
     if o == 0:
@@ -224,7 +223,7 @@ def _unmet(o, nd, b):  # type: ignore[no-untyped-def]
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _flag(D, row, t):  # type: ignore[no-untyped-def]
     for e in range(D.qp[row], D.qp[row + 1]):
         if D.qt[e] == t:
@@ -232,7 +231,7 @@ def _flag(D, row, t):  # type: ignore[no-untyped-def]
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _cov_tag(S, q, g, h, t, fi, fj):  # type: ignore[no-untyped-def]
     """Change of unmet needs of tag t when flags fi leave g for h and fj (if any) go h -> g."""
     oi, ni = fi & 1, (fi >> 1) & 1
@@ -246,7 +245,7 @@ def _cov_tag(S, q, g, h, t, fi, fj):  # type: ignore[no-untyped-def]
     return d
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _cov_delta(D, S, q, i, j, g, h):  # type: ignore[no-untyped-def]
     """Change of unmet needs of Coverage q when i moves g -> h (and j, if >= 0, h -> g)."""
     n = S.a.shape[0]
@@ -263,38 +262,102 @@ def _cov_delta(D, S, q, i, j, g, h):  # type: ignore[no-untyped-def]
     return d
 
 
-@njit(cache=True, nogil=True)
-def _links(D, S, i, g, h, j):  # type: ignore[no-untyped-def]
-    """Change of broken hard PairLinks of i when it moves g -> h (j, its swap partner, moves
-    h -> g: their own links do not change)."""
-    d = 0
-    for e in range(D.hp[i], D.hp[i + 1]):
-        k = D.hn[e]
-        if k == j:
-            continue
-        gk = S.a[k]
-        if D.ht[e] == 1:
-            d += (1 if gk != h else 0) - (1 if gk != g else 0)
-        else:
-            d += (1 if gk == h else 0) - (1 if gk == g else 0)
-    return d
-
-
-@njit(cache=True, nogil=True)
-def _extra(D, S, i, g, h, j):  # type: ignore[no-untyped-def]
-    """Change of i's explicit pair scores when it moves g -> h; pairs with j (its swap partner)
-    are dropped: they are apart before and after."""
-    d = 0
+@njit(cache=True, nogil=True, inline="always")
+def _sep(D, S, i, g, h):  # type: ignore[no-untyped-def]
+    """(hard violation change, objective change) of relocating i from g to h, in the terms that
+    depend on i alone: pair scores, explicit pairs, hard PairLinks, Allowed, Proximity."""
+    df = D.c * (S.size[h] - S.size[g] + 1) + D.xy[i]
+    for e in range(D.xp[i], D.xp[i + 1]):
+        df += D.xd[e] * (S.T[h, D.xi[e]] - S.T[g, D.xi[e]])
     for e in range(D.ep[i], D.ep[i + 1]):
-        k = D.ei[e]
-        if k == j:
-            d -= D.ed[e]  # counted as a member of h below, but j leaves h
-        gk = S.a[k]
+        gk = S.a[D.ei[e]]
         if gk == h:
-            d += D.ed[e]
+            df += D.ed[e]
         elif gk == g:
-            d -= D.ed[e]
-    return d
+            df -= D.ed[e]
+    dhv = 0
+    for e in range(D.hp[i], D.hp[i + 1]):
+        gk = S.a[D.hn[e]]
+        if D.ht[e] == 1:  # together: broken while the groups differ
+            dhv += (1 if gk != h else 0) - (1 if gk != g else 0)
+        else:
+            dhv += (1 if gk == h else 0) - (1 if gk == g else 0)
+    for p in range(D.am.shape[0]):
+        v = _bad(D, p, i, h) - _bad(D, p, i, g)
+        df -= D.APEN[p] * v
+        dhv += D.AHARD[p] * v
+    for z in range(D.ZL.shape[0]):
+        v = _far_sum(D, S, z, i, h, i) - _far_sum(D, S, z, i, g, i)
+        df -= D.ZPEN[z] * v
+        dhv += D.ZHARD[z] * v
+    return dhv, df
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _first(ptr, idx, i, j):  # type: ignore[no-untyped-def]
+    """Position of the first entry j in the sorted CSR row i (its end if none)."""
+    lo, hi = ptr[i], ptr[i + 1]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if idx[mid] < j:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pair(D, S, i, j):  # type: ignore[no-untyped-def]
+    """What the separable terms of a swap of i and j count wrongly about the pair itself: each
+    side's relocation meets the other in its new group, but after a swap they are apart."""
+    df = -2 * D.c - 2 * _dot(D, i, j)
+    e = _first(D.ep, D.ei, i, j)
+    while e < D.ep[i + 1] and D.ei[e] == j:
+        df -= 2 * D.ed[e]
+        e += 1
+    dhv = 0
+    e = _first(D.hp, D.hn, i, j)
+    while e < D.hp[i + 1] and D.hn[e] == j:
+        dhv += 2 if D.ht[e] == 1 else -2
+        e += 1
+    for z in range(D.ZL.shape[0]):
+        v = -2 * _far(D, z, i, j)
+        df -= D.ZPEN[z] * v
+        dhv += D.ZHARD[z] * v
+    return dhv, df
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _joint(D, S, i, j, g, h):  # type: ignore[no-untyped-def]
+    """The terms of group counts (GroupSum, NotExactlyOne, Coverage) when i moves g -> h and
+    j (if >= 0) h -> g."""
+    dhv = 0
+    df = 0
+    for k in range(D.W.shape[1]):
+        # As the kernel's GroupSum delta, for hard and soft at once, on (organisation,
+        # primitive) tables.
+        w = D.W[i, k] - (D.W[j, k] if j >= 0 else 0)
+        if w == 0:
+            continue
+        sg, sh = S.GS[g, k], S.GS[h, k]
+        v = (_viol(sg - w, D.GLO[g, k], D.GHI[g, k]) + _viol(sh + w, D.GLO[h, k], D.GHI[h, k])
+             - _viol(sg, D.GLO[g, k], D.GHI[g, k]) - _viol(sh, D.GLO[h, k], D.GHI[h, k]))
+        df -= D.GPEN[k] * v
+        dhv += D.GHARD[k] * v
+    for k in range(D.NW.shape[1]):
+        w = D.NW[i, k] - (D.NW[j, k] if j >= 0 else 0)
+        if w == 0:
+            continue
+        sg, sh = S.NS[g, k], S.NS[h, k]
+        v = ((1 if sg - w == 1 else 0) + (1 if sh + w == 1 else 0)
+             - (1 if sg == 1 else 0) - (1 if sh == 1 else 0))
+        df -= D.NPEN[k] * v
+        dhv += D.NHARD[k] * v
+    for q in range(D.QPEN.shape[0]):
+        v = _cov_delta(D, S, q, i, j, g, h)
+        df -= D.QPEN[q] * v
+        dhv += D.QHARD[q] * v
+    return dhv, df
 
 
 @njit(cache=True, nogil=True)
@@ -302,54 +365,14 @@ def _delta(D, S, i, h, j):  # type: ignore[no-untyped-def]
     """(hard violation change, objective change) of relocating i to h (j < 0) or of swapping
     i with j (a member of h)."""
     g = S.a[i]
-    dhv = 0
-    df = 0
-    # Pair scores: x_i . (T_h - T_g), and for a swap x_j . (T_g - T_h) minus the pair itself.
-    s = 0
-    for e in range(D.xp[i], D.xp[i + 1]):
-        s += D.xd[e] * (S.T[h, D.xi[e]] - S.T[g, D.xi[e]])
-    s += D.xy[i]
-    if j < 0:
-        s += D.c * (S.size[h] - S.size[g] + 1)
-    else:
-        for e in range(D.xp[j], D.xp[j + 1]):
-            s += D.xd[e] * (S.T[g, D.xi[e]] - S.T[h, D.xi[e]])
-        s += D.xy[j] - 2 * _dot(D, i, j)
-        s += _extra(D, S, j, h, g, i)
-    s += _extra(D, S, i, g, h, j)
-    df += s
-    dhv += _links(D, S, i, g, h, j)
+    dhv, df = _sep(D, S, i, g, h)
     if j >= 0:
-        dhv += _links(D, S, j, h, g, i)
-    if D.W.shape[0]:
-        df += _gs_delta(D.W, D.GLO, D.GHI, D.GPEN, S.GS, g, h, i, j)
-        dhv -= _gs_delta(D.W, D.GLO, D.GHI, D.GHARD, S.GS, g, h, i, j)
-    for k in range(D.NW.shape[0]):
-        w = D.NW[k, i] - (D.NW[k, j] if j >= 0 else 0)
-        if w == 0:
-            continue
-        sg, sh = S.NS[k, g], S.NS[k, h]
-        v = ((1 if sg - w == 1 else 0) + (1 if sh + w == 1 else 0)
-             - (1 if sg == 1 else 0) - (1 if sh == 1 else 0))
-        df -= D.NPEN[k] * v
-        dhv += D.NHARD[k] * v
-    for p in range(D.am.shape[0]):
-        v = _bad(D, p, i, h) - _bad(D, p, i, g)
-        if j >= 0:
-            v += _bad(D, p, j, g) - _bad(D, p, j, h)
-        df -= D.APEN[p] * v
-        dhv += D.AHARD[p] * v
-    for q in range(D.QPEN.shape[0]):
-        v = _cov_delta(D, S, q, i, j, g, h)
-        df -= D.QPEN[q] * v
-        dhv += D.QHARD[q] * v
-    for z in range(D.ZL.shape[0]):
-        v = _far_sum(D, S, z, i, h, j) - _far_sum(D, S, z, i, g, i)
-        if j >= 0:
-            v += _far_sum(D, S, z, j, g, i) - _far_sum(D, S, z, j, h, j)
-        df -= D.ZPEN[z] * v
-        dhv += D.ZHARD[z] * v
-    return dhv, df
+        v, f = _sep(D, S, j, h, g)
+        dhv, df = dhv + v, df + f
+        v, f = _pair(D, S, i, j)
+        dhv, df = dhv + v, df + f
+    v, f = _joint(D, S, i, j, g, h)
+    return dhv + v, df + f
 
 
 @njit(cache=True, nogil=True)
@@ -368,10 +391,10 @@ def _count(D, S, i, g, sign):  # type: ignore[no-untyped-def]
     """Add (sign 1) or remove (-1) i's contributions to the per-group tables of g."""
     for e in range(D.yp[i], D.yp[i + 1]):
         S.T[g, D.yi[e]] += sign * D.yd[e]
-    for k in range(D.W.shape[0]):
-        S.GS[k, g] += sign * D.W[k, i]
-    for k in range(D.NW.shape[0]):
-        S.NS[k, g] += sign * D.NW[k, i]
+    for k in range(D.W.shape[1]):
+        S.GS[g, k] += sign * D.W[i, k]
+    for k in range(D.NW.shape[1]):
+        S.NS[g, k] += sign * D.NW[i, k]
     n = S.a.shape[0]
     for q in range(D.QPEN.shape[0]):
         for e in range(D.qp[q * n + i], D.qp[q * n + i + 1]):
@@ -435,14 +458,14 @@ def _recompute(D, S):  # type: ignore[no-untyped-def]
             f -= D.APEN[p] * v
             hv += D.AHARD[p] * v
     f += ordered // 2
-    for k in range(D.W.shape[0]):
+    for k in range(D.W.shape[1]):
         for g in range(m):
-            v = _viol(S.GS[k, g], D.GLO[k, g], D.GHI[k, g])
+            v = _viol(S.GS[g, k], D.GLO[g, k], D.GHI[g, k])
             f -= D.GPEN[k] * v
             hv += D.GHARD[k] * v
-    for k in range(D.NW.shape[0]):
+    for k in range(D.NW.shape[1]):
         for g in range(m):
-            v = 1 if S.NS[k, g] == 1 else 0
+            v = 1 if S.NS[g, k] == 1 else 0
             f -= D.NPEN[k] * v
             hv += D.NHARD[k] * v
     for q in range(D.QPEN.shape[0]):
@@ -468,15 +491,15 @@ def _hard_groups(D, S):  # type: ignore[no-untyped-def]
     n = S.a.shape[0]
     m = S.size.shape[0]
     bad = np.zeros(m, dtype=np.bool_)
-    for k in range(D.W.shape[0]):
+    for k in range(D.W.shape[1]):
         if D.GHARD[k]:
             for g in range(m):
-                if _viol(S.GS[k, g], D.GLO[k, g], D.GHI[k, g]):
+                if _viol(S.GS[g, k], D.GLO[g, k], D.GHI[g, k]):
                     bad[g] = True
-    for k in range(D.NW.shape[0]):
+    for k in range(D.NW.shape[1]):
         if D.NHARD[k]:
             for g in range(m):
-                if S.NS[k, g] == 1:
+                if S.NS[g, k] == 1:
                     bad[g] = True
     for q in range(D.QPEN.shape[0]):
         if D.QHARD[q]:
@@ -522,9 +545,8 @@ def _candidates(D, S, i, repair, out):  # type: ignore[no-untyped-def]
     t = 0
     if D.near > 0:
         for _ in range(NEAR):
-            r = D.rank[i] + np.random.randint(2 * D.near + 1) - D.near
-            r = min(n - 1, max(0, r))
-            todo[t] = S.a[D.order[r]]
+            r = i + np.random.randint(2 * D.near + 1) - D.near
+            todo[t] = S.a[min(n - 1, max(0, r))]
             t += 1
     nx = D.xp[i + 1] - D.xp[i]
     for _ in range(PARTNERS):
@@ -549,26 +571,26 @@ def _candidates(D, S, i, repair, out):  # type: ignore[no-untyped-def]
         todo[t] = np.random.randint(m)
         t += 1
     if repair:
-        for k in range(D.W.shape[0]):
+        for k in range(D.W.shape[1]):
             if D.GHARD[k] == 0 or t >= todo.shape[0]:
                 continue
             e = -1
-            if S.GS[k, g] < D.GLO[k, g]:  # bring in weight
+            if S.GS[g, k] < D.GLO[g, k]:  # bring in weight
                 e = _pick(D.wp[k], D.wp[k + 1])
                 if e >= 0:
                     e = D.wi[e]
-            elif S.GS[k, g] > D.GHI[k, g]:  # bring in negative weight, if any
+            elif S.GS[g, k] > D.GHI[g, k]:  # bring in negative weight, if any
                 e = _pick(D.wq[k], D.wq[k + 1])
                 if e >= 0:
                     e = D.wj[e]
             if e >= 0:
                 todo[t] = S.a[e]
                 t += 1
-        for k in range(D.NW.shape[0]):
-            if D.NHARD[k] and S.NS[k, g] == 1 and t < todo.shape[0]:
+        for k in range(D.NW.shape[1]):
+            if D.NHARD[k] and S.NS[g, k] == 1 and t < todo.shape[0]:
                 j = np.random.randint(n)
                 for _ in range(20):  # a random other member of the kind, if easily found
-                    if D.NW[k, j]:
+                    if D.NW[j, k]:
                         break
                     j = np.random.randint(n)
                 todo[t] = S.a[j]
@@ -599,8 +621,10 @@ def _visit(D, S, i, repair, temp, cand):  # type: ignore[no-untyped-def]
     can_leave = S.size[g] > D.lo[g]
     for u in range(cnt):
         h = cand[u]
+        ihv, idf = _sep(D, S, i, g, h)  # i's own part, shared by every move towards h
         if can_leave and S.size[h] < D.hi[h]:
-            dhv, df = _delta(D, S, i, h, -1)
+            v, f = _joint(D, S, i, -1, g, h)
+            dhv, df = ihv + v, idf + f
             if bh < 0 or dhv < bdhv or (dhv == bdhv and df > bdf):
                 bdhv, bdf, bh, bj, ties = dhv, df, h, -1, 1
             elif dhv == bdhv and df == bdf:
@@ -609,7 +633,10 @@ def _visit(D, S, i, repair, temp, cand):  # type: ignore[no-untyped-def]
                     bh, bj = h, -1
         k = S.head[h]
         while k >= 0:
-            dhv, df = _delta(D, S, i, h, k)
+            v1, f1 = _sep(D, S, k, h, g)
+            v2, f2 = _pair(D, S, i, k)
+            v3, f3 = _joint(D, S, i, k, g, h)
+            dhv, df = ihv + v1 + v2 + v3, idf + f1 + f2 + f3
             if bh < 0 or dhv < bdhv or (dhv == bdhv and df > bdf):
                 bdhv, bdf, bh, bj, ties = dhv, df, h, k, 1
             elif dhv == bdhv and df == bdf:
@@ -673,12 +700,19 @@ def supported(problem: Problem) -> bool:
     return not any(isinstance(p, LeaveOut) for p in problem.primitives)
 
 
-def _csr(rows: int, pairs: list[tuple[int, int, int]]) -> tuple[IntArray, IntArray, IntArray]:
-    """Row pointers, columns and values of (row, column, value) triples, by row and column."""
-    arr = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 3)
+def _csr(rows: int, r: IntArray, c: IntArray, v: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Row pointers, columns and values of the entries (r, c, v), sorted by row and column."""
+    at = np.lexsort((c, r))
     ptr = np.zeros(rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(arr[:, 0], minlength=rows), out=ptr[1:])
-    return ptr, np.ascontiguousarray(arr[:, 1]), np.ascontiguousarray(arr[:, 2])
+    np.cumsum(np.bincount(r, minlength=rows), out=ptr[1:])
+    return (ptr, np.ascontiguousarray(c[at], dtype=np.int64),
+            np.ascontiguousarray(v[at], dtype=np.int64))
+
+
+def _both_ends(rows: int, pairs: IntArray, v: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """CSR with each pair (i, j) at both i and j."""
+    return _csr(rows, np.concatenate([pairs[:, 0], pairs[:, 1]]),
+                np.concatenate([pairs[:, 1], pairs[:, 0]]), np.concatenate([v, v]))
 
 
 def _lists(mask_rows: list[npt.NDArray[np.bool_]]) -> tuple[IntArray, IntArray]:
@@ -690,11 +724,14 @@ def _lists(mask_rows: list[npt.NDArray[np.bool_]]) -> tuple[IntArray, IntArray]:
 
 
 def _stack(rows: list[IntArray], width: int) -> IntArray:
-    return np.ascontiguousarray(np.array(rows, dtype=np.int64).reshape(len(rows), width))
+    """One value per organisation (or group) of each primitive as a (width, primitives) table:
+    a move reads every primitive's value of one organisation, side by side in memory."""
+    return np.ascontiguousarray(np.array(rows, dtype=np.int64).reshape(len(rows), width).T)
 
 
-def encode(problem: Problem, order: IntArray | None) -> Data:
-    """The flat arrays of :class:`Data` (``order``: a spatial order of the organisations)."""
+def encode(problem: Problem, spatial: bool) -> Data:
+    """The flat arrays of :class:`Data` (``spatial``: organisations are numbered so that
+    neighbours in the numbering are near each other)."""
     n, m = problem.n, problem.m
     lo, hi = problem.size_bounds()
     f = problem.factors
@@ -714,10 +751,8 @@ def encode(problem: Problem, order: IntArray | None) -> Data:
     np.cumsum(np.bincount(y.indices[keep], minlength=y.width), out=cp[1:])
     ci = y.entry_rows()[keep][np.argsort(y.indices[keep], kind="stable")]
 
-    extra: dict[tuple[int, int], int] = {}
-    for (i, j), v in zip(pairs.tolist(), values.tolist(), strict=True):
-        extra[(i, j)] = extra.get((i, j), 0) + v
-    hard_links: list[tuple[int, int, int]] = []
+    soft_pairs, soft_values = [pairs.reshape(-1, 2)], [values]
+    hard_pairs, hard_types = [np.zeros((0, 2), dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     gs: list[GroupSum] = []
     neo: list[NotExactlyOne] = []
     allowed: list[Allowed] = []
@@ -728,15 +763,15 @@ def encode(problem: Problem, order: IntArray | None) -> Data:
             if not (p.hard and np.all(p.w == 1)):  # size bounds are kept by the moves
                 gs.append(p)
         elif isinstance(p, PairLink):
-            for i, j in p.pairs.tolist():
-                if i == j:
-                    continue  # 'apart' of one organisation: counted by the evaluator only
-                i, j = min(i, j), max(i, j)
-                if p.hard:
-                    hard_links += [(i, j, int(p.together)), (j, i, int(p.together))]
-                else:
-                    extra[(i, j)] = extra.get((i, j), 0) + (p.penalty if p.together
-                                                            else -p.penalty)
+            # A pair (i, i) no move changes: see :func:`constants`.
+            two = np.sort(p.pairs[p.pairs[:, 0] != p.pairs[:, 1]], axis=1)
+            if p.hard:
+                hard_pairs.append(two)
+                hard_types.append(np.full(len(two), int(p.together), dtype=np.int64))
+            else:
+                soft_pairs.append(two)
+                soft_values.append(np.full(len(two), p.penalty if p.together else -p.penalty,
+                                           dtype=np.int64))
         elif isinstance(p, NotExactlyOne):
             neo.append(p)
         elif isinstance(p, Allowed):
@@ -745,40 +780,45 @@ def encode(problem: Problem, order: IntArray | None) -> Data:
             cover.append(p)
         elif isinstance(p, Proximity):
             near.append(p)
-    ep, ei, ed = _csr(n, [t for (i, j), v in extra.items() if v for t in ((i, j, v), (j, i, v))])
-    hp, hn, ht = _csr(n, hard_links)
+    # Scores of one pair from several sources add up; pairs summing to 0 are dropped.
+    keys, at = np.unique(np.concatenate([q[:, 0] * n + q[:, 1] for q in soft_pairs]),
+                         return_inverse=True)
+    summed = np.zeros(len(keys), dtype=np.int64)
+    np.add.at(summed, at, np.concatenate(soft_values))
+    keys, summed = keys[summed != 0], summed[summed != 0]
+    ep, ei, ed = _both_ends(n, np.stack([keys // n, keys % n], axis=1), summed)
+    hp, hn, ht = _both_ends(n, np.concatenate(hard_pairs), np.concatenate(hard_types))
 
     W = _stack([p.w for p in gs], n)
     wp, wi = _lists([p.w > 0 for p in gs])
     wq, wj = _lists([p.w < 0 for p in gs])
 
+    # Allowed rows: every group (mode 0), the few allowed (1) or the few kept out (2).
     modes = np.zeros((len(allowed), n), dtype=np.int64)
-    lists: list[IntArray] = []
+    lists_r, lists_c = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     for k, p in enumerate(allowed):
         count = p.allowed.sum(axis=1)
         modes[k] = np.where(count == m, 0, np.where(count <= m // 2, 1, 2))
-        for i in range(n):
-            row = p.allowed[i]
-            lists.append(np.zeros(0, dtype=np.int64) if modes[k, i] == 0
-                         else np.flatnonzero(row if modes[k, i] == 1 else ~row))
-    ap = np.zeros(len(lists) + 1, dtype=np.int64)
-    np.cumsum([len(x) for x in lists], out=ap[1:])
-    ai = np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, dtype=np.int64)
+        listed = np.where((modes[k] == 1)[:, None], p.allowed, ~p.allowed) & (modes[k] > 0)[:, None]
+        r, c = np.nonzero(listed)
+        lists_r.append(k * n + r)
+        lists_c.append(c)
+    lr, lc = np.concatenate(lists_r), np.concatenate(lists_c)
+    ap, ai, _ = _csr(len(allowed) * n, lr, lc, lc)
 
-    tag_rows: list[tuple[int, int, int]] = []
+    flag_r, flag_t, flag_f = [np.zeros(0, dtype=np.int64)] * 3
     for q, p in enumerate(cover):
         flags = (p.offers > 0).astype(np.int64) + 2 * (p.needs > 0)
-        for i, t in zip(*np.nonzero(flags), strict=True):
-            tag_rows.append((q * n + int(i), int(t), int(flags[i, t])))
-    qp, qt, qf = _csr(len(cover) * n, tag_rows)
+        i, t = np.nonzero(flags)
+        flag_r = np.concatenate([flag_r, q * n + i])
+        flag_t = np.concatenate([flag_t, t])
+        flag_f = np.concatenate([flag_f, flags[i, t]])
+    qp, qt, qf = _csr(len(cover) * n, flag_r, flag_t, flag_f)
 
     def pens(prims: list[Any]) -> tuple[IntArray, IntArray]:
         return (np.array([0 if p.hard else p.penalty for p in prims], dtype=np.int64),
                 np.array([int(p.hard) for p in prims], dtype=np.int64))
 
-    spatial = order is not None and len(order) == n and n > 0
-    if order is None or not spatial:
-        order = np.zeros(0, dtype=np.int64)
     sizes_mean = n / max(1, m)
     return Data(
         lo=lo.astype(np.int64), hi=hi.astype(np.int64), c=int(constant),
@@ -794,7 +834,6 @@ def encode(problem: Problem, order: IntArray | None) -> Data:
                                 .reshape(len(near), n, 3)),
         ZL=np.array([p.limit for p in near], dtype=np.int64),
         ZC=_stack([p.codes for p in near], n), ZPEN=pens(near)[0], ZHARD=pens(near)[1],
-        order=order, rank=np.argsort(order).astype(np.int64),
         near=int(round(NEAR_GROUPS * sizes_mean)) if spatial else 0,
     )
 
@@ -809,8 +848,8 @@ def new_state(problem: Problem, D: Data, a: IntArray) -> State:
         head=np.full(m, -1, dtype=np.int64), nxt=np.full(n, -1, dtype=np.int64),
         prv=np.full(n, -1, dtype=np.int64),
         T=np.zeros((m, max(1, len(D.cp) - 1)), dtype=np.int64),
-        GS=np.zeros((D.W.shape[0], m), dtype=np.int64),
-        NS=np.zeros((D.NW.shape[0], m), dtype=np.int64),
+        GS=np.zeros((m, D.W.shape[1]), dtype=np.int64),
+        NS=np.zeros((m, D.NW.shape[1]), dtype=np.int64),
         CO=np.zeros((len(D.QPEN), m, tags), dtype=np.int64),
         CN=np.zeros((len(D.QPEN), m, tags), dtype=np.int64),
         CB=np.zeros((len(D.QPEN), m, tags), dtype=np.int64),
@@ -901,23 +940,26 @@ class LargeSearch:
         sizes = even_sizes(n, lo, hi)
         if sizes is None:
             raise ValueError("the group size bounds admit no assignment")
-        self.sizes = sizes
         near = [p for p in problem.primitives if isinstance(p, Proximity)]
         points = near[0].points if near and np.any(near[0].points) else None
-        order = (spatial_order(points, sizes) if points is not None
-                 else self.rng.permutation(n).astype(np.int64))
-        self.D = encode(problem, order if points is not None else None)
-        a = np.empty(n, dtype=np.int64)
-        a[order] = np.repeat(np.arange(m, dtype=np.int64), sizes)
-        self.S = new_state(problem, self.D, a)
+        # Inside, organisation k is ``order[k]``: the first blocks of the order are the groups,
+        # so members of a group (and, with points, neighbours) sit close in memory.
+        self.order = (spatial_order(points, sizes) if points is not None
+                      else self.rng.permutation(n).astype(np.int64))
+        self.inner = renumbered(problem, self.order)
+        self.D = encode(self.inner, points is not None)
+        self.S = new_state(self.inner, self.D,
+                           np.repeat(np.arange(m, dtype=np.int64), sizes))
         self.offset, self.hv_const = constants(problem)
         self.cand = np.zeros(NEAR + PARTNERS + RANDOM + len(self.D.AHARD) + len(self.D.GHARD)
                              + len(self.D.NHARD) + 4, dtype=np.int64)
 
     @property
     def assignment(self) -> IntArray:
-        """The current assignment (a copy)."""
-        return self.S.a.copy()
+        """The current assignment (in the problem's numbering)."""
+        out = np.empty_like(self.S.a)
+        out[self.order] = self.S.a
+        return out
 
     @property
     def objective(self) -> int:
@@ -931,7 +973,7 @@ class LargeSearch:
 
     def set_assignment(self, a: npt.ArrayLike) -> None:
         """Replace the assignment (sizes must be within the bounds) and rebuild the tables."""
-        self.S.a[:] = np.asarray(a, dtype=np.int64)
+        self.S.a[:] = np.asarray(a, dtype=np.int64)[self.order]
         _recompute(self.D, self.S)
 
     def repair_round(self) -> None:
@@ -961,6 +1003,41 @@ class LargeSearch:
                     if len(chosen) == count:
                         return np.array(chosen, dtype=np.int64)
         return np.array(chosen, dtype=np.int64)
+
+
+def renumbered(problem: Problem, order: IntArray) -> Problem:
+    """The same problem with organisation k of the new numbering being ``order[k]``."""
+    where = np.empty(len(order), dtype=np.int64)
+    where[order] = np.arange(len(order))
+
+    def pairs(p: IntArray) -> IntArray:
+        q = where[p].reshape(-1, 2)
+        return np.sort(q, axis=1) if len(q) else q
+
+    prims: list[Any] = []
+    for p in problem.primitives:
+        if isinstance(p, GroupSum):
+            prims.append(GroupSum(p.rule, p.w[order], p.lo, p.hi, p.hard, p.penalty))
+        elif isinstance(p, PairLink):
+            prims.append(PairLink(p.rule, pairs(p.pairs), p.together, p.hard, p.penalty))
+        elif isinstance(p, Allowed):
+            prims.append(Allowed(p.rule, p.allowed[order], p.hard, p.penalty))
+        elif isinstance(p, NotExactlyOne):
+            prims.append(NotExactlyOne(p.rule, p.w[order], p.hard, p.penalty))
+        elif isinstance(p, Coverage):
+            prims.append(Coverage(p.rule, p.needs[order], p.offers[order], p.hard, p.penalty))
+        elif isinstance(p, Proximity):
+            prims.append(Proximity(p.rule, p.points[order], p.limit, p.codes[order], p.hard,
+                                   p.penalty))
+        elif isinstance(p, LeaveOut):
+            prims.append(LeaveOut(p.rule, p.w[order], p.cost[order], p.lo, p.hard, p.penalty))
+    f = problem.factors
+    factors = None if f is None else LowRankScore(
+        f.constant, f.x.take_rows(order), f.y.take_rows(order), pairs(f.pairs), f.values)
+    ids = tuple(problem.ids[i] for i in order)
+    return Problem(ids, ids, problem.group_names,
+                   problem.score[np.ix_(order, order)] if f is None else problem.score,
+                   problem.rules, tuple(prims), factors=factors)
 
 
 def free_part(problem: Problem, assignment: IntArray, groups: IntArray) -> tuple[Problem, IntArray]:
@@ -1008,8 +1085,6 @@ def warm_up() -> None:
     allowed = np.ones((n, m), dtype=bool)
     allowed[0, 1] = False
     x = SparseRows.from_dense(np.eye(n, 3, dtype=np.int64))
-    from pilotopt.problem import LowRankScore
-
     prims = (
         GroupSum(0, np.ones(n, dtype=np.int64), np.array([3, 3]), np.array([5, 5]), True),
         PairLink(1, np.array([[1, 2]]), together=False, hard=True),
