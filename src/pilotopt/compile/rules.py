@@ -279,7 +279,8 @@ def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndar
                     ends += (i, j)
     pairs = np.sort(np.array(sorted(found) or ends, dtype=np.int64).reshape(-1, 2), axis=1)
     # Each pair once, ordered (a column names most pairs at both ends).
-    keys = np.unique(pairs[:, 0] * max(1, ctx.n) + pairs[:, 1])
+    keys = np.sort(pairs[:, 0] * max(1, ctx.n) + pairs[:, 1])
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
     return np.stack([keys // max(1, ctx.n), keys % max(1, ctx.n)], axis=1).astype(np.int64)
 
 

@@ -781,10 +781,13 @@ def encode(problem: Problem, spatial: bool) -> Data:
         elif isinstance(p, Proximity):
             near.append(p)
     # Scores of one pair from several sources add up; pairs summing to 0 are dropped.
-    keys, at = np.unique(np.concatenate([q[:, 0] * n + q[:, 1] for q in soft_pairs]),
-                         return_inverse=True)
-    summed = np.zeros(len(keys), dtype=np.int64)
-    np.add.at(summed, at, np.concatenate(soft_values))
+    keys = np.concatenate([q[:, 0] * n + q[:, 1] for q in soft_pairs])
+    by_key = np.argsort(keys, kind="stable")
+    keys = keys[by_key]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
+    summed = (np.add.reduceat(np.concatenate(soft_values)[by_key], starts) if len(keys)
+              else keys)
+    keys = keys[starts]
     keys, summed = keys[summed != 0], summed[summed != 0]
     ep, ei, ed = _both_ends(n, np.stack([keys // n, keys % n], axis=1), summed)
     hp, hn, ht = _both_ends(n, np.concatenate(hard_pairs), np.concatenate(hard_types))
