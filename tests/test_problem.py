@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 
 from conftest import make_problem
-from pilotopt.problem import Allowed, GroupSum, PairLink, Problem, RuleInfo
+from pilotopt.problem import (
+    Allowed,
+    GroupSum,
+    LowRankScore,
+    PairLink,
+    Problem,
+    RuleInfo,
+    SparseRows,
+)
 
 
 def test_rejects_asymmetric_score() -> None:
@@ -57,3 +65,28 @@ def test_pair_link_needs_pairs_of_two() -> None:
     bad = PairLink(1, np.array([0, 1]), together=True, hard=True)
     with pytest.raises(ValueError, match="pairs"):
         make_problem([[0, 1], [1, 0]], 1, extra=[(RuleInfo("r", "apart", "", True), bad)])
+
+
+def test_sparse_rows_round_trip_and_row_dots() -> None:
+    a = np.array([[0, 2, 0], [1, 0, 3], [0, 0, 0]])
+    b = np.array([[5, 1, 0], [2, 0, 1], [7, 7, 7]])
+    sa, sb = SparseRows.from_dense(a), SparseRows.from_dense(b)
+    assert np.array_equal(sa.dense_rows([2, 0, 1]), a[[2, 0, 1]])
+    assert sa.row_dots(sb).tolist() == (a * b).sum(axis=1).tolist()
+
+
+def test_factors_must_give_symmetric_scores() -> None:
+    x = SparseRows.from_dense(np.array([[1, 0], [0, 1], [1, 1]]))
+    y = SparseRows.from_dense(np.array([[0, 1], [1, 0], [2, 0]]))  # x y^T not symmetric
+    ids = ("a", "b", "c")
+    with pytest.raises(ValueError, match="symmetric"):
+        Problem(ids, ids, ("G1",), np.zeros((0, 0), dtype=np.int64), (), (),
+                factors=LowRankScore(0, x, y))
+    ok = LowRankScore(5, x, x, np.array([[0, 2]]), np.array([7]))
+    p = Problem(ids, ids, ("G1",), np.zeros((0, 0), dtype=np.int64), (), (), factors=ok)
+    xd = np.array([[1, 0], [0, 1], [1, 1]])
+    expected = 5 + xd @ xd.T
+    expected[0, 2] += 7
+    expected[2, 0] += 7
+    np.fill_diagonal(expected, 0)
+    assert p.factors is not None and np.array_equal(p.factors.dense(), expected)

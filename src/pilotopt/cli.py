@@ -208,7 +208,7 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
                         out / "report.html" if html else None,
                         out / "groups.xlsx" if xlsx else None)
     _out.print("wrote " + ", ".join(str(p) for p in written))
-    if not result.stats.get("kernel_ready_at"):
+    if "kernel_ready_at" in result.stats and not result.stats["kernel_ready_at"]:
         click.echo("the search kernel was not loaded within the time limit (it is compiled "
                    "once after installation); finishing that so later runs can use it...",
                    err=True)

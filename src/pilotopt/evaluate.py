@@ -6,6 +6,7 @@ hand. The code here reads only the :class:`~pilotopt.problem.Problem`, never sol
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,8 @@ from pilotopt.problem import (
     PairLink,
     Primitive,
     Problem,
+    Proximity,
+    SparseRows,
 )
 
 __all__ = ["Evaluation", "RuleStatus", "evaluate"]
@@ -141,7 +144,55 @@ def _primitive_violation(
         sums = np.bincount(slot, weights=p.w, minlength=m + 1)[:m].astype(np.int64)
         dev = np.abs(sums - p.target)
         per_group[int(np.argmax(dev))] = dev.max()
+    elif isinstance(p, Proximity):
+        for a, b in _same_group_pairs(slot, m):
+            np.add.at(per_group, slot[a[p.far(a, b)]], 1)
     return per_group
+
+
+def _same_group_pairs(
+    slot: npt.NDArray[np.int64], m: int
+) -> Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """Every pair of members of one group, in batches: the k-th batch pairs each member with
+    the one k places after it (by group). O(n * largest group), never n x n."""
+    order = np.argsort(slot, kind="stable")
+    order = order[slot[order] < m]
+    ranked = slot[order]
+    largest = int(np.bincount(ranked, minlength=1).max()) if len(order) else 0
+    for k in range(1, largest):
+        same = ranked[:-k] == ranked[k:]
+        yield order[:-k][same], order[k:][same]
+
+
+def _group_totals(f: SparseRows, slot: npt.NDArray[np.int64], m: int) -> npt.NDArray[np.int64]:
+    """Sum of the rows of each group's members (m + 1 rows: the last for no group)."""
+    out = np.zeros((m + 1, f.width), dtype=np.int64)
+    np.add.at(out, (slot[f.entry_rows()], f.indices), f.data)
+    return out
+
+
+def _group_complementarity(
+    problem: Problem, groups: npt.NDArray[np.int64], m: int
+) -> npt.NDArray[np.int64]:
+    """Score of each group's pairs, from the dense matrix or from the factors."""
+    placed = groups >= 0
+    slot = np.where(placed, groups, m)
+    f = problem.factors
+    if f is None:  # each same-group pair is counted from both ends, hence the halving
+        same = (groups[:, None] == groups[None, :]) & placed[:, None]
+        earned = np.where(same, problem.score, 0).sum(axis=1)
+        return np.bincount(slot, weights=earned, minlength=m + 1)[:m].astype(np.int64) // 2
+    # Over ordered pairs i != j of a group, x_i . y_j sums to (sum x) . (sum y) minus each
+    # member's x_i . y_i; every unordered pair is counted twice (x y^T is symmetric).
+    ordered = (_group_totals(f.x, slot, m) * _group_totals(f.y, slot, m)).sum(axis=1)
+    np.subtract.at(ordered, slot, f.x.row_dots(f.y))
+    sizes = np.bincount(slot, minlength=m + 1)
+    out = ordered // 2 + f.constant * (sizes * (sizes - 1) // 2)
+    if len(f.pairs):
+        a, b = f.pairs[:, 0], f.pairs[:, 1]
+        same = (groups[a] == groups[b]) & placed[a]
+        np.add.at(out, groups[a[same]], f.values[same])
+    return np.asarray(out[:m], dtype=np.int64)
 
 
 def evaluate(problem: Problem, assignment: npt.ArrayLike) -> Evaluation:
@@ -176,11 +227,8 @@ def evaluate(problem: Problem, assignment: npt.ArrayLike) -> Evaluation:
         raise ValueError(f"organisation {problem.ids[stray[0]]} has no group and may not be "
                          "left out")
 
-    # Each same-group pair is counted from both ends, hence the halving.
     slot = np.where(placed, groups, m)
-    same = (groups[:, None] == groups[None, :]) & placed[:, None]
-    earned = np.where(same, problem.score, 0).sum(axis=1)
-    group_comp = np.bincount(slot, weights=earned, minlength=m + 1)[:m].astype(np.int64) // 2
+    group_comp = _group_complementarity(problem, groups, m)
 
     per_rule = np.zeros((len(problem.rules), m + 1), dtype=np.int64)
     penalty = np.zeros(len(problem.rules), dtype=np.int64)

@@ -410,7 +410,10 @@ def _check_feasible(counts: Counter[str], n: int, groups: int, min_size: int, ma
 
         graph = nx.Graph()
         graph.add_edges_from((i, j) for i, cs in enumerate(competitors) for j in cs if i < j)
-        if graph.number_of_edges():
+        # A clique has at most (largest core number + 1) members, and listing the maximal
+        # cliques takes time exponential in the worst case: only list them when that bound
+        # exceeds the groups.
+        if graph.number_of_edges() and max(nx.core_number(graph).values()) + 1 > groups:
             clique = max((len(c) for c in nx.find_cliques(graph)), default=0)
             if clique > groups:
                 problems.append(f"{clique} organisations are all competitors of each other; "

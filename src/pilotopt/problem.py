@@ -21,12 +21,15 @@ __all__ = [
     "Coverage",
     "GroupSum",
     "LeaveOut",
+    "LowRankScore",
     "MaxDeviation",
     "NotExactlyOne",
     "PairLink",
     "Primitive",
     "Problem",
+    "Proximity",
     "RuleInfo",
+    "SparseRows",
 ]
 
 #: User-level numbers (weights, scores) are multiplied by this and rounded to integers.
@@ -156,9 +159,166 @@ class MaxDeviation:
     penalty: int = 0
 
 
+@dataclass(frozen=True, eq=False)
+class Proximity:
+    """Members of a group are pairwise near: ``|points[i] - points[j]|^2 <= limit`` and
+    ``codes[i] == codes[j]``.
+
+    The same as a PairLink keeping apart every pair too far away or of different codes, without
+    listing those pairs (there are about n^2 / 2 of them): memory O(n). Each such pair in one
+    group is a unit of violation, counted in that group. ``points`` are integer coordinates
+    (metres, see :func:`pilotopt.compile.rules.earth_points`).
+    """
+
+    rule: int
+    points: IntArray  # shape (n, 3)
+    limit: int  # squared distance
+    codes: IntArray  # shape (n,)
+    hard: bool
+    penalty: int = 0
+
+    def far(self, i: IntArray, j: IntArray) -> BoolArray:
+        """Whether each pair ``(i[k], j[k])`` may not share a group."""
+        d: IntArray = self.points[i] - self.points[j]
+        return np.asarray(((d * d).sum(axis=-1) > self.limit) | (self.codes[i] != self.codes[j]))
+
+    def pairs(self, among: npt.ArrayLike) -> IntArray:
+        """The pairs of ``among`` (indices) that may not share a group, as (k, 2) indices."""
+        idx = np.asarray(among, dtype=np.int64)
+        a, b = np.triu_indices(len(idx), 1)
+        keep = self.far(idx[a], idx[b])
+        return np.stack([idx[a[keep]], idx[b[keep]]], axis=1).astype(np.int64).reshape(-1, 2)
+
+
 Primitive: TypeAlias = (
-    GroupSum | PairLink | Allowed | NotExactlyOne | Coverage | LeaveOut | MaxDeviation
+    GroupSum | PairLink | Allowed | NotExactlyOne | Coverage | LeaveOut | MaxDeviation | Proximity
 )
+
+
+@dataclass(frozen=True, eq=False)
+class SparseRows:
+    """An integer matrix kept by rows: row i holds ``data[indptr[i]:indptr[i + 1]]`` in the
+    (ascending) columns ``indices[indptr[i]:indptr[i + 1]]``; every other entry is zero."""
+
+    indptr: IntArray
+    indices: IntArray
+    data: IntArray
+    width: int
+
+    @classmethod
+    def from_dense(cls, a: npt.ArrayLike) -> SparseRows:
+        """The nonzero entries of a 2-d array."""
+        arr = np.asarray(a, dtype=np.int64)
+        rows, cols = np.nonzero(arr)
+        indptr = np.zeros(len(arr) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(arr)), out=indptr[1:])
+        return cls(indptr, cols.astype(np.int64), arr[rows, cols], arr.shape[1])
+
+    @property
+    def rows(self) -> int:
+        """Number of rows."""
+        return len(self.indptr) - 1
+
+    def entry_rows(self) -> IntArray:
+        """The row of each stored entry."""
+        return np.repeat(np.arange(self.rows, dtype=np.int64), np.diff(self.indptr))
+
+    def take_rows(self, rows: npt.ArrayLike) -> SparseRows:
+        """The given rows, in that order."""
+        idx = np.asarray(rows, dtype=np.int64)
+        counts = self.indptr[idx + 1] - self.indptr[idx]
+        indptr = np.zeros(len(idx) + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        at = np.repeat(self.indptr[idx] - indptr[:-1], counts) + np.arange(indptr[-1])
+        return SparseRows(indptr, self.indices[at], self.data[at], self.width)
+
+    def dense_rows(self, rows: npt.ArrayLike) -> IntArray:
+        """The given rows as a dense (len(rows), width) array."""
+        part = self.take_rows(rows)
+        out = np.zeros((part.rows, self.width), dtype=np.int64)
+        out[part.entry_rows(), part.indices] = part.data
+        return out
+
+    def row_dots(self, other: SparseRows) -> IntArray:
+        """``self[i] . other[i]`` for every row i."""
+        width = max(self.width, other.width, 1)
+        keys = self.entry_rows() * width + self.indices
+        other_keys = other.entry_rows() * width + other.indices
+        _, at, other_at = np.intersect1d(keys, other_keys, assume_unique=True,
+                                         return_indices=True)
+        out = np.zeros(self.rows, dtype=np.int64)
+        np.add.at(out, keys[at] // width, self.data[at] * other.data[other_at])
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class LowRankScore:
+    """Pair scores as factors: ``score(i, j) = constant + x[i] . y[j] + extra(i, j)``, i != j.
+
+    Scores derived from offers, needs and categories take this form (see
+    :func:`pilotopt.compile.complementarity.pair_factors`), so they need memory O(n * rank), never
+    n x n, and a group's total follows from its sums of ``x`` and ``y`` rows. ``x @ y.T`` must
+    be symmetric off its diagonal, which is never used. ``extra(i, j)`` is ``values[k]`` for the
+    pair ``pairs[k] == (i, j)`` (i < j), else 0.
+    """
+
+    constant: int
+    x: SparseRows
+    y: SparseRows
+    pairs: IntArray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    values: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def n(self) -> int:
+        """Number of organisations."""
+        return self.x.rows
+
+    def block(self, among: npt.ArrayLike) -> IntArray:
+        """The dense scores among the organisations ``among`` (symmetric, zero diagonal)."""
+        idx = np.asarray(among, dtype=np.int64)
+        # Float products are exact here (integers far below 2**53) and use BLAS.
+        xs = self.x.dense_rows(idx).astype(np.float64)
+        ys = self.y.dense_rows(idx).astype(np.float64)
+        out = np.rint(xs @ ys.T).astype(np.int64) + self.constant
+        where = np.full(self.n, -1, dtype=np.int64)
+        where[idx] = np.arange(len(idx))
+        if len(self.pairs):
+            a, b = where[self.pairs[:, 0]], where[self.pairs[:, 1]]
+            keep = (a >= 0) & (b >= 0)
+            np.add.at(out, (a[keep], b[keep]), self.values[keep])
+            np.add.at(out, (b[keep], a[keep]), self.values[keep])
+        np.fill_diagonal(out, 0)
+        return out
+
+    def dense(self) -> IntArray:
+        """The whole n x n score matrix (for small n only)."""
+        return self.block(np.arange(self.n))
+
+    def check(self) -> None:
+        """Raise ValueError unless shapes agree and ``x @ y.T`` is symmetric off its diagonal.
+
+        Symmetry is tested on random integer vectors u, v: ``u.(x y^T - y x^T).v == 0``,
+        O(nonzeros); a non-symmetric product passes with negligible probability.
+        """
+        if self.y.rows != self.n or self.x.width != self.y.width:
+            raise ValueError("score factors x and y must have the same shape")
+        if self.pairs.ndim != 2 or self.pairs.shape[1] != 2 or len(self.values) != len(self.pairs):
+            raise ValueError("explicit pair scores need (k, 2) pairs and k values")
+        if len(self.pairs) and (np.any(self.pairs[:, 0] >= self.pairs[:, 1])
+                                or self.pairs.min() < 0 or self.pairs.max() >= self.n):
+            raise ValueError("explicit pairs must be (i, j) with 0 <= i < j < n")
+        rng = np.random.default_rng(0)
+        u, v = rng.integers(-1000, 1000, size=(2, self.n))
+
+        def project(f: SparseRows, w: IntArray) -> IntArray:
+            out = np.zeros(f.width, dtype=np.int64)
+            np.add.at(out, f.indices, f.data * w[f.entry_rows()])
+            return out
+
+        xu, xv, yu, yv = (project(f, w) for f in (self.x, self.y) for w in (u, v))
+        # The diagonal cancels from both sides, so only the off-diagonal part is tested.
+        if int(xu @ yv) != int(xv @ yu):
+            raise ValueError("score factors must give symmetric scores (x @ y.T symmetric)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,6 +328,10 @@ class Problem:
     ``score[i, j]`` is the scaled complementarity earned when i and j share a group (symmetric,
     zero diagonal). The objective to maximise is the sum of ``score`` over same-group pairs minus
     the penalties of soft primitives; hard primitives must hold.
+
+    Large problems give ``factors`` instead, and ``score`` is an empty (0, 0) array: the local
+    search kernel and the CP-SAT model need the dense matrix, the large-instance search
+    (:mod:`pilotopt.solve.large`) and the evaluator read either.
     """
 
     ids: tuple[str, ...]
@@ -177,12 +341,17 @@ class Problem:
     rules: tuple[RuleInfo, ...]
     primitives: tuple[Primitive, ...]
     source: dict[str, str] = field(default_factory=dict)
+    factors: LowRankScore | None = None
 
     def __post_init__(self) -> None:
         n, m = self.n, self.m
         if len(self.names) != n:
             raise ValueError("names and ids differ in length")
-        if self.score.shape != (n, n):
+        if self.factors is not None:
+            if self.score.shape != (0, 0) or self.factors.n != n:
+                raise ValueError(f"factors must be of {n} organisations, with an empty score")
+            self.factors.check()
+        elif self.score.shape != (n, n):
             raise ValueError(f"score must be {n} x {n}, got {self.score.shape}")
         if not np.array_equal(self.score, self.score.T):
             raise ValueError("score must be symmetric")
@@ -210,6 +379,8 @@ class Problem:
                 p.needs.shape != p.offers.shape or p.needs.ndim != 2 or len(p.needs) != n
             ):
                 raise ValueError(f"Coverage of {self.rules[p.rule].id} needs two n x tags arrays")
+            if isinstance(p, Proximity) and (p.points.shape != (n, 3) or p.codes.shape != (n,)):
+                raise ValueError(f"Proximity of {self.rules[p.rule].id} needs n points and codes")
         self.score.setflags(write=False)
 
     @property

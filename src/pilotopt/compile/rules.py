@@ -21,11 +21,13 @@ from pilotopt.problem import (
     Allowed,
     Coverage,
     GroupSum,
+    IntArray,
     LeaveOut,
     MaxDeviation,
     NotExactlyOne,
     PairLink,
     Primitive,
+    Proximity,
 )
 from pilotopt.schema.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Economy, Organisation
 from pilotopt.schema.scenario import (
@@ -46,7 +48,7 @@ from pilotopt.schema.scenario import (
     TogetherRule,
 )
 
-__all__ = ["COMPILERS", "Context", "describe"]
+__all__ = ["COMPILERS", "Context", "chord_limit", "describe", "earth_points"]
 
 _BUILTIN_ATTRIBUTES: dict[str, Callable[[Organisation], str]] = {
     "id": lambda o: o.id,
@@ -73,6 +75,8 @@ class Context:
     problems: list[InputProblem] = field(default_factory=list)
     #: The largest group size allowed by ``[groups] size.max`` (None: no limit given).
     size_max: int | None = None
+    #: Too many organisations to list pairs by the n^2: rules keep O(n) data instead.
+    large: bool = False
 
     def __post_init__(self) -> None:
         self.index = {o.id: i for i, o in enumerate(self.orgs)}
@@ -246,6 +250,7 @@ def _share(
 
 def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndarray:
     found: set[tuple[int, int]] = set()
+    ends: list[int] = []  # i, j, i, j, ... of the column's pairs
     if rule.pairs is not None:
         for k, (a, b) in enumerate(rule.pairs):
             i = ctx.org(number, f"pairs[{k + 1}]", a)
@@ -269,10 +274,14 @@ def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndar
             )
             # Ids outside the roster cannot share a group with anyone here: nothing to enforce.
             for other in cell:
-                j = ctx.index.get(other)
-                if j is not None and j != i:
-                    found.add((min(i, j), max(i, j)))
-    return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
+                j = ctx.index.get(other, i)
+                if j != i:
+                    ends += (i, j)
+    pairs = np.sort(np.array(sorted(found) or ends, dtype=np.int64).reshape(-1, 2), axis=1)
+    # Each pair once, ordered (a column names most pairs at both ends).
+    keys = np.sort(pairs[:, 0] * max(1, ctx.n) + pairs[:, 1])
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    return np.stack([keys // max(1, ctx.n), keys % max(1, ctx.n)], axis=1).astype(np.int64)
 
 
 def compile_together(rule: TogetherRule, number: int, index: int, ctx: Context) -> list[Primitive]:
@@ -408,22 +417,48 @@ def distances_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1))))
 
 
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def earth_points(lat: np.ndarray, lon: np.ndarray) -> IntArray:
+    """Points on the Earth's sphere as integer x, y, z in metres (n, 3).
+
+    Integers make every backend agree on which pairs are too far, to the metre.
+    """
+    la, lo = np.radians(lat), np.radians(lon)
+    xyz = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+    return np.rint(EARTH_RADIUS_M * xyz).astype(np.int64).reshape(-1, 3)
+
+
+def chord_limit(km: float) -> int:
+    """The squared straight-line distance (m^2) of two points ``km`` apart along the sphere."""
+    chord = 2 * EARTH_RADIUS_M * np.sin(min(np.pi / 2, km * 1000 / (2 * EARTH_RADIUS_M)))
+    return int(np.floor(chord * chord))
+
+
 def compile_max_distance(
     rule: MaxDistanceRule, number: int, index: int, ctx: Context
 ) -> list[Primitive]:
-    """Pairs further apart than ``km``, or differing in ``same``, may not share a group."""
-    apart = np.zeros((ctx.n, ctx.n), dtype=bool)
+    """Pairs further apart than ``km``, or differing in ``same``, may not share a group.
+
+    A list of such pairs (a PairLink) for a small roster, a Proximity (points and codes, O(n))
+    for a large one.
+    """
+    points = np.zeros((ctx.n, 3), dtype=np.int64)
+    limit = 1 << 62  # no distance limit: only ``same`` counts
     if rule.km is not None:
-        lat = np.array([o.lat for o in ctx.orgs], dtype=float)
-        lon = np.array([o.lon for o in ctx.orgs], dtype=float)
-        apart |= distances_km(lat, lon) > rule.km
+        lat = np.array([o.lat or 0.0 for o in ctx.orgs], dtype=float)
+        lon = np.array([o.lon or 0.0 for o in ctx.orgs], dtype=float)
+        points, limit = earth_points(lat, lon), chord_limit(rule.km)
+    codes = np.zeros(ctx.n, dtype=np.int64)
     if rule.same is not None:
         values = ctx.attribute(number, rule.same)
         if values is not None:
-            codes = np.unique(np.array(values), return_inverse=True)[1]
-            apart |= codes[:, None] != codes[None, :]
-    pairs = np.argwhere(np.triu(apart, 1)).astype(np.int64)
-    return [PairLink(index, pairs.reshape(-1, 2), False, rule.hard, _penalty(rule))]
+            codes = np.unique(np.array(values), return_inverse=True)[1].astype(np.int64)
+    near = Proximity(index, points, limit, codes.reshape(-1), rule.hard, _penalty(rule))
+    if ctx.large:
+        return [near]
+    return [PairLink(index, near.pairs(np.arange(ctx.n)), False, rule.hard, _penalty(rule))]
 
 
 Compiler = Callable[[Any, int, int, Context], list[Primitive]]

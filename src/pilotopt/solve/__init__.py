@@ -117,6 +117,13 @@ CPSAT_DETERMINISTIC_PER_SECOND = 0.5
 #: The CP-SAT model has a variable per weighted pair and group; beyond this its improvements
 #: and bounds do not pay for the time they take from the local search.
 CPSAT_MAX_PAIR_VARIABLES = 50_000
+#: Problems with score factors, or with more organisation-group pairs than this, go to the
+#: large-instance search (:mod:`pilotopt.solve.large`): the kernel's n x m tables and full scans
+#: and CP-SAT's n x m booleans stop paying there.
+LARGE_MIN_CELLS = 250_000
+#: Deterministic work rate of the large-instance search (``workers == 1``): visits of an
+#: organisation per second of the limit, well below what this kind of machine achieves.
+LARGE_VISITS_PER_SECOND = 4_000
 
 
 class _Clock:
@@ -217,9 +224,11 @@ def solve(
     params = params or Params()
     clock = _Clock(params.time_limit, params.started)
     deterministic = params.workers == 1
-    kernel = _kernel()
     stats: dict[str, object] = {"deterministic": deterministic}
     tracker = _Tracker(clock, on_progress)
+    if problem.factors is not None or problem.n * problem.m > LARGE_MIN_CELLS:
+        return _solve_large(problem, params, clock, stats, tracker)
+    kernel = _kernel()
     pairs = int(np.count_nonzero(np.triu(problem.score, 1))) * problem.m
     polish = pairs <= CPSAT_MAX_PAIR_VARIABLES
 
@@ -318,6 +327,54 @@ def solve(
         params=params,
         stats=stats,
     )
+
+
+def _solve_large(
+    problem: Problem, params: Params, clock: _Clock, stats: dict[str, object], tracker: _Tracker
+) -> Result:
+    """The large-instance search: construction and repair (CP-SAT only on small parts), then
+    sampled moves with low-rank deltas; see :mod:`pilotopt.solve.large`."""
+    from pilotopt.solve.large import cpsat_repair, even_sizes, run, supported
+
+    lo, hi = problem.size_bounds()
+    if even_sizes(problem.n, lo, hi) is None:
+        raise _infeasible(problem, sorted({p.rule for p in problem.primitives if isinstance(
+            p, GroupSum) and p.hard and bool(np.all(p.w == 1))}))
+    if not supported(problem):
+        raise NoSolutionError(
+            f"{problem.n} organisations in {problem.m} groups need the large-instance search, "
+            "which does not know the optional rule yet; drop it or split the roster")
+    deterministic = params.workers == 1
+    tracker.phase = "construct"
+
+    def improved(objective: int, feasible: bool) -> None:
+        if feasible:
+            tracker.phase = "search"
+        tracker.offer(objective, feasible)
+
+    def repair(assignment: IntArray, groups: IntArray) -> IntArray | None:
+        return cpsat_repair(problem, assignment, groups, time_limit=min(5.0, clock.left()),
+                            seed=params.seed, workers=params.workers)
+
+    assignment, large = run(
+        problem, params.seed, elapsed=clock.elapsed, left=clock.left,
+        visits=(int(params.time_limit * LARGE_VISITS_PER_SECOND) if deterministic else None),
+        on_improve=improved, repair_part=repair,
+    )
+    stats["large"] = large
+    stats["first_feasible_at"] = large["first_feasible_at"]
+    evaluation = evaluate(problem, assignment)
+    if not evaluation.feasible:
+        broken = ", ".join(f"{r.label} ({r.id}: {r.violation})"
+                           for r in evaluation.broken_hard_rules())
+        raise NoSolutionError(
+            f"no assignment meeting every hard rule was found in {params.time_limit:g} s; "
+            f"still broken: {broken}. Give more time (--time-limit) or relax a hard rule")
+    tracker.phase = "evaluate"
+    tracker.offer(evaluation.objective)
+    stats["trace"] = tracker.trace
+    return Result(assignment=assignment, evaluation=evaluation, status="feasible", bound=None,
+                  runtime=clock.elapsed(), params=params, stats=stats)
 
 
 def _sizes_only(problem: Problem) -> bool:

@@ -23,6 +23,7 @@ from pilotopt.problem import (
     NotExactlyOne,
     PairLink,
     Problem,
+    Proximity,
 )
 
 __all__ = [
@@ -64,6 +65,9 @@ class AssignmentModel:
     def __init__(
         self, problem: Problem, *, rule_literals: bool = False, objective: bool = True
     ) -> None:
+        if problem.factors is not None:
+            raise ValueError("the CP-SAT model needs dense pair scores (a part of a large "
+                             "problem: see pilotopt.solve.large.free_part)")
         self.problem = problem
         self.model = cp_model.CpModel()
         n, m = problem.n, problem.m
@@ -102,6 +106,9 @@ class AssignmentModel:
                 self._leave_out(p, objective)
             elif isinstance(p, MaxDeviation):
                 self._max_deviation(p)
+            elif isinstance(p, Proximity):
+                self._pair_link(PairLink(p.rule, p.pairs(np.arange(n)), False, p.hard,
+                                         p.penalty))
         self._break_symmetry()
         if objective:
             self.model.maximize(self._pair_terms() - sum(self._penalties))

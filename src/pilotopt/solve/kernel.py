@@ -826,6 +826,8 @@ class _Encoded:
     """Flat int64 arrays the kernel reads (built once per problem)."""
 
     def __init__(self, problem: Problem) -> None:
+        if problem.factors is not None:
+            raise ValueError("the search kernel needs dense pair scores (see solve.large)")
         n, m = problem.n, problem.m
         optional = problem.optional
         # Organisations left out sit on a bench: an extra group m without pair scores or rules.

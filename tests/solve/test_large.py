@@ -1,0 +1,194 @@
+"""The large-instance search: exact low-rank deltas, every hard rule met, reproducible.
+
+No wall-clock assertions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pilotopt import Params, evaluate, solve
+from pilotopt.compile import compile_problem
+from pilotopt.generate import write_instance
+from pilotopt.io.roster import read_roster
+from pilotopt.io.scenario import read_scenario
+from pilotopt.problem import (
+    Allowed,
+    Coverage,
+    GroupSum,
+    LowRankScore,
+    NotExactlyOne,
+    PairLink,
+    Primitive,
+    Problem,
+    Proximity,
+    RuleInfo,
+    SparseRows,
+)
+from pilotopt.solve import large as L
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled() -> None:
+    """Compile (or load) the search first, so that no solve below spends its clock on it."""
+    L.warm_up()
+
+
+def factored_problem(seed: int, n: int, m: int) -> Problem:
+    """Random offers/needs factors, explicit pairs and every primitive, hard and soft."""
+    rng = np.random.default_rng(seed)
+    tags = 4
+    offers = (rng.random((n, tags)) < 0.3).astype(np.int64)
+    needs = (rng.random((n, tags)) < 0.3).astype(np.int64)
+    w = rng.integers(1, 5, size=tags) * 100
+    kind = np.eye(3, dtype=np.int64)[rng.integers(0, 3, size=n)]
+    x = np.hstack([offers * w, needs, -70 * kind])
+    y = np.hstack([needs, offers * w, kind])
+    pairs = np.array(sorted({(int(a), int(b)) for a, b in rng.integers(0, n, size=(4, 2))
+                             if a < b}), dtype=np.int64).reshape(-1, 2)
+    factors = LowRankScore(90, SparseRows.from_dense(x), SparseRows.from_dense(y), pairs,
+                           rng.integers(-300, 300, size=len(pairs)))
+    lo = np.full(m, max(1, n // m - 1), dtype=np.int64)
+    hi = np.full(m, n // m + 2, dtype=np.int64)
+    infos = [RuleInfo("groups.size", "size", "size", True)]
+    prims: list[Primitive] = [GroupSum(0, np.ones(n, np.int64), lo, hi, True)]
+
+    def add(hard: bool, make: object) -> None:
+        infos.append(RuleInfo(f"r{len(infos)}", "x", "x", hard))
+        prims.append(make(len(infos) - 1, hard, 0 if hard else int(rng.integers(1, 400))))  # type: ignore[operator]
+
+    points = np.zeros((n, 3), dtype=np.int64)
+    points[:, :2] = rng.integers(0, 10, size=(n, 2))
+    for hard in (False, True):
+        add(hard, lambda k, h, pen: GroupSum(k, rng.integers(-1, 3, size=n), np.full(m, 0),
+                                             np.full(m, 4), h, pen))
+        for together in (True, False):
+            add(hard, lambda k, h, pen, t=together: PairLink(
+                k, rng.integers(0, n, size=(3, 2)), t, h, pen))
+        add(hard, lambda k, h, pen: Allowed(k, rng.random((n, m)) > 0.3, h, pen))
+        add(hard, lambda k, h, pen: NotExactlyOne(k, (rng.random(n) < 0.3).astype(np.int64),
+                                                  h, pen))
+        add(hard, lambda k, h, pen: Coverage(k, needs, offers, h, pen))
+        add(hard, lambda k, h, pen: Proximity(k, points, 30, rng.integers(0, 2, size=n), h, pen))
+    ids = tuple(str(i) for i in range(n))
+    return Problem(ids, ids, tuple(f"G{g}" for g in range(m)), np.zeros((0, 0), np.int64),
+                   tuple(infos), tuple(prims), factors=factors)
+
+
+def hard_violation(problem: Problem, a: np.ndarray) -> int:
+    ev = evaluate(problem, a)
+    return sum(r.violation for r in ev.rules if r.hard)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(6, 24), m=st.integers(2, 4))
+def test_deltas_equal_recomputation_over_random_moves(seed: int, n: int, m: int) -> None:
+    problem = factored_problem(seed, n, m)
+    rng = np.random.default_rng(seed)
+    search = L.LargeSearch(problem, seed)
+    D, S = search.D, search.S
+    lo, hi = problem.size_bounds()
+    for _ in range(30):
+        i = int(rng.integers(n))
+        g = int(S.a[i])
+        h = int(rng.integers(m))
+        if h == g:
+            continue
+        members = np.flatnonzero(S.a == h)
+        if rng.random() < 0.5 and len(members):
+            j = int(rng.choice(members))
+        elif S.size[g] > lo[g] and S.size[h] < hi[h]:
+            j = -1
+        else:
+            continue
+        dhv, df = L._delta(D, S, i, h, j)
+        before = S.st.copy()
+        L._move(D, S, i, h)
+        if j >= 0:
+            L._move(D, S, j, g)
+        fresh = L.new_state(search.inner, D, S.a)
+        assert fresh.st.tolist() == [before[0] + df, before[1] + dhv]
+        S.st[:] = fresh.st
+        assert np.array_equal(fresh.T, S.T) and np.array_equal(fresh.GS, S.GS)
+        assert np.array_equal(fresh.CO, S.CO) and np.array_equal(fresh.NS, S.NS)
+    # The search's own objective and hard violation are the evaluator's, in either numbering.
+    assert search.objective == evaluate(search.inner, S.a).objective
+    assert search.objective == evaluate(problem, search.assignment).objective
+    assert search.hard_violation == hard_violation(problem, search.assignment)
+
+
+def _compiled(tmp_path: Path, n: int, m: int, seed: int, dense: bool) -> Problem:
+    write_instance(tmp_path, n, m, seed)
+    roster = read_roster(tmp_path / "roster.csv")
+    return compile_problem(roster.organisations, read_scenario(tmp_path / "scenario.toml"),
+                           columns=roster.columns, dense=dense)
+
+
+def test_evaluator_factor_path_equals_dense_path(tmp_path: Path) -> None:
+    dense = _compiled(tmp_path, 60, 6, 3, dense=True)
+    factored = _compiled(tmp_path, 60, 6, 3, dense=False)
+    assert factored.factors is not None and factored.score.shape == (0, 0)
+    assert np.array_equal(factored.factors.dense(), dense.score)
+    # max_distance: a Proximity in the factored problem, the same pairs listed in the dense one.
+    assert any(isinstance(p, Proximity) for p in factored.primitives)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        a = rng.integers(0, 6, size=60)
+        assert evaluate(factored, a) == evaluate(dense, a)
+
+
+def test_large_path_meets_every_hard_rule_and_repeats(tmp_path: Path) -> None:
+    problem = _compiled(tmp_path, 60, 6, 5, dense=False)
+    # A limit the work budget (not the clock) ends first, even on a busy machine.
+    runs = [solve(problem, Params(time_limit=20, seed=4, workers=1)) for _ in range(2)]
+    result = runs[0]
+    assert "large" in result.stats and result.evaluation.feasible
+    assert evaluate(problem, result.assignment) == result.evaluation
+    assert np.array_equal(runs[0].assignment, runs[1].assignment)
+    trace = result.stats["trace"]
+    assert isinstance(trace, list) and trace[-1][2] is True
+    assert result.stats["first_feasible_at"] is not None
+
+
+def test_cpsat_repairs_a_part_with_the_rest_fixed() -> None:
+    problem = factored_problem(7, 20, 4)
+    # Hard rules CP-SAT can surely meet here: the sizes and two apart pairs.
+    small = Problem(problem.ids, problem.names, problem.group_names, problem.score,
+                    (problem.rules[0], RuleInfo("apart", "apart", "apart", True)),
+                    (problem.primitives[0], PairLink(1, np.array([[0, 1], [2, 3]]), False, True)),
+                    factors=problem.factors)
+    lo, _ = small.size_bounds()
+    a = np.repeat(np.arange(4), 5)
+    a[[0, 1, 2, 3]] = 0  # both apart pairs broken in group 0
+    a[[4, 5, 6, 7]] = [1, 1, 2, 2]
+    assert hard_violation(small, a) == 2 and np.all(np.bincount(a) >= lo)
+    fixed = L.cpsat_repair(small, a, np.array([0, 1]), time_limit=5, seed=0, workers=1)
+    assert fixed is not None and hard_violation(small, fixed) == 0
+    assert np.array_equal(fixed[a >= 2], a[a >= 2])  # groups outside the part untouched
+
+
+def test_even_sizes_and_compact_blocks() -> None:
+    sizes = L.even_sizes(23, np.array([2, 2, 6]), np.array([9, 9, 6]))
+    assert sizes is not None and sizes.tolist() == [9, 8, 6]
+    assert L.even_sizes(5, np.array([3, 3]), np.array([4, 4])) is None
+    # Points on a line: blocks of the order are intervals of it.
+    pts = np.zeros((12, 3), dtype=np.int64)
+    pts[:, 0] = np.random.default_rng(0).permutation(12) * 100
+    order = L.spatial_order(pts, np.array([4, 4, 4]))
+    blocks = pts[order, 0].reshape(3, 4)
+    assert np.all(blocks.max(axis=1)[:-1] < blocks.min(axis=1)[1:])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_search_objective_matches_evaluator_after_a_run(seed: int) -> None:
+    problem = factored_problem(seed, 30, 3)
+    search = L.LargeSearch(problem, seed)
+    for _ in range(3):
+        search.repair_round()
+    search.search(300, 500.0)
+    assert search.objective == evaluate(problem, search.assignment).objective
+    assert search.hard_violation == hard_violation(problem, search.assignment)
