@@ -13,7 +13,17 @@ import numpy as np
 
 from pilotopt.errors import InfeasibleError, NoSolutionError
 from pilotopt.evaluate import Evaluation, evaluate
-from pilotopt.problem import SCALE, Allowed, Coverage, GroupSum, IntArray, PairLink, Problem
+from pilotopt.problem import (
+    SCALE,
+    Allowed,
+    Coverage,
+    GroupSum,
+    IntArray,
+    LeaveOut,
+    NotExactlyOne,
+    PairLink,
+    Problem,
+)
 
 __all__ = ["Params", "Progress", "Result", "finish_kernel_compilation", "solve"]
 
@@ -478,10 +488,10 @@ def _fact(problem: Problem, k: int) -> str:
         count = int((~p.allowed).any(axis=1).sum())
     elif isinstance(p, Coverage):
         count = int(p.needs.sum())
-    elif isinstance(p, GroupSum) and not np.isin(p.w, (0, 1)).all():
-        return ""
-    else:  # 0/1 weights: GroupSum, NotExactlyOne, LeaveOut
+    elif isinstance(p, GroupSum | NotExactlyOne | LeaveOut) and np.isin(p.w, (0, 1)).all():
         count = int(p.w.sum())
+    else:  # weighted sums, or pairs not listed (Proximity)
+        return ""
     return template.format(count)
 
 
