@@ -90,8 +90,7 @@ def _reports(
     from pilotopt.report.xlsx import write_xlsx
 
     problem = instance.problem
-    orgs = instance.roster.organisations if instance.roster else None
-    weights = instance.scenario.complementarity if instance.scenario else None
+    orgs, weights = instance.orgs, instance.weights
     if instance.scenario is not None and instance.scenario.description:
         meta = {"description": instance.scenario.description, **meta}
     analysis = analyze(problem, assignment, orgs, weights)
@@ -200,7 +199,7 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     if quiet:
         _out.print(result.summary())
     else:
-        orgs = instance.roster.organisations if instance.roster else None
+        orgs = instance.orgs
         print_result(_out, problem, orgs, result)
     meta = {"status": result.status, "seed": seed, "time_limit": time_limit, "workers": workers,
             "runtime": round(result.runtime, 1), "bound": result.bound, "gap": result.gap}
@@ -226,7 +225,7 @@ def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str 
     instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
     problem = instance.problem
     ev = evaluate(problem, assignment)
-    orgs = instance.roster.organisations if instance.roster else None
+    orgs = instance.orgs
     print_evaluation(_out, problem, orgs, assignment, ev)
     hard = "every hard rule holds" if ev.feasible else "HARD RULES BROKEN: " + ", ".join(
         r.id for r in ev.broken_hard_rules())
@@ -249,8 +248,7 @@ def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: st
     from pilotopt.analysis import analyze as analyze_assignment
 
     instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
-    orgs = instance.roster.organisations if instance.roster else None
-    weights = instance.scenario.complementarity if instance.scenario else None
+    orgs, weights = instance.orgs, instance.weights
     result = analyze_assignment(instance.problem, assignment, orgs, weights)
     print_analysis(_out, result)
     if out_dir is not None:

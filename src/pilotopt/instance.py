@@ -11,7 +11,8 @@ from pilotopt.io.mdgplib import is_mdgplib, read_mdgplib
 from pilotopt.io.roster import Roster, read_roster
 from pilotopt.io.scenario import read_scenario
 from pilotopt.problem import Problem
-from pilotopt.schema.scenario import Scenario
+from pilotopt.schema.roster import Organisation
+from pilotopt.schema.scenario import Complementarity, Scenario
 
 __all__ = ["Instance", "load_instance", "read_problem"]
 
@@ -26,6 +27,16 @@ class Instance:
     roster: Roster | None
     scenario: Scenario | None
     problem: Problem
+
+    @property
+    def orgs(self) -> tuple[Organisation, ...] | None:
+        """The roster's organisations (None for an MDGPLIB file)."""
+        return self.roster.organisations if self.roster else None
+
+    @property
+    def weights(self) -> Complementarity | None:
+        """The scenario's complementarity weights (None for an MDGPLIB file)."""
+        return self.scenario.complementarity if self.scenario else None
 
 
 def load_instance(roster_path: str | Path, scenario_path: str | Path | None) -> Instance:
