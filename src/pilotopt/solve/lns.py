@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -54,21 +55,19 @@ def restrict(problem: Problem, assignment: IntArray, groups: list[int]) -> tuple
     prims: list[Primitive] = []
     for p in problem.primitives:
         if isinstance(p, GroupSum):
-            prims.append(GroupSum(p.rule, p.w[free], p.lo[cols], p.hi[cols], p.hard,
-                                  p.penalty))
+            prims.append(replace(p, w=p.w[free], lo=p.lo[cols], hi=p.hi[cols]))
         elif isinstance(p, PairLink):
             both = (pos[p.pairs[:, 0]] >= 0) & (pos[p.pairs[:, 1]] >= 0)
-            prims.append(PairLink(p.rule, pos[p.pairs[both]].reshape(-1, 2), p.together, p.hard,
-                                  p.penalty))
+            prims.append(replace(p, pairs=pos[p.pairs[both]].reshape(-1, 2)))
         elif isinstance(p, Allowed):
-            prims.append(Allowed(p.rule, p.allowed[np.ix_(free, cols)], p.hard, p.penalty))
+            prims.append(replace(p, allowed=p.allowed[np.ix_(free, cols)]))
         elif isinstance(p, NotExactlyOne | MaxDeviation):
-            prims.append(type(p)(p.rule, p.w[free], *_rest(p)))
+            prims.append(replace(p, w=p.w[free]))
         elif isinstance(p, Coverage):
-            prims.append(Coverage(p.rule, p.needs[free], p.offers[free], p.hard, p.penalty))
+            prims.append(replace(p, needs=p.needs[free], offers=p.offers[free]))
         elif isinstance(p, LeaveOut):
             lo = max(0, p.lo - int(p.w[fixed_placed].sum()))
-            prims.append(LeaveOut(p.rule, p.w[free], p.cost[free], lo, p.hard, p.penalty))
+            prims.append(replace(p, w=p.w[free], cost=p.cost[free], lo=lo))
     sub = Problem(
         ids=tuple(problem.ids[i] for i in free),
         names=tuple(problem.names[i] for i in free),
@@ -78,13 +77,6 @@ def restrict(problem: Problem, assignment: IntArray, groups: list[int]) -> tuple
         primitives=tuple(prims),
     )
     return sub, free
-
-
-def _rest(p: NotExactlyOne | MaxDeviation) -> tuple[Any, ...]:
-    """The fields after ``w`` (unchanged by restriction)."""
-    if isinstance(p, MaxDeviation):
-        return (p.target, p.hard, p.penalty)
-    return (p.hard, p.penalty)
 
 
 def repair(
