@@ -704,7 +704,7 @@ def _run(  # type: ignore[no-untyped-def]
     """Run ``n_iter`` iterations of the iterated tabu search on the state arrays (in place).
 
     ``params`` = (tenure_base, tenure_rand, perturb_after, perturb_min, perturb_max, has_unary,
-    restart_from_phase, perturb_reloc_percent, relocate).
+    restart_from_phase, perturb_reloc_percent, relocate, min_d).
     """
     n = a.shape[0]
     m = size.shape[0]
@@ -714,11 +714,7 @@ def _run(  # type: ignore[no-untyped-def]
     from_phase = params[6] != 0 or pool.shape[0] > 1
     psize = pool.shape[0]
     has_gs = W.shape[0] > 0
-    min_d = 0  # the smallest pair score (bounds the swaps the scan may skip)
-    for i in range(n):
-        for j in range(n):
-            if i != j and Dp[i, j] < min_d:
-                min_d = Dp[i, j]
+    min_d = params[9]  # at most the smallest pair score: bounds the swaps the scan may skip
     can_reloc = False
     for g in range(m * params[8]):
         if lo[g] < hi[g]:
@@ -1071,7 +1067,7 @@ def local_search(
     params = np.array(
         [span, span, int(tune["perturb_after"] * max(n, 1)), tune["perturb_min"],
          tune["perturb_max"], enc.has_unary, tune["restart_from_phase"],
-         tune["perturb_reloc"], tune["relocate"]],
+         tune["perturb_reloc"], tune["relocate"], min(0, int(enc.Dp.min(initial=0)))],
         dtype=np.int64,
     )
     tabu = np.zeros((n, m), dtype=np.int64)
