@@ -130,6 +130,7 @@ def test_generated_files_load(tmp_path: Path) -> None:
 def test_scenario_rules() -> None:
     small = generate_instance(40, 5, seed=1)
     assert small.travel_hard and 'kind = "max_distance"' in small.scenario
+    assert 'kind = "coverage"' in small.scenario
     many = generate_instance(300, 30, seed=1)
     assert not many.travel_hard
     assert "Soft, not hard" in many.scenario  # the comment says why

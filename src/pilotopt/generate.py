@@ -34,7 +34,7 @@ __all__ = [
     "write_instance",
 ]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 #: Organisation type -> share of the roster (DOMAIN.md 5.1; economies 0.32/0.48/0.13/0.07).
 TYPE_SHARES: dict[str, float] = {
@@ -682,6 +682,14 @@ tolerance = 0.3
 hard = false
 weight = 0.01
 name = "target-group balance"
+
+# Complementary (soft): every need a member brings is met by another member of its group;
+# each need left unmet costs 1, as much as one offer-need match earns.
+[[rules]]
+kind = "coverage"
+hard = false
+weight = 1.0
+name = "needs covered"
 
 # Workable (travel): no two members of a group further apart than the distance below.
 {travel}"""

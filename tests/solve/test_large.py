@@ -21,6 +21,7 @@ from pilotopt.problem import (
     Coverage,
     GroupSum,
     LowRankScore,
+    MaxDeviation,
     NotExactlyOne,
     PairLink,
     Primitive,
@@ -74,6 +75,7 @@ def factored_problem(seed: int, n: int, m: int) -> Problem:
                                                   h, pen))
         add(hard, lambda k, h, pen: Coverage(k, needs, offers, h, pen))
         add(hard, lambda k, h, pen: Proximity(k, points, 30, rng.integers(0, 2, size=n), h, pen))
+    add(False, lambda k, h, pen: MaxDeviation(k, rng.integers(0, 5, size=n), 4, h, pen))
     ids = tuple(str(i) for i in range(n))
     return Problem(ids, ids, tuple(f"G{g}" for g in range(m)), np.zeros((0, 0), np.int64),
                    tuple(infos), tuple(prims), factors=factors)
@@ -107,14 +109,16 @@ def test_deltas_equal_recomputation_over_random_moves(seed: int, n: int, m: int)
             continue
         dhv, df = L._delta(D, S, i, h, j)
         before = S.st.copy()
-        L._move(D, S, i, h)
-        if j >= 0:
-            L._move(D, S, j, g)
+        L._make(D, S, i, h, j)
         fresh = L.new_state(search.inner, D, S.a)
         assert fresh.st.tolist() == [before[0] + df, before[1] + dhv]
         S.st[:] = fresh.st
         assert np.array_equal(fresh.T, S.T) and np.array_equal(fresh.GS, S.GS)
         assert np.array_equal(fresh.CO, S.CO) and np.array_equal(fresh.NS, S.NS)
+        assert np.array_equal(fresh.XS, S.XS)
+        for x, t in enumerate(D.XT):  # the same deviations ranked (ties in any order)
+            assert [abs(fresh.XS[q, x] - t) for q in fresh.XTOP[x]] == \
+                [abs(S.XS[q, x] - t) for q in S.XTOP[x]]
     # The search's own objective and hard violation are the evaluator's, in either numbering.
     assert search.objective == evaluate(search.inner, S.a).objective
     assert search.objective == evaluate(problem, search.assignment).objective

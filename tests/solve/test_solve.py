@@ -1,5 +1,6 @@
 """The orchestrated solve: checked, reproducible, conflicts named."""
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +8,12 @@ import pytest
 
 from conftest import make_problem
 from pilotopt import InfeasibleError, Params, evaluate, read_problem, solve
+from pilotopt.compile import compile_problem
+from pilotopt.generate import write_instance
+from pilotopt.io.roster import read_roster
+from pilotopt.io.scenario import read_scenario
 from pilotopt.problem import GroupSum, PairLink, RuleInfo
+from pilotopt.solve import pair_bound
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -74,3 +80,36 @@ def test_demo_infeasible_scenario_names_quota_and_pin() -> None:
     assert "(rule 2; 2 organisations pinned)" in message
     # Either rule relaxed alone lets the rest hold.
     assert "Relaxing quota economy=public min 1 (rule 1) or pin" in message
+
+
+def test_pair_bound_is_each_members_best_partners(four_square) -> None:
+    # Groups of 2: each member's best partner is worth 9; the four pairs count twice: 18.
+    assert pair_bound(four_square) == 18
+    negative = make_problem(-np.ones((4, 4), dtype=np.int64) + np.eye(4, dtype=np.int64), 2)
+    assert pair_bound(negative) == 0  # negative scores are never counted
+
+
+def test_pair_bound_is_above_every_assignment() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        s = rng.integers(-5, 10, size=(6, 6))
+        s = np.triu(s, 1) + np.triu(s, 1).T
+        p = make_problem(s, 2, size=(2, 4))
+        best = max(evaluate(p, np.array(a)).objective
+                   for a in itertools.product(range(2), repeat=6)
+                   if 2 <= sum(a) <= 4)
+        assert best <= pair_bound(p)
+
+
+def test_large_problem_with_optional_rule_falls_back_to_the_kernel(tmp_path: Path) -> None:
+    write_instance(tmp_path, 60, 6, seed=2)
+    with (tmp_path / "scenario.toml").open("a") as fh:
+        fh.write('\n[[rules]]\nkind = "optional"\nattribute = "economy"\nvalue = "knowledge"\n'
+                 'weight = 0.1\n')
+    roster = read_roster(tmp_path / "roster.csv")
+    problem = compile_problem(roster.organisations, read_scenario(tmp_path / "scenario.toml"),
+                              columns=roster.columns, dense=False)
+    assert problem.factors is not None and problem.optional.any()
+    result = solve(problem, Params(time_limit=3, seed=0, workers=1))
+    assert "large" not in result.stats and result.evaluation.feasible
+    assert evaluate(problem, result.assignment) == result.evaluation

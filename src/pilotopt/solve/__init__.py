@@ -6,7 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from pilotopt.problem import (
     Problem,
 )
 
-__all__ = ["Params", "Progress", "Result", "finish_kernel_compilation", "solve"]
+__all__ = ["Params", "Progress", "Result", "finish_kernel_compilation", "pair_bound", "solve"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,9 @@ CPSAT_MAX_PAIR_VARIABLES = 50_000
 #: large-instance search (:mod:`pilotopt.solve.large`): the kernel's n x m tables and full scans
 #: and CP-SAT's n x m booleans stop paying there.
 LARGE_MIN_CELLS = 250_000
+#: A large problem with a rule the large-instance search does not know (``optional``) goes to
+#: the kernel with dense scores up to this many organisations (n x n scores, n x m tables).
+DENSE_FALLBACK_MAX = 1_000
 #: Deterministic work rate of the large-instance search (``workers == 1``): visits of an
 #: organisation per second of the limit, well below what this kind of machine achieves.
 LARGE_VISITS_PER_SECOND = 4_000
@@ -237,7 +240,17 @@ def solve(
     stats: dict[str, object] = {"deterministic": deterministic}
     tracker = _Tracker(clock, on_progress)
     if problem.factors is not None or problem.n * problem.m > LARGE_MIN_CELLS:
-        return _solve_large(problem, params, clock, stats, tracker)
+        from pilotopt.solve.large import supported
+
+        if supported(problem):
+            return _solve_large(problem, params, clock, stats, tracker)
+        if problem.n > DENSE_FALLBACK_MAX:
+            raise NoSolutionError(
+                f"{problem.n} organisations in {problem.m} groups need the large-instance "
+                f"search, which does not know the optional rule (up to {DENSE_FALLBACK_MAX} "
+                "organisations the kernel takes it); drop the rule or split the roster")
+        if problem.factors is not None:
+            problem = replace(problem, score=problem.factors.dense(), factors=None)
     kernel = _kernel()
     pairs = int(np.count_nonzero(np.triu(problem.score, 1))) * problem.m
     polish = pairs <= CPSAT_MAX_PAIR_VARIABLES
@@ -319,12 +332,10 @@ def solve(
     if not evaluation.feasible:
         broken = ", ".join(r.id for r in evaluation.broken_hard_rules())
         raise RuntimeError(f"internal error: the search returned an assignment breaking {broken}")
-    if bound is not None:
-        bound = max(bound, evaluation.objective / SCALE)
-        if status != "optimal" and bound * SCALE <= evaluation.objective:
-            status = "optimal"
-    elif status == "optimal":
-        bound = evaluation.objective / SCALE
+    own = pair_bound(problem) / SCALE
+    bound = own if bound is None else min(bound, own)
+    if status == "optimal" or bound * SCALE <= evaluation.objective:
+        status, bound = "optimal", evaluation.objective / SCALE
     tracker.phase = "evaluate"
     tracker.offer(evaluation.objective)
     stats["trace"] = tracker.trace
@@ -344,16 +355,12 @@ def _solve_large(
 ) -> Result:
     """The large-instance search: construction and repair (CP-SAT only on small parts), then
     sampled moves with low-rank deltas; see :mod:`pilotopt.solve.large`."""
-    from pilotopt.solve.large import cpsat_repair, even_sizes, run, supported
+    from pilotopt.solve.large import cpsat_repair, even_sizes, run
 
     lo, hi = problem.size_bounds()
     if even_sizes(problem.n, lo, hi) is None:
         raise _infeasible(problem, sorted({p.rule for p in problem.primitives if isinstance(
             p, GroupSum) and p.hard and bool(np.all(p.w == 1))}))
-    if not supported(problem):
-        raise NoSolutionError(
-            f"{problem.n} organisations in {problem.m} groups need the large-instance search, "
-            "which does not know the optional rule yet; drop it or split the roster")
     deterministic = params.workers == 1
     tracker.phase = "construct"
 
@@ -385,6 +392,22 @@ def _solve_large(
     stats["trace"] = tracker.trace
     return Result(assignment=assignment, evaluation=evaluation, status="feasible", bound=None,
                   runtime=clock.elapsed(), params=params, stats=stats)
+
+
+def pair_bound(problem: Problem) -> int:
+    """An upper bound on the objective of a dense problem from its pair scores alone.
+
+    A member of a group of at most ``h`` members (``h`` the largest size bound) has at most
+    ``h - 1`` partners, so it earns at most the sum of its ``h - 1`` best positive scores. Every
+    pair is counted from both ends, a left-out organisation earns nothing and soft rules only
+    subtract. O(n^2), independent of the seed and the time limit.
+    """
+    k = min(problem.n - 1, int(problem.size_bounds()[1].max()) - 1)
+    if k <= 0:
+        return 0
+    s = np.maximum(problem.score, 0)
+    np.fill_diagonal(s, 0)
+    return int(np.partition(s, s.shape[1] - k, axis=1)[:, -k:].sum()) // 2
 
 
 def _sizes_only(problem: Problem) -> bool:

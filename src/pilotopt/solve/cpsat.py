@@ -67,7 +67,7 @@ class AssignmentModel:
     ) -> None:
         if problem.factors is not None:
             raise ValueError("the CP-SAT model needs dense pair scores (a part of a large "
-                             "problem: see pilotopt.solve.large.free_part)")
+                             "problem: see pilotopt.solve.lns.restrict)")
         self.problem = problem
         self.model = cp_model.CpModel()
         n, m = problem.n, problem.m

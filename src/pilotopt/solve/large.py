@@ -8,7 +8,8 @@ Here every structure is O(n * rank + m * rank):
   is ``constant * |g| + x_i . T_g + explicit pairs`` with ``T_g`` the sum of the ``y`` rows of
   g's members (O(nonzeros of x_i) per group, not O(n));
 * each group keeps a linked list of its members, sums of GroupSum weights, counts of
-  NotExactlyOne members and Coverage offers and needs per tag;
+  NotExactlyOne members and Coverage offers and needs per tag, MaxDeviation sums and the three
+  groups deviating most;
 * pair rules are lists per organisation (PairLink) or are checked against the members of the
   two groups a move touches (Proximity);
 * Allowed rows are lists of allowed (or forbidden) groups, kept only for restricted rows.
@@ -50,6 +51,7 @@ from pilotopt.problem import (
     GroupSum,
     LeaveOut,
     LowRankScore,
+    MaxDeviation,
     NotExactlyOne,
     PairLink,
     Problem,
@@ -125,6 +127,9 @@ class Data(NamedTuple):
     qf: IntArray  # 1 offers, 2 needs, 3 both
     QPEN: IntArray
     QHARD: IntArray
+    XW: IntArray  # MaxDeviation (always soft) weights (n, X), targets, penalties
+    XT: IntArray
+    XPEN: IntArray
     ZX: IntArray  # Proximity points (Z, n, 3), limits, codes (n, Z)
     ZL: IntArray
     ZC: IntArray
@@ -147,6 +152,8 @@ class State(NamedTuple):
     CO: IntArray  # (Q, m, tags): members offering, needing, both
     CN: IntArray
     CB: IntArray
+    XS: IntArray  # (m, X) MaxDeviation sums
+    XTOP: IntArray  # (X, 3) the three groups deviating most, -1 if fewer groups
     st: IntArray  # F, HV
 
 
@@ -262,6 +269,60 @@ def _cov_delta(D, S, q, i, j, g, h):  # type: ignore[no-untyped-def]
     return d
 
 
+@njit(cache=True, nogil=True)
+def _dev_rank(D, S, x):  # type: ignore[no-untyped-def]
+    """Rank the three groups deviating most from MaxDeviation x's target into ``S.XTOP[x]``."""
+    t = D.XT[x]
+    S.XTOP[x, :] = -1
+    for g in range(S.XS.shape[0]):
+        d = abs(S.XS[g, x] - t)
+        for r in range(3):
+            q = S.XTOP[x, r]
+            if q < 0 or d > abs(S.XS[q, x] - t):
+                for s in range(2, r, -1):
+                    S.XTOP[x, s] = S.XTOP[x, s - 1]
+                S.XTOP[x, r] = g
+                break
+
+
+@njit(cache=True, nogil=True)
+def _dev_moved(D, S, g, h):  # type: ignore[no-untyped-def]
+    """Keep ``S.XTOP`` after a move between g and h: only when one of them is ranked, or now
+    deviates more than the third, can the ranking change (then it is redone, O(m))."""
+    for x in range(D.XT.shape[0]):
+        t = D.XT[x]
+        third = S.XTOP[x, 2]
+        limit = abs(S.XS[third, x] - t) if third >= 0 else -1
+        for q in (g, h):
+            if (q == S.XTOP[x, 0] or q == S.XTOP[x, 1] or q == third
+                    or abs(S.XS[q, x] - t) > limit):
+                _dev_rank(D, S, x)
+                break
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _dev_delta(D, S, i, j, g, h):  # type: ignore[no-untyped-def]
+    """Change of the objective from MaxDeviation terms when i moves g -> h and j (if >= 0)
+    h -> g: the largest deviation of the other groups is the first ranked one that is
+    neither g nor h."""
+    d = 0
+    for x in range(D.XT.shape[0]):
+        w = D.XW[i, x] - (D.XW[j, x] if j >= 0 else 0)
+        if w == 0:
+            continue
+        t = D.XT[x]
+        rest = 0
+        for r in range(3):
+            q = S.XTOP[x, r]
+            if q >= 0 and q != g and q != h:
+                rest = abs(S.XS[q, x] - t)
+                break
+        before = max(rest, abs(S.XS[g, x] - t), abs(S.XS[h, x] - t))
+        after = max(rest, abs(S.XS[g, x] - w - t), abs(S.XS[h, x] + w - t))
+        d -= D.XPEN[x] * (after - before)
+    return d
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _sep(D, S, i, g, h):  # type: ignore[no-untyped-def]
     """(hard violation change, objective change) of relocating i from g to h, in the terms that
@@ -329,10 +390,10 @@ def _pair(D, S, i, j):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True, inline="always")
 def _joint(D, S, i, j, g, h):  # type: ignore[no-untyped-def]
-    """The terms of group counts (GroupSum, NotExactlyOne, Coverage) when i moves g -> h and
-    j (if >= 0) h -> g."""
+    """The terms of group counts (GroupSum, NotExactlyOne, Coverage, MaxDeviation) when i
+    moves g -> h and j (if >= 0) h -> g."""
     dhv = 0
-    df = 0
+    df = _dev_delta(D, S, i, j, g, h)
     for k in range(D.W.shape[1]):
         # As the kernel's GroupSum delta, for hard and soft at once, on (organisation,
         # primitive) tables.
@@ -395,6 +456,8 @@ def _count(D, S, i, g, sign):  # type: ignore[no-untyped-def]
         S.GS[g, k] += sign * D.W[i, k]
     for k in range(D.NW.shape[1]):
         S.NS[g, k] += sign * D.NW[i, k]
+    for x in range(D.XW.shape[1]):
+        S.XS[g, x] += sign * D.XW[i, x]
     n = S.a.shape[0]
     for q in range(D.QPEN.shape[0]):
         for e in range(D.qp[q * n + i], D.qp[q * n + i + 1]):
@@ -421,6 +484,16 @@ def _move(D, S, i, h):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def _make(D, S, i, h, j):  # type: ignore[no-untyped-def]
+    """Relocate i to h (j < 0) or swap i with j, a member of h (not F and HV)."""
+    g = S.a[i]
+    _move(D, S, i, h)
+    if j >= 0:
+        _move(D, S, j, g)
+    _dev_moved(D, S, g, h)
+
+
+@njit(cache=True, nogil=True)
 def _recompute(D, S):  # type: ignore[no-untyped-def]
     """Rebuild every table, F and HV from the assignment S.a."""
     n = S.a.shape[0]
@@ -433,6 +506,7 @@ def _recompute(D, S):  # type: ignore[no-untyped-def]
     S.CO[:, :, :] = 0
     S.CN[:, :, :] = 0
     S.CB[:, :, :] = 0
+    S.XS[:, :] = 0
     for i in range(n - 1, -1, -1):  # so that lists run in index order
         _link(S, i, S.a[i])
         _count(D, S, i, S.a[i], 1)
@@ -475,6 +549,9 @@ def _recompute(D, S):  # type: ignore[no-untyped-def]
                 v += _unmet(S.CO[q, g, t], S.CN[q, g, t], S.CB[q, g, t])
             f -= D.QPEN[q] * v
             hv += D.QHARD[q] * v
+    for x in range(D.XT.shape[0]):
+        _dev_rank(D, S, x)
+        f -= D.XPEN[x] * abs(S.XS[S.XTOP[x, 0], x] - D.XT[x])
     for z in range(D.ZL.shape[0]):
         v = 0
         for i in range(n):
@@ -651,9 +728,7 @@ def _visit(D, S, i, repair, temp, cand):  # type: ignore[no-untyped-def]
             return 0
         if bdf < 0 and np.random.random() >= math.exp(bdf / temp):
             return 0
-    _move(D, S, i, bh)
-    if bj >= 0:
-        _move(D, S, bj, g)
+    _make(D, S, i, bh, bj)
     S.st[F] += bdf
     S.st[HV] += bdhv
     return 1
@@ -758,6 +833,7 @@ def encode(problem: Problem, spatial: bool) -> Data:
     allowed: list[Allowed] = []
     cover: list[Coverage] = []
     near: list[Proximity] = []
+    dev: list[MaxDeviation] = []
     for p in problem.primitives:
         if isinstance(p, GroupSum):
             if not (p.hard and np.all(p.w == 1)):  # size bounds are kept by the moves
@@ -780,6 +856,8 @@ def encode(problem: Problem, spatial: bool) -> Data:
             cover.append(p)
         elif isinstance(p, Proximity):
             near.append(p)
+        elif isinstance(p, MaxDeviation):
+            dev.append(p)
     # Scores of one pair from several sources add up; pairs summing to 0 are dropped.
     keys = np.concatenate([q[:, 0] * n + q[:, 1] for q in soft_pairs])
     by_key = np.argsort(keys, kind="stable")
@@ -833,6 +911,8 @@ def encode(problem: Problem, spatial: bool) -> Data:
         NW=_stack([p.w for p in neo], n), NPEN=pens(neo)[0], NHARD=pens(neo)[1],
         am=modes, ap=ap, ai=ai, APEN=pens(allowed)[0], AHARD=pens(allowed)[1],
         qp=qp, qt=qt, qf=qf, QPEN=pens(cover)[0], QHARD=pens(cover)[1],
+        XW=_stack([p.w for p in dev], n), XT=np.array([p.target for p in dev], dtype=np.int64),
+        XPEN=pens(dev)[0],
         ZX=np.ascontiguousarray(np.array([p.points for p in near], dtype=np.int64)
                                 .reshape(len(near), n, 3)),
         ZL=np.array([p.limit for p in near], dtype=np.int64),
@@ -856,6 +936,8 @@ def new_state(problem: Problem, D: Data, a: IntArray) -> State:
         CO=np.zeros((len(D.QPEN), m, tags), dtype=np.int64),
         CN=np.zeros((len(D.QPEN), m, tags), dtype=np.int64),
         CB=np.zeros((len(D.QPEN), m, tags), dtype=np.int64),
+        XS=np.zeros((m, len(D.XT)), dtype=np.int64),
+        XTOP=np.full((len(D.XT), 3), -1, dtype=np.int64),
         st=np.zeros(2, dtype=np.int64),
     )
     _recompute(D, S)
@@ -1034,6 +1116,8 @@ def renumbered(problem: Problem, order: IntArray) -> Problem:
                                    p.penalty))
         elif isinstance(p, LeaveOut):
             prims.append(LeaveOut(p.rule, p.w[order], p.cost[order], p.lo, p.hard, p.penalty))
+        elif isinstance(p, MaxDeviation):
+            prims.append(MaxDeviation(p.rule, p.w[order], p.target, p.hard, p.penalty))
     f = problem.factors
     factors = None if f is None else LowRankScore(
         f.constant, f.x.take_rows(order), f.y.take_rows(order), pairs(f.pairs), f.values)
@@ -1041,42 +1125,6 @@ def renumbered(problem: Problem, order: IntArray) -> Problem:
     return Problem(ids, ids, problem.group_names,
                    problem.score[np.ix_(order, order)] if f is None else problem.score,
                    problem.rules, tuple(prims), factors=factors)
-
-
-def free_part(problem: Problem, assignment: IntArray, groups: IntArray) -> tuple[Problem, IntArray]:
-    """The problem restricted to ``groups`` and their members, everything else fixed.
-
-    Returns the part (a small dense Problem: CP-SAT can take it) and the indices of its
-    organisations. Rules that reach outside the part are left out of it: their violation cannot
-    change by moves inside (a pair with one end outside stays as it is).
-    """
-    orgs = np.flatnonzero(np.isin(assignment, groups))
-    where = np.full(problem.n, -1, dtype=np.int64)
-    where[orgs] = np.arange(len(orgs))
-    score = (problem.factors.block(orgs) if problem.factors is not None
-             else problem.score[np.ix_(orgs, orgs)])
-    prims: list[Any] = []
-    for p in problem.primitives:
-        if isinstance(p, GroupSum):
-            prims.append(GroupSum(p.rule, p.w[orgs], p.lo[groups], p.hi[groups], p.hard,
-                                  p.penalty))
-        elif isinstance(p, PairLink):
-            inside = where[p.pairs]
-            inside = inside[(inside >= 0).all(axis=1)]
-            prims.append(PairLink(p.rule, inside.reshape(-1, 2), p.together, p.hard, p.penalty))
-        elif isinstance(p, Proximity):
-            prims.append(PairLink(p.rule, where[p.pairs(orgs)].reshape(-1, 2), False, p.hard,
-                                  p.penalty))
-        elif isinstance(p, Allowed):
-            prims.append(Allowed(p.rule, p.allowed[np.ix_(orgs, groups)], p.hard, p.penalty))
-        elif isinstance(p, NotExactlyOne):
-            prims.append(NotExactlyOne(p.rule, p.w[orgs], p.hard, p.penalty))
-        elif isinstance(p, Coverage):
-            prims.append(Coverage(p.rule, p.needs[orgs], p.offers[orgs], p.hard, p.penalty))
-    ids = tuple(problem.ids[i] for i in orgs)
-    part = Problem(ids, ids, tuple(problem.group_names[g] for g in groups), score,
-                   problem.rules, tuple(prims))
-    return part, orgs
 
 
 def warm_up() -> None:
@@ -1120,8 +1168,9 @@ def cpsat_repair(
     """Reassign the members of ``groups`` among them so that the hard rules hold inside (CP-SAT
     on that part alone); None if it finds no such assignment in time."""
     from pilotopt.solve.cpsat import solve_cpsat
+    from pilotopt.solve.lns import restrict
 
-    part, orgs = free_part(problem, assignment, groups)
+    part, orgs = restrict(problem, assignment, groups.tolist())
     outcome = solve_cpsat(part, time_limit=time_limit, seed=seed, workers=workers,
                           first_solution=True,
                           deterministic_time=REPAIR_WORK if workers == 1 else None)

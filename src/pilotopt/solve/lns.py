@@ -6,8 +6,9 @@ the evaluator judges the whole assignment, so a repair is kept only when it real
 
 Measured (flanders-300, 30 s, 2 threads, seeds 1-2): after 15 s of tabu search, 14 repairs of two
 or three random groups (1.5-2 s each) improved nothing, and the run ended 0.5 % below tabu search
-alone; so :func:`solve` does not use it for the objective. It serves where an assignment must be
-mended a few groups at a time.
+alone; so :func:`solve` does not use it for the objective. :func:`restrict` serves the
+large-instance search, which mends hard rules a few groups at a time
+(:func:`pilotopt.solve.large.cpsat_repair`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pilotopt.problem import (
     PairLink,
     Primitive,
     Problem,
+    Proximity,
 )
 
 __all__ = ["repair", "restrict", "search_by_repair"]
@@ -42,9 +44,11 @@ FREE_MEMBERS = 20
 def restrict(problem: Problem, assignment: IntArray, groups: list[int]) -> tuple[Problem, IntArray]:
     """The sub-problem of the members of ``groups`` (and of those left out) among those groups.
 
-    Returns the sub-problem and the indices of its organisations in ``problem``. Terms that do
-    not depend on the free organisations (pairs with a fixed member, other groups) are left out;
-    a LeaveOut minimum counts the fixed organisations already placed.
+    Returns the sub-problem (dense: CP-SAT can take it, also from a problem with score
+    factors) and the indices of its organisations in ``problem``. Terms that do not depend on
+    the free organisations (pairs with a fixed member, other groups) are left out; a LeaveOut
+    minimum counts the fixed organisations already placed; a Proximity becomes the PairLink of
+    its pairs among the free organisations.
     """
     a = np.asarray(assignment)
     cols = np.asarray(groups, dtype=np.int64)
@@ -65,6 +69,9 @@ def restrict(problem: Problem, assignment: IntArray, groups: list[int]) -> tuple
             prims.append(replace(p, w=p.w[free]))
         elif isinstance(p, Coverage):
             prims.append(replace(p, needs=p.needs[free], offers=p.offers[free]))
+        elif isinstance(p, Proximity):
+            prims.append(PairLink(p.rule, pos[p.pairs(free)].reshape(-1, 2), False, p.hard,
+                                  p.penalty))
         elif isinstance(p, LeaveOut):
             lo = max(0, p.lo - int(p.w[fixed_placed].sum()))
             prims.append(replace(p, w=p.w[free], cost=p.cost[free], lo=lo))
@@ -72,7 +79,8 @@ def restrict(problem: Problem, assignment: IntArray, groups: list[int]) -> tuple
         ids=tuple(problem.ids[i] for i in free),
         names=tuple(problem.names[i] for i in free),
         group_names=tuple(problem.group_names[g] for g in groups),
-        score=np.ascontiguousarray(problem.score[np.ix_(free, free)]),
+        score=np.ascontiguousarray(problem.factors.block(free) if problem.factors is not None
+                                   else problem.score[np.ix_(free, free)]),
         rules=problem.rules,
         primitives=tuple(prims),
     )
