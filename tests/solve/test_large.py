@@ -115,7 +115,8 @@ def test_deltas_equal_recomputation_over_random_moves(seed: int, n: int, m: int)
         S.st[:] = fresh.st
         assert np.array_equal(fresh.T, S.T) and np.array_equal(fresh.GS, S.GS)
         assert np.array_equal(fresh.CO, S.CO) and np.array_equal(fresh.NS, S.NS)
-        assert np.array_equal(fresh.XS, S.XS)
+        assert np.array_equal(fresh.XS, S.XS) and np.array_equal(fresh.FAR, S.FAR)
+        assert np.array_equal(fresh.HB, S.HB)
         for x, t in enumerate(D.XT):  # the same deviations ranked (ties in any order)
             assert [abs(fresh.XS[q, x] - t) for q in fresh.XTOP[x]] == \
                 [abs(S.XS[q, x] - t) for q in S.XTOP[x]]

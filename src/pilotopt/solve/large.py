@@ -11,7 +11,9 @@ Here every structure is O(n * rank + m * rank):
   NotExactlyOne members and Coverage offers and needs per tag, MaxDeviation sums and the three
   groups deviating most;
 * pair rules are lists per organisation (PairLink) or are checked against the members of the
-  two groups a move touches (Proximity);
+  group a move enters (Proximity); each organisation keeps how many of its hard pairs are broken
+  and how many members of its own group are too far, so a move reads its own side in O(1) and the
+  other side from the shorter of its partner list and the group's members;
 * Allowed rows are lists of allowed (or forbidden) groups, kept only for restricted rows.
 
 A move is scored as the change of (hard violation, objective), compared lexicographically, so
@@ -105,6 +107,7 @@ class Data(NamedTuple):
     hp: IntArray  # hard PairLinks, both ends; ht 1 = together, 0 = apart
     hn: IntArray
     ht: IntArray
+    htog: IntArray  # 'together' entries per organisation
     W: IntArray  # GroupSums other than the size bounds: weights (n, K), bounds (m, K)
     GLO: IntArray
     GHI: IntArray
@@ -154,6 +157,8 @@ class State(NamedTuple):
     CB: IntArray
     XS: IntArray  # (m, X) MaxDeviation sums
     XTOP: IntArray  # (X, 3) the three groups deviating most, -1 if fewer groups
+    FAR: IntArray  # (n, Z) members of one's own group too far away, per Proximity
+    HB: IntArray  # (n,) one's hard PairLink entries broken
     st: IntArray  # F, HV
 
 
@@ -191,12 +196,12 @@ def _far(D, z, i, k):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _far_sum(D, S, z, i, g, skip):  # type: ignore[no-untyped-def]
-    """Members of g (other than i and ``skip``) too far from i."""
+def _far_sum(D, S, z, i, g):  # type: ignore[no-untyped-def]
+    """Members of g other than i too far from i (for i's own group, ``S.FAR`` keeps it)."""
     s = 0
     k = S.head[g]
     while k >= 0:
-        if k != i and k != skip:
+        if k != i:
             s += _far(D, z, i, k)
         k = S.nxt[k]
     return s
@@ -231,14 +236,6 @@ def _unmet(o, nd, b):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _flag(D, row, t):  # type: ignore[no-untyped-def]
-    for e in range(D.qp[row], D.qp[row + 1]):
-        if D.qt[e] == t:
-            return D.qf[e]
-    return 0
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _cov_tag(S, q, g, h, t, fi, fj):  # type: ignore[no-untyped-def]
     """Change of unmet needs of tag t when flags fi leave g for h and fj (if any) go h -> g."""
     oi, ni = fi & 1, (fi >> 1) & 1
@@ -254,18 +251,25 @@ def _cov_tag(S, q, g, h, t, fi, fj):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True, inline="always")
 def _cov_delta(D, S, q, i, j, g, h):  # type: ignore[no-untyped-def]
-    """Change of unmet needs of Coverage q when i moves g -> h (and j, if >= 0, h -> g)."""
+    """Change of unmet needs of Coverage q when i moves g -> h (and j, if >= 0, h -> g): one
+    walk over the union of their sorted tag lists."""
     n = S.a.shape[0]
-    ri = q * n + i
-    d = 0
-    for e in range(D.qp[ri], D.qp[ri + 1]):
-        fj = _flag(D, q * n + j, D.qt[e]) if j >= 0 else 0
-        d += _cov_tag(S, q, g, h, D.qt[e], D.qf[e], fj)
+    a, ae = D.qp[q * n + i], D.qp[q * n + i + 1]
+    b = be = 0
     if j >= 0:
-        rj = q * n + j
-        for e in range(D.qp[rj], D.qp[rj + 1]):
-            if _flag(D, ri, D.qt[e]) == 0:
-                d += _cov_tag(S, q, g, h, D.qt[e], 0, D.qf[e])
+        b, be = D.qp[q * n + j], D.qp[q * n + j + 1]
+    d = 0
+    while a < ae or b < be:
+        if b >= be or (a < ae and D.qt[a] < D.qt[b]):
+            d += _cov_tag(S, q, g, h, D.qt[a], D.qf[a], 0)
+            a += 1
+        elif a >= ae or D.qt[b] < D.qt[a]:
+            d += _cov_tag(S, q, g, h, D.qt[b], 0, D.qf[b])
+            b += 1
+        else:
+            d += _cov_tag(S, q, g, h, D.qt[a], D.qf[a], D.qf[b])
+            a += 1
+            b += 1
     return d
 
 
@@ -324,6 +328,28 @@ def _dev_delta(D, S, i, j, g, h):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _broken_in(D, S, i, h):  # type: ignore[no-untyped-def]
+    """i's hard PairLink entries that would be broken with i in group h (not its own): from
+    i's partners, or, when it has more of them than h has members, from h's members found in
+    i's sorted partner list, so that many partners (dense competitor lists) stay cheap."""
+    lo, hi = D.hp[i], D.hp[i + 1]
+    b = D.htog[i]  # every 'together' entry is broken unless its partner is in h
+    if hi - lo <= S.size[h]:
+        for e in range(lo, hi):
+            if S.a[D.hn[e]] == h:
+                b += -1 if D.ht[e] == 1 else 1
+        return b
+    k = S.head[h]
+    while k >= 0:
+        e = _first(D.hp, D.hn, i, k)
+        while e < hi and D.hn[e] == k:
+            b += -1 if D.ht[e] == 1 else 1
+            e += 1
+        k = S.nxt[k]
+    return b
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _sep(D, S, i, g, h):  # type: ignore[no-untyped-def]
     """(hard violation change, objective change) of relocating i from g to h, in the terms that
     depend on i alone: pair scores, explicit pairs, hard PairLinks, Allowed, Proximity."""
@@ -336,19 +362,13 @@ def _sep(D, S, i, g, h):  # type: ignore[no-untyped-def]
             df += D.ed[e]
         elif gk == g:
             df -= D.ed[e]
-    dhv = 0
-    for e in range(D.hp[i], D.hp[i + 1]):
-        gk = S.a[D.hn[e]]
-        if D.ht[e] == 1:  # together: broken while the groups differ
-            dhv += (1 if gk != h else 0) - (1 if gk != g else 0)
-        else:
-            dhv += (1 if gk == h else 0) - (1 if gk == g else 0)
+    dhv = _broken_in(D, S, i, h) - S.HB[i]
     for p in range(D.am.shape[0]):
         v = _bad(D, p, i, h) - _bad(D, p, i, g)
         df -= D.APEN[p] * v
         dhv += D.AHARD[p] * v
     for z in range(D.ZL.shape[0]):
-        v = _far_sum(D, S, z, i, h, i) - _far_sum(D, S, z, i, g, i)
+        v = _far_sum(D, S, z, i, h) - S.FAR[i, z]
         df -= D.ZPEN[z] * v
         dhv += D.ZHARD[z] * v
     return dhv, df
@@ -468,6 +488,22 @@ def _count(D, S, i, g, sign):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def _far_count(D, S, i, g, sign):  # type: ignore[no-untyped-def]
+    """Add (sign 1, i just joined g) or remove (-1, i just left g) the pairs of i with the other
+    members of g that are too far apart to their ``S.FAR`` counts, and set i's own."""
+    for z in range(D.ZL.shape[0]):
+        c = 0
+        k = S.head[g]
+        while k >= 0:
+            if k != i:
+                v = _far(D, z, i, k)
+                S.FAR[k, z] += sign * v
+                c += v
+            k = S.nxt[k]
+        S.FAR[i, z] = c if sign > 0 else 0
+
+
+@njit(cache=True, nogil=True)
 def _move(D, S, i, h):  # type: ignore[no-untyped-def]
     """Relocate i to h, keeping every table (not F and HV: the caller adds the move's delta)."""
     g = S.a[i]
@@ -479,8 +515,21 @@ def _move(D, S, i, h):  # type: ignore[no-untyped-def]
         S.prv[S.nxt[i]] = S.prv[i]
     S.size[g] -= 1
     _count(D, S, i, g, -1)
+    _far_count(D, S, i, g, -1)
     _link(S, i, h)
     _count(D, S, i, h, 1)
+    _far_count(D, S, i, h, 1)
+    b = D.htog[i]
+    for e in range(D.hp[i], D.hp[i + 1]):  # i's and its partners' broken entries
+        k = D.hn[e]
+        gk = S.a[k]
+        if D.ht[e] == 1:
+            S.HB[k] += (1 if gk != h else 0) - (1 if gk != g else 0)
+            b -= 1 if gk == h else 0
+        else:
+            S.HB[k] += (1 if gk == h else 0) - (1 if gk == g else 0)
+            b += 1 if gk == h else 0
+    S.HB[i] = b
 
 
 @njit(cache=True, nogil=True)
@@ -514,7 +563,7 @@ def _recompute(D, S):  # type: ignore[no-untyped-def]
     hv = 0
     for g in range(m):
         f += D.c * (S.size[g] * (S.size[g] - 1) // 2)
-    ordered = 0
+    ordered = broken = 0
     for i in range(n):
         g = S.a[i]
         for e in range(D.xp[i], D.xp[i + 1]):
@@ -523,15 +572,17 @@ def _recompute(D, S):  # type: ignore[no-untyped-def]
         for e in range(D.ep[i], D.ep[i + 1]):
             if S.a[D.ei[e]] == g:
                 ordered += D.ed[e]
+        S.HB[i] = 0
         for e in range(D.hp[i], D.hp[i + 1]):
-            k = D.hn[e]
-            if k > i and (S.a[k] == g) != (D.ht[e] == 1):
-                hv += 1
+            if (S.a[D.hn[e]] == g) != (D.ht[e] == 1):
+                S.HB[i] += 1
+        broken += S.HB[i]
         for p in range(D.am.shape[0]):
             v = _bad(D, p, i, g)
             f -= D.APEN[p] * v
             hv += D.AHARD[p] * v
     f += ordered // 2
+    hv += broken // 2  # each broken pair counted at both ends
     for k in range(D.W.shape[1]):
         for g in range(m):
             v = _viol(S.GS[g, k], D.GLO[g, k], D.GHI[g, k])
@@ -555,7 +606,8 @@ def _recompute(D, S):  # type: ignore[no-untyped-def]
     for z in range(D.ZL.shape[0]):
         v = 0
         for i in range(n):
-            v += _far_sum(D, S, z, i, S.a[i], i)
+            S.FAR[i, z] = _far_sum(D, S, z, i, S.a[i])
+            v += S.FAR[i, z]
         f -= D.ZPEN[z] * (v // 2)
         hv += D.ZHARD[z] * (v // 2)
     S.st[F] = f
@@ -589,14 +641,13 @@ def _hard_groups(D, S):  # type: ignore[no-untyped-def]
         g = S.a[i]
         if bad[g]:
             continue
-        for e in range(D.hp[i], D.hp[i + 1]):
-            if (S.a[D.hn[e]] == g) != (D.ht[e] == 1):
-                bad[g] = True
+        if S.HB[i] > 0:
+            bad[g] = True
         for p in range(D.am.shape[0]):
             if D.AHARD[p] and _bad(D, p, i, g):
                 bad[g] = True
         for z in range(D.ZL.shape[0]):
-            if D.ZHARD[z] and _far_sum(D, S, z, i, g, i):
+            if D.ZHARD[z] and S.FAR[i, z]:
                 bad[g] = True
     out = np.flatnonzero(bad)
     np.random.shuffle(out)
@@ -906,6 +957,8 @@ def encode(problem: Problem, spatial: bool) -> Data:
         xp=x.indptr, xi=x.indices, xd=x.data, yp=y.indptr, yi=y.indices, yd=y.data,
         xy=x.row_dots(y) if x.width else np.zeros(n, dtype=np.int64), cp=cp,
         ci=ci.astype(np.int64), ep=ep, ei=ei, ed=ed, hp=hp, hn=hn, ht=ht,
+        htog=np.bincount(np.repeat(np.arange(n), np.diff(hp)), weights=ht,
+                         minlength=n).astype(np.int64),
         W=W, GLO=_stack([p.lo for p in gs], m), GHI=_stack([p.hi for p in gs], m),
         GPEN=pens(gs)[0], GHARD=pens(gs)[1], wp=wp, wi=wi, wq=wq, wj=wj,
         NW=_stack([p.w for p in neo], n), NPEN=pens(neo)[0], NHARD=pens(neo)[1],
@@ -938,6 +991,8 @@ def new_state(problem: Problem, D: Data, a: IntArray) -> State:
         CB=np.zeros((len(D.QPEN), m, tags), dtype=np.int64),
         XS=np.zeros((m, len(D.XT)), dtype=np.int64),
         XTOP=np.full((len(D.XT), 3), -1, dtype=np.int64),
+        FAR=np.zeros((n, len(D.ZL)), dtype=np.int64),
+        HB=np.zeros(n, dtype=np.int64),
         st=np.zeros(2, dtype=np.int64),
     )
     _recompute(D, S)
