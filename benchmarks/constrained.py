@@ -378,9 +378,14 @@ def solve_plain(problem: Any, *, time_limit: float, seed: int, workers: int,
 def baseline_main(roster: str, scenario: str, time_limit: float, seed: int, workers: int,
                   json_out: str | None) -> None:
     """The ``--baseline`` process: load, build, solve, evaluate, print or write JSON."""
-    from pilotopt import read_problem
+    from pilotopt.compile import compile_problem
+    from pilotopt.io.roster import read_roster
+    from pilotopt.io.scenario import read_scenario
 
-    problem = read_problem(roster, scenario)
+    # Dense scores and every pair rule listed, whatever the roster's size: the plain model.
+    r = read_roster(roster)
+    problem = compile_problem(r.organisations, read_scenario(scenario), columns=r.columns,
+                              dense=True)
     out = solve_plain(problem, time_limit=time_limit, seed=seed, workers=workers,
                       started=STARTED)
     out["runtime"] = round(time.perf_counter() - STARTED, 3)
