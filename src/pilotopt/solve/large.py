@@ -504,6 +504,22 @@ def _far_count(D, S, i, g, sign):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def _pair_count(D, S, i, g, h):  # type: ignore[no-untyped-def]
+    """After i moved from g to h: the broken hard PairLink entries of its partners and its own."""
+    b = D.htog[i]
+    for e in range(D.hp[i], D.hp[i + 1]):
+        k = D.hn[e]
+        gk = S.a[k]
+        if D.ht[e] == 1:  # together: broken while the groups differ
+            S.HB[k] += (1 if gk != h else 0) - (1 if gk != g else 0)
+            b -= 1 if gk == h else 0
+        else:
+            S.HB[k] += (1 if gk == h else 0) - (1 if gk == g else 0)
+            b += 1 if gk == h else 0
+    S.HB[i] = b
+
+
+@njit(cache=True, nogil=True)
 def _move(D, S, i, h):  # type: ignore[no-untyped-def]
     """Relocate i to h, keeping every table (not F and HV: the caller adds the move's delta)."""
     g = S.a[i]
@@ -519,17 +535,7 @@ def _move(D, S, i, h):  # type: ignore[no-untyped-def]
     _link(S, i, h)
     _count(D, S, i, h, 1)
     _far_count(D, S, i, h, 1)
-    b = D.htog[i]
-    for e in range(D.hp[i], D.hp[i + 1]):  # i's and its partners' broken entries
-        k = D.hn[e]
-        gk = S.a[k]
-        if D.ht[e] == 1:
-            S.HB[k] += (1 if gk != h else 0) - (1 if gk != g else 0)
-            b -= 1 if gk == h else 0
-        else:
-            S.HB[k] += (1 if gk == h else 0) - (1 if gk == g else 0)
-            b += 1 if gk == h else 0
-    S.HB[i] = b
+    _pair_count(D, S, i, g, h)
 
 
 @njit(cache=True, nogil=True)
