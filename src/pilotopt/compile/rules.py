@@ -409,14 +409,6 @@ def compile_balance(rule: BalanceRule, number: int, index: int, ctx: Context) ->
                      np.full(ctx.m, hi, dtype=np.int64), rule.hard, _penalty(rule))]
 
 
-def distances_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Great-circle distance of every pair of points, in km (haversine)."""
-    la, lo = np.radians(lat), np.radians(lon)
-    h = (np.sin((la[:, None] - la[None, :]) / 2) ** 2
-         + np.cos(la[:, None]) * np.cos(la[None, :]) * np.sin((lo[:, None] - lo[None, :]) / 2) ** 2)
-    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1))))
-
-
 EARTH_RADIUS_M = 6_371_008.8
 
 
