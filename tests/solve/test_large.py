@@ -118,8 +118,8 @@ def test_deltas_equal_recomputation_over_random_moves(seed: int, n: int, m: int)
         assert np.array_equal(fresh.XS, S.XS) and np.array_equal(fresh.FAR, S.FAR)
         assert np.array_equal(fresh.HB, S.HB)
         for x, t in enumerate(D.XT):  # the same deviations ranked (ties in any order)
-            assert [abs(fresh.XS[q, x] - t) for q in fresh.XTOP[x]] == \
-                [abs(S.XS[q, x] - t) for q in S.XTOP[x]]
+            assert [abs(fresh.XS[x, q] - t) for q in fresh.XTOP[x]] == \
+                [abs(S.XS[x, q] - t) for q in S.XTOP[x]]
     # The search's own objective and hard violation are the evaluator's, in either numbering.
     assert search.objective == evaluate(search.inner, S.a).objective
     assert search.objective == evaluate(problem, search.assignment).objective

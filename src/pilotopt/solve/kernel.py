@@ -228,6 +228,13 @@ def _dev_delta(ext, g, h, i, j, bench):  # type: ignore[no-untyped-def]
     """Change of f from the largest-deviation terms when i leaves g for h (and j, if j >= 0,
     goes h -> g): O(1) each, from the three groups deviating most."""
     XW, XT, XPEN, XS, XTOP = ext[9:]
+    return _dev_change(XW, XT, XPEN, XS, XTOP, g, h, i, j, bench)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _dev_change(XW, XT, XPEN, XS, XTOP, g, h, i, j, bench):  # type: ignore[no-untyped-def]
+    """:func:`_dev_delta` on the arrays themselves: weights (X, n), targets, penalties, sums
+    (X, groups) and the top three (X, 3); ``bench`` is a group without a deviation (-1: none)."""
     d = 0
     for x in range(XW.shape[0]):
         w = XW[x, i] - (XW[x, j] if j >= 0 else 0)

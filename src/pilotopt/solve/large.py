@@ -61,7 +61,7 @@ from pilotopt.problem import (
     RuleInfo,
     SparseRows,
 )
-from pilotopt.solve.kernel import _seed, _viol
+from pilotopt.solve.kernel import _dev_change, _dev_top, _seed, _viol
 
 __all__ = ["LargeSearch", "supported", "warm_up"]
 
@@ -130,7 +130,7 @@ class Data(NamedTuple):
     qf: IntArray  # 1 offers, 2 needs, 3 both
     QPEN: IntArray
     QHARD: IntArray
-    XW: IntArray  # MaxDeviation (always soft) weights (n, X), targets, penalties
+    XW: IntArray  # MaxDeviation (always soft) weights (X, n), targets, penalties
     XT: IntArray
     XPEN: IntArray
     ZX: IntArray  # Proximity points (Z, n, 3), limits, codes (n, Z)
@@ -155,7 +155,7 @@ class State(NamedTuple):
     CO: IntArray  # (Q, m, tags): members offering, needing, both
     CN: IntArray
     CB: IntArray
-    XS: IntArray  # (m, X) MaxDeviation sums
+    XS: IntArray  # (X, m) MaxDeviation sums (the kernel's layout: its functions serve)
     XTOP: IntArray  # (X, 3) the three groups deviating most, -1 if fewer groups
     FAR: IntArray  # (n, Z) members of one's own group too far away, per Proximity
     HB: IntArray  # (n,) one's hard PairLink entries broken
@@ -274,57 +274,18 @@ def _cov_delta(D, S, q, i, j, g, h):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _dev_rank(D, S, x):  # type: ignore[no-untyped-def]
-    """Rank the three groups deviating most from MaxDeviation x's target into ``S.XTOP[x]``."""
-    t = D.XT[x]
-    S.XTOP[x, :] = -1
-    for g in range(S.XS.shape[0]):
-        d = abs(S.XS[g, x] - t)
-        for r in range(3):
-            q = S.XTOP[x, r]
-            if q < 0 or d > abs(S.XS[q, x] - t):
-                for s in range(2, r, -1):
-                    S.XTOP[x, s] = S.XTOP[x, s - 1]
-                S.XTOP[x, r] = g
-                break
-
-
-@njit(cache=True, nogil=True)
 def _dev_moved(D, S, g, h):  # type: ignore[no-untyped-def]
     """Keep ``S.XTOP`` after a move between g and h: only when one of them is ranked, or now
     deviates more than the third, can the ranking change (then it is redone, O(m))."""
     for x in range(D.XT.shape[0]):
         t = D.XT[x]
         third = S.XTOP[x, 2]
-        limit = abs(S.XS[third, x] - t) if third >= 0 else -1
+        limit = abs(S.XS[x, third] - t) if third >= 0 else -1
         for q in (g, h):
             if (q == S.XTOP[x, 0] or q == S.XTOP[x, 1] or q == third
-                    or abs(S.XS[q, x] - t) > limit):
-                _dev_rank(D, S, x)
+                    or abs(S.XS[x, q] - t) > limit):
+                _dev_top(S.XS, D.XT, S.XTOP, x, -1)
                 break
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _dev_delta(D, S, i, j, g, h):  # type: ignore[no-untyped-def]
-    """Change of the objective from MaxDeviation terms when i moves g -> h and j (if >= 0)
-    h -> g: the largest deviation of the other groups is the first ranked one that is
-    neither g nor h."""
-    d = 0
-    for x in range(D.XT.shape[0]):
-        w = D.XW[i, x] - (D.XW[j, x] if j >= 0 else 0)
-        if w == 0:
-            continue
-        t = D.XT[x]
-        rest = 0
-        for r in range(3):
-            q = S.XTOP[x, r]
-            if q >= 0 and q != g and q != h:
-                rest = abs(S.XS[q, x] - t)
-                break
-        before = max(rest, abs(S.XS[g, x] - t), abs(S.XS[h, x] - t))
-        after = max(rest, abs(S.XS[g, x] - w - t), abs(S.XS[h, x] + w - t))
-        d -= D.XPEN[x] * (after - before)
-    return d
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -413,7 +374,7 @@ def _joint(D, S, i, j, g, h):  # type: ignore[no-untyped-def]
     """The terms of group counts (GroupSum, NotExactlyOne, Coverage, MaxDeviation) when i
     moves g -> h and j (if >= 0) h -> g."""
     dhv = 0
-    df = _dev_delta(D, S, i, j, g, h)
+    df = _dev_change(D.XW, D.XT, D.XPEN, S.XS, S.XTOP, g, h, i, j, -1)
     for k in range(D.W.shape[1]):
         # As the kernel's GroupSum delta, for hard and soft at once, on (organisation,
         # primitive) tables.
@@ -476,8 +437,8 @@ def _count(D, S, i, g, sign):  # type: ignore[no-untyped-def]
         S.GS[g, k] += sign * D.W[i, k]
     for k in range(D.NW.shape[1]):
         S.NS[g, k] += sign * D.NW[i, k]
-    for x in range(D.XW.shape[1]):
-        S.XS[g, x] += sign * D.XW[i, x]
+    for x in range(D.XW.shape[0]):
+        S.XS[x, g] += sign * D.XW[x, i]
     n = S.a.shape[0]
     for q in range(D.QPEN.shape[0]):
         for e in range(D.qp[q * n + i], D.qp[q * n + i + 1]):
@@ -607,8 +568,8 @@ def _recompute(D, S):  # type: ignore[no-untyped-def]
             f -= D.QPEN[q] * v
             hv += D.QHARD[q] * v
     for x in range(D.XT.shape[0]):
-        _dev_rank(D, S, x)
-        f -= D.XPEN[x] * abs(S.XS[S.XTOP[x, 0], x] - D.XT[x])
+        _dev_top(S.XS, D.XT, S.XTOP, x, -1)
+        f -= D.XPEN[x] * abs(S.XS[x, S.XTOP[x, 0]] - D.XT[x])
     for z in range(D.ZL.shape[0]):
         v = 0
         for i in range(n):
@@ -970,8 +931,8 @@ def encode(problem: Problem, spatial: bool) -> Data:
         NW=_stack([p.w for p in neo], n), NPEN=pens(neo)[0], NHARD=pens(neo)[1],
         am=modes, ap=ap, ai=ai, APEN=pens(allowed)[0], AHARD=pens(allowed)[1],
         qp=qp, qt=qt, qf=qf, QPEN=pens(cover)[0], QHARD=pens(cover)[1],
-        XW=_stack([p.w for p in dev], n), XT=np.array([p.target for p in dev], dtype=np.int64),
-        XPEN=pens(dev)[0],
+        XW=np.array([p.w for p in dev], dtype=np.int64).reshape(len(dev), n),
+        XT=np.array([p.target for p in dev], dtype=np.int64), XPEN=pens(dev)[0],
         ZX=np.ascontiguousarray(np.array([p.points for p in near], dtype=np.int64)
                                 .reshape(len(near), n, 3)),
         ZL=np.array([p.limit for p in near], dtype=np.int64),
@@ -995,7 +956,7 @@ def new_state(problem: Problem, D: Data, a: IntArray) -> State:
         CO=np.zeros((len(D.QPEN), m, tags), dtype=np.int64),
         CN=np.zeros((len(D.QPEN), m, tags), dtype=np.int64),
         CB=np.zeros((len(D.QPEN), m, tags), dtype=np.int64),
-        XS=np.zeros((m, len(D.XT)), dtype=np.int64),
+        XS=np.zeros((len(D.XT), m), dtype=np.int64),
         XTOP=np.full((len(D.XT), 3), -1, dtype=np.int64),
         FAR=np.zeros((n, len(D.ZL)), dtype=np.int64),
         HB=np.zeros(n, dtype=np.int64),
