@@ -98,3 +98,28 @@ def test_largest_deviation_is_counted_once_in_its_group() -> None:
     p = make_problem(np.zeros((4, 4)), 2, extra=[(RuleInfo("rule 1", "balance", "", False), dev)])
     ev = evaluate(p, [0, 0, 1, 1])
     assert ev.rules[1].per_group == (0, 4) and ev.rules[1].violation == 4 and ev.penalty == 40
+
+
+def test_pins_at_scale_stay_sparse() -> None:
+    # 100,000 organisations in 10,000 groups: a dense n x m matrix would take 1 GB; the lists
+    # of three pins and one forbidden group take a few bytes, and so does their evaluation.
+    import tracemalloc
+
+    from pilotopt.problem import GroupLists, LowRankScore, Problem, SparseRows
+
+    n, m = 100_000, 10_000
+    pins = Allowed(1, GroupLists.opening(n, m, [0, 1, 2], [5, 5, 9]), True)
+    kept_out = Allowed(2, GroupLists.closing(n, m, [3], [0]), True)
+    zero = SparseRows.from_dense(np.zeros((n, 1), dtype=np.int64))
+    ids = tuple(map(str, range(n)))
+    rules = tuple(RuleInfo(f"r{k}", "pin", "", True) for k in range(3))
+    p = Problem(ids, ids, tuple(map(str, range(m))), np.zeros((0, 0), dtype=np.int64), rules,
+                (pins, kept_out), factors=LowRankScore(0, zero, zero))
+    a = np.arange(n) % m
+    tracemalloc.start()
+    ev = evaluate(p, a)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # a[0..3] = 0, 1, 2, 3: all three pins broken, organisation 3 is in G4 (allowed).
+    assert ev.rules[1].violation == 3 and ev.rules[2].violation == 0
+    assert peak < 100_000_000

@@ -2,12 +2,20 @@ import numpy as np
 import pytest
 
 from conftest import make_problem
+from pilotopt.evaluate import evaluate
 from pilotopt.problem import (
     Allowed,
+    Coverage,
+    GroupLists,
     GroupSum,
+    LeaveOut,
     LowRankScore,
+    MaxDeviation,
+    NotExactlyOne,
     PairLink,
+    Primitive,
     Problem,
+    Proximity,
     RuleInfo,
     SparseRows,
 )
@@ -90,3 +98,99 @@ def test_factors_must_give_symmetric_scores() -> None:
     expected[2, 0] += 7
     np.fill_diagonal(expected, 0)
     assert p.factors is not None and np.array_equal(p.factors.dense(), expected)
+
+
+# --- Allowed as group lists -------------------------------------------------------------------
+
+
+def test_group_lists_keep_the_shorter_list_and_give_the_matrix_back() -> None:
+    allowed = np.array([
+        [True, True, True, True],     # free: not stored
+        [False, False, True, False],  # pinned to G3: one open group listed
+        [True, False, True, True],    # kept out of G2: one closed group listed
+        [False, False, False, False],  # nowhere: no open group
+    ])
+    t = GroupLists.from_dense(allowed)
+    assert t.rows.tolist() == [1, 2, 3] and t.opens.tolist() == [True, False, True]
+    assert t.groups.tolist() == [2, 1] and t.indptr.tolist() == [0, 1, 2, 2]
+    assert np.array_equal(t.dense(), allowed)
+    i, g = np.nonzero(np.ones_like(allowed))
+    assert np.array_equal(t.allows(i, g), allowed[i, g])
+
+
+def test_group_lists_built_from_closed_pairs_flip_to_the_open_ones() -> None:
+    # Organisation 0 closed to three of four groups: stored as the one open group.
+    t = GroupLists.closing(2, 4, [0, 0, 0], [0, 1, 3])
+    assert t.rows.tolist() == [0] and t.opens.tolist() == [True] and t.groups.tolist() == [2]
+    assert GroupLists.opening(2, 4, [1], [0]).dense()[1].tolist() == [True, False, False, False]
+
+
+def test_group_lists_take_and_renumber() -> None:
+    allowed = np.array([[False, True, False], [True, True, True], [True, False, False]])
+    t = GroupLists.from_dense(allowed)
+    part = t.take(np.array([2, 0]), np.array([0, 1]))
+    assert np.array_equal(part.dense(), allowed[np.ix_([2, 0], [0, 1])])
+    order = np.array([2, 0, 1])
+    assert np.array_equal(t.renumber(order).dense(), allowed[order])
+
+
+def test_group_keys_equal_for_groups_open_to_the_same_organisations() -> None:
+    allowed = np.array([[True, False, True, False], [True, True, True, False]])
+    keys = GroupLists.from_dense(allowed).group_keys()
+    assert keys[0] == keys[2] and len({keys[0], keys[1], keys[3]}) == 3
+
+
+# --- what every primitive does for the backends ------------------------------------------------
+
+
+def every_primitive(n: int = 6, m: int = 3) -> Problem:
+    rng = np.random.default_rng(3)
+    prims: list[Primitive] = [
+        GroupSum(1, np.array([1, 0, 1, 1, 0, 0]), np.zeros(m, dtype=np.int64),
+                 np.ones(m, dtype=np.int64), False, 2),
+        PairLink(2, np.array([[0, 1], [2, 5]]), False, False, 3),
+        Allowed(3, rng.random((n, m)) > 0.4, False, 5),
+        NotExactlyOne(4, np.array([1, 1, 0, 0, 1, 0]), False, 7),
+        Coverage(5, np.array([[1, 0]] * 3 + [[0, 1]] * 3), np.array([[0, 1], [1, 1]] * 3),
+                 False, 11),
+        LeaveOut(6, np.array([0, 0, 0, 0, 1, 1]), np.array([0, 0, 0, 0, 4, 9]), 1, False, 13),
+        MaxDeviation(7, np.arange(n, dtype=np.int64), 5, False, 17),
+        Proximity(8, rng.integers(0, 10, size=(n, 3)), 60, np.array([0, 0, 1, 1, 0, 0]), False,
+                  19),
+    ]
+    infos = [RuleInfo(f"r{k}", "k", "k", False) for k in range(len(prims) + 1)]
+    return Problem(tuple("abcdef"), tuple("abcdef"), ("G1", "G2", "G3"),
+                   np.zeros((n, n), dtype=np.int64), tuple(infos), (GroupSum(
+                       0, np.ones(n, dtype=np.int64), np.zeros(m, dtype=np.int64),
+                       np.full(m, n, dtype=np.int64), False, 1), *prims))
+
+
+def test_renumbering_every_primitive_keeps_every_violation() -> None:
+    p = every_primitive()
+    order = np.array([3, 5, 0, 1, 4, 2])
+    q = Problem(tuple(p.ids[i] for i in order), tuple(p.names[i] for i in order), p.group_names,
+                p.score, p.rules, tuple(x.renumber(order) for x in p.primitives))
+    for a in ([0, 1, 2, 0, 1, -1], [2, 2, 1, 1, 0, 0], [1, 0, 1, 0, -1, -1]):
+        assignment = np.array(a)
+        before, after = evaluate(p, assignment), evaluate(q, assignment[order])
+        assert [r.per_group for r in before.rules] == [r.per_group for r in after.rules]
+        assert before.objective == after.objective
+
+
+def test_fact_counts() -> None:
+    facts = [x.fact_count() for x in every_primitive().primitives]
+    # size (all ones: 6), 3 of 0/1 weights, 2 pairs, restricted rows, 3 lonely-rule members,
+    # 6 needs, 2 optional, no count for a deviation or unlisted pairs.
+    p = every_primitive()
+    assert facts[:3] == [6, 3, 2]
+    assert facts[3] == int((~p.primitives[3].allowed).any(axis=1).sum())  # type: ignore[union-attr]
+    assert facts[4:] == [3, 6, 2, None, None]
+
+
+def test_primitive_errors_name_kind_and_rule() -> None:
+    bad = LeaveOut(1, np.ones(3, dtype=np.int64), np.ones(2, dtype=np.int64), 0, True)
+    with pytest.raises(ValueError, match="LeaveOut of r needs n weights and costs"):
+        make_problem([[0, 1], [1, 0]], 1, extra=[(RuleInfo("r", "optional", "", True), bad)])
+    wide = Allowed(1, np.ones((2, 3), dtype=bool), True)
+    with pytest.raises(ValueError, match="Allowed of r must be 2 x 1"):
+        make_problem([[0, 1], [1, 0]], 1, extra=[(RuleInfo("r", "pin", "", True), wide)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import assert_never
 
 import numpy as np
 import numpy.typing as npt
@@ -115,38 +116,43 @@ def _primitive_violation(
     per_group = np.zeros(m + 1, dtype=np.int64)
     placed = groups >= 0
     slot = np.where(placed, groups, m)  # group, or m for organisations left out
-    if isinstance(p, GroupSum):
-        sums = np.bincount(slot, weights=p.w, minlength=m + 1)[:m].astype(np.int64)
-        per_group[:m] = np.maximum(0, np.maximum(p.lo - sums, sums - p.hi))
-    elif isinstance(p, PairLink):
-        if len(p.pairs):
-            a, b = p.pairs[:, 0], p.pairs[:, 1]
-            same = (groups[a] == groups[b]) & placed[a]
-            broken = ~same if p.together else same
-            where = np.where(placed[a], slot[a], slot[b])
-            np.add.at(per_group, where[broken], 1)
-    elif isinstance(p, Allowed):
-        bad = placed & ~p.allowed[np.arange(len(groups)), np.maximum(groups, 0)]
-        np.add.at(per_group, groups[bad], 1)
-    elif isinstance(p, NotExactlyOne):
-        counts = np.bincount(slot, weights=p.w, minlength=m + 1)[:m]
-        per_group[:m] = counts == 1
-    elif isinstance(p, Coverage):
-        offered = np.zeros((m + 1, p.offers.shape[1]), dtype=np.int64)
-        np.add.at(offered, slot, p.offers)
-        # Offered by someone else: the group's offer count without the member's own offer.
-        others = offered[slot] - p.offers
-        unmet = ((p.needs > 0) & (others <= 0) & placed[:, None]).sum(axis=1)
-        np.add.at(per_group, slot, unmet)
-    elif isinstance(p, LeaveOut):
-        per_group[m] = max(0, p.lo - int(p.w[placed].sum()))
-    elif isinstance(p, MaxDeviation) and m:
-        sums = np.bincount(slot, weights=p.w, minlength=m + 1)[:m].astype(np.int64)
-        dev = np.abs(sums - p.target)
-        per_group[int(np.argmax(dev))] = dev.max()
-    elif isinstance(p, Proximity):
-        for a, b in _same_group_pairs(slot, m):
-            np.add.at(per_group, slot[a[p.far(a, b)]], 1)
+    match p:
+        case GroupSum():
+            sums = np.bincount(slot, weights=p.w, minlength=m + 1)[:m].astype(np.int64)
+            per_group[:m] = np.maximum(0, np.maximum(p.lo - sums, sums - p.hi))
+        case PairLink():
+            if len(p.pairs):
+                a, b = p.pairs[:, 0], p.pairs[:, 1]
+                same = (groups[a] == groups[b]) & placed[a]
+                broken = ~same if p.together else same
+                where = np.where(placed[a], slot[a], slot[b])
+                np.add.at(per_group, where[broken], 1)
+        case Allowed():
+            members = np.flatnonzero(placed)
+            bad = members[~p.table.allows(members, groups[members])]
+            np.add.at(per_group, groups[bad], 1)
+        case NotExactlyOne():
+            counts = np.bincount(slot, weights=p.w, minlength=m + 1)[:m]
+            per_group[:m] = counts == 1
+        case Coverage():
+            offered = np.zeros((m + 1, p.offers.shape[1]), dtype=np.int64)
+            np.add.at(offered, slot, p.offers)
+            # Offered by someone else: the group's offer count without the member's own offer.
+            others = offered[slot] - p.offers
+            unmet = ((p.needs > 0) & (others <= 0) & placed[:, None]).sum(axis=1)
+            np.add.at(per_group, slot, unmet)
+        case LeaveOut():
+            per_group[m] = max(0, p.lo - int(p.w[placed].sum()))
+        case MaxDeviation():
+            if m:
+                sums = np.bincount(slot, weights=p.w, minlength=m + 1)[:m].astype(np.int64)
+                dev = np.abs(sums - p.target)
+                per_group[int(np.argmax(dev))] = dev.max()
+        case Proximity():
+            for a, b in _same_group_pairs(slot, m):
+                np.add.at(per_group, slot[a[p.far(a, b)]], 1)
+        case _:
+            assert_never(p)
     return per_group
 
 

@@ -9,8 +9,8 @@ was compiled from, so every violation maps back to the user's words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TypeAlias
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple, TypeAlias, assert_never
 
 import numpy as np
 import numpy.typing as npt
@@ -19,12 +19,14 @@ __all__ = [
     "SCALE",
     "Allowed",
     "Coverage",
+    "GroupLists",
     "GroupSum",
     "LeaveOut",
     "LowRankScore",
     "MaxDeviation",
     "NotExactlyOne",
     "PairLink",
+    "Part",
     "Primitive",
     "Problem",
     "Proximity",
@@ -55,6 +57,43 @@ class RuleInfo:
     note: str = ""
 
 
+class Part(NamedTuple):
+    """The frame of a sub-problem: organisations ``free`` (in that order) among ``groups``.
+
+    ``pos[i]`` is organisation i's position in ``free`` (-1: fixed); ``placed_elsewhere[i]``
+    whether i is fixed in a group outside ``groups``. See :meth:`GroupSum.restrict` and
+    :func:`pilotopt.solve.lns.restrict`.
+    """
+
+    free: IntArray
+    groups: IntArray
+    pos: IntArray
+    placed_elsewhere: BoolArray
+
+    @classmethod
+    def of(cls, assignment: npt.ArrayLike, groups: npt.ArrayLike) -> Part:
+        """The members of ``groups`` and the organisations left out, among ``groups``."""
+        a = np.asarray(assignment, dtype=np.int64)
+        cols = np.asarray(groups, dtype=np.int64)
+        inside = np.isin(a, cols)
+        free = np.flatnonzero(inside | (a < 0))
+        pos = np.full(len(a), -1, dtype=np.int64)
+        pos[free] = np.arange(len(free))
+        return cls(free, cols, pos, (a >= 0) & ~inside)
+
+
+def _inverse(order: IntArray) -> IntArray:
+    """``where[order[k]] == k``: the new index of each old one."""
+    where = np.empty(len(order), dtype=np.int64)
+    where[order] = np.arange(len(order))
+    return where
+
+
+def _unit_count(w: IntArray) -> int | None:
+    """The organisations a 0/1 weight vector counts, or None for other weights."""
+    return int(w.sum()) if np.isin(w, (0, 1)).all() else None
+
+
 @dataclass(frozen=True, eq=False)
 class GroupSum:
     """For each group g: ``lo[g] <= sum(w[i] for i in g) <= hi[g]``.
@@ -70,6 +109,24 @@ class GroupSum:
     hard: bool
     penalty: int = 0
 
+    def validate(self, n: int, m: int) -> None:
+        """Raise ValueError unless the shapes fit n organisations and m groups."""
+        if self.w.shape != (n,) or self.lo.shape != (m,) or self.hi.shape != (m,):
+            raise ValueError("has wrong shapes")
+
+    def restrict(self, part: Part) -> GroupSum:
+        """The same bounds on the part's groups, over its free organisations."""
+        return replace(self, w=self.w[part.free], lo=self.lo[part.groups],
+                       hi=self.hi[part.groups])
+
+    def renumber(self, order: IntArray) -> GroupSum:
+        """Organisation k of the result is ``order[k]`` here."""
+        return replace(self, w=self.w[order])
+
+    def fact_count(self) -> int | None:
+        """The count a conflict turns on (organisations counted), None for weighted sums."""
+        return _unit_count(self.w)
+
 
 @dataclass(frozen=True, eq=False)
 class PairLink:
@@ -84,19 +141,199 @@ class PairLink:
     hard: bool
     penalty: int = 0
 
+    def validate(self, n: int, m: int) -> None:
+        """Raise ValueError unless pairs is (k, 2)."""
+        if self.pairs.ndim != 2 or self.pairs.shape[1] != 2:
+            raise ValueError("needs (k, 2) pairs")
+
+    def restrict(self, part: Part) -> PairLink:
+        """The pairs of two free organisations (the others do not depend on the part)."""
+        ends = part.pos[self.pairs]
+        both = (ends >= 0).all(axis=1) if len(ends) else np.zeros(0, dtype=bool)
+        return replace(self, pairs=ends[both].reshape(-1, 2))
+
+    def renumber(self, order: IntArray) -> PairLink:
+        """Organisation k of the result is ``order[k]`` here (each pair ordered)."""
+        return replace(self, pairs=np.sort(_inverse(order)[self.pairs].reshape(-1, 2), axis=1))
+
+    def fact_count(self) -> int | None:
+        """The number of pairs."""
+        return len(self.pairs)
+
 
 @dataclass(frozen=True, eq=False)
+class GroupLists:
+    """Which groups each organisation may join, kept only for the restricted organisations.
+
+    Entry k is about organisation ``rows[k]`` (ascending) and lists the groups
+    ``groups[indptr[k]:indptr[k + 1]]`` (ascending): those open to it when ``opens[k]``, else
+    those closed to it, whichever list is shorter (open ones when at most half the groups are
+    open). Every other organisation may join every group. Memory O(listed groups), never n x m:
+    a pin is one entry, not a row of m.
+    """
+
+    n: int
+    m: int
+    rows: IntArray
+    indptr: IntArray
+    groups: IntArray
+    opens: BoolArray
+
+    @classmethod
+    def from_lists(
+        cls, n: int, m: int, rows: npt.ArrayLike, opens: npt.ArrayLike,
+        org: npt.ArrayLike, group: npt.ArrayLike,
+    ) -> GroupLists:
+        """Organisations ``rows`` (distinct) with ``opens`` each, and listed pairs
+        ``(org[k], group[k])`` of them, in any order, stored in the shorter form."""
+        r = np.asarray(rows, dtype=np.int64).reshape(-1)
+        op = np.asarray(opens, dtype=bool).reshape(-1)
+        keys = np.unique(np.asarray(org, dtype=np.int64) * m + np.asarray(group, dtype=np.int64))
+        order = np.argsort(r, kind="stable")
+        r, op = r[order], op[order]
+        k = np.searchsorted(r, keys // max(m, 1))
+        counts = np.bincount(k, minlength=len(r))
+        open_count = np.where(op, counts, m - counts)
+        keep = open_count < m
+        flip = keep & ((open_count <= m // 2) != op)
+        # A list longer than half the groups is turned into its complement, which is shorter.
+        mask = np.zeros((int(flip.sum()), m), dtype=bool)
+        slot = np.cumsum(flip) - 1
+        stay = ~flip[k]
+        mask[slot[k[~stay]], keys[~stay] % max(m, 1)] = True
+        fr, fg = np.nonzero(~mask)
+        new_keys = np.concatenate([keys[stay & keep[k]], r[flip][fr] * m + fg])
+        new_keys.sort()
+        r, op = r[keep], np.where(flip, ~op, op)[keep]
+        indptr = np.zeros(len(r) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(np.searchsorted(r, new_keys // max(m, 1)), minlength=len(r)),
+                  out=indptr[1:])
+        return cls(n, m, r, indptr, new_keys % max(m, 1), op)
+
+    @classmethod
+    def from_dense(cls, allowed: npt.ArrayLike) -> GroupLists:
+        """The lists of a dense n x m boolean matrix (True: may join)."""
+        a = np.asarray(allowed, dtype=bool)
+        n, m = a.shape
+        rows = np.flatnonzero(~a.all(axis=1))
+        org, group = np.nonzero(a[rows])
+        return cls.from_lists(n, m, rows, np.ones(len(rows), dtype=bool), rows[org], group)
+
+    @classmethod
+    def closing(cls, n: int, m: int, org: npt.ArrayLike, group: npt.ArrayLike) -> GroupLists:
+        """Every group open to everyone but the pairs ``(org[k], group[k])``."""
+        rows = np.unique(np.asarray(org, dtype=np.int64))
+        return cls.from_lists(n, m, rows, np.zeros(len(rows), dtype=bool), org, group)
+
+    @classmethod
+    def opening(cls, n: int, m: int, org: npt.ArrayLike, group: npt.ArrayLike) -> GroupLists:
+        """Each organisation of ``org`` may join only its listed groups; the others any."""
+        rows = np.unique(np.asarray(org, dtype=np.int64))
+        return cls.from_lists(n, m, rows, np.ones(len(rows), dtype=bool), org, group)
+
+    def entry_orgs(self) -> IntArray:
+        """The organisation of each listed group."""
+        return np.repeat(self.rows, np.diff(self.indptr))
+
+    def allows(self, org: npt.ArrayLike, group: npt.ArrayLike) -> BoolArray:
+        """Whether each ``org[k]`` may join ``group[k]``."""
+        i = np.asarray(org, dtype=np.int64)
+        g = np.asarray(group, dtype=np.int64)
+        k = np.minimum(np.searchsorted(self.rows, i), max(len(self.rows) - 1, 0))
+        if not len(self.rows):
+            return np.ones(i.shape, dtype=bool)
+        restricted = self.rows[k] == i
+        keys = self.entry_orgs() * self.m + self.groups
+        at = np.minimum(np.searchsorted(keys, i * self.m + g), max(len(keys) - 1, 0))
+        listed = (keys[at] == i * self.m + g) if len(keys) else np.zeros(i.shape, dtype=bool)
+        return np.asarray(~restricted | (listed == self.opens[k]))
+
+    def closed(self) -> tuple[IntArray, IntArray]:
+        """Every (organisation, group) pair that is not allowed, as two index arrays."""
+        m = self.m
+        mask = np.zeros((len(self.rows), m), dtype=bool)
+        mask[np.repeat(np.arange(len(self.rows)), np.diff(self.indptr)), self.groups] = True
+        k, g = np.nonzero(mask != self.opens[:, None])
+        return self.rows[k], g.astype(np.int64)
+
+    def dense(self) -> BoolArray:
+        """The n x m matrix (True: may join), for small problems."""
+        out = np.ones((self.n, self.m), dtype=bool)
+        i, g = self.closed()
+        out[i, g] = False
+        return out
+
+    def take(self, free: IntArray, groups: IntArray) -> GroupLists:
+        """The lists of organisations ``free`` among ``groups``, both renumbered from 0."""
+        pos = np.full(self.n, -1, dtype=np.int64)
+        pos[free] = np.arange(len(free))
+        gpos = np.full(self.m, -1, dtype=np.int64)
+        gpos[groups] = np.arange(len(groups))
+        orgs = pos[self.entry_orgs()]
+        keep = (orgs >= 0) & (gpos[self.groups] >= 0)
+        mine = pos[self.rows] >= 0
+        return GroupLists.from_lists(len(free), len(groups), pos[self.rows[mine]],
+                                     self.opens[mine], orgs[keep], gpos[self.groups[keep]])
+
+    def renumber(self, order: IntArray) -> GroupLists:
+        """Organisation k of the result is ``order[k]`` here."""
+        where = _inverse(order)
+        return GroupLists.from_lists(self.n, self.m, where[self.rows], self.opens,
+                                     where[self.entry_orgs()], self.groups)
+
+    def group_keys(self) -> list[bytes]:
+        """Per group, the entries whose list names it: two groups with equal keys are open to
+        the same organisations."""
+        at = np.repeat(np.arange(len(self.rows), dtype=np.int64), np.diff(self.indptr))
+        order = np.lexsort((at, self.groups))
+        bounds = np.searchsorted(self.groups[order], np.arange(self.m + 1))
+        return [at[order[bounds[g]:bounds[g + 1]]].tobytes() for g in range(self.m)]
+
+
+@dataclass(frozen=True, eq=False, init=False)
 class Allowed:
-    """``allowed[i, g]`` says whether organisation i may be placed in group g.
+    """The groups each organisation may be placed in (``table``, see :class:`GroupLists`).
 
     Violation is the number of organisations placed in a group not allowed to them; a soft Allowed
-    costs ``penalty`` per such organisation. Rows that allow every group are free.
+    costs ``penalty`` per such organisation. The table may be given as a dense n x m boolean
+    matrix (small problems); it is stored as lists, and :attr:`allowed` gives the matrix back.
     """
 
     rule: int
-    allowed: BoolArray  # shape (n, m)
+    table: GroupLists
     hard: bool
-    penalty: int = 0
+    penalty: int
+
+    def __init__(
+        self, rule: int, table: GroupLists | npt.ArrayLike, hard: bool, penalty: int = 0
+    ) -> None:
+        lists = table if isinstance(table, GroupLists) else GroupLists.from_dense(table)
+        object.__setattr__(self, "rule", rule)
+        object.__setattr__(self, "table", lists)
+        object.__setattr__(self, "hard", hard)
+        object.__setattr__(self, "penalty", penalty)
+
+    @property
+    def allowed(self) -> BoolArray:
+        """The dense n x m matrix: ``allowed[i, g]`` whether i may be placed in g (small n)."""
+        return self.table.dense()
+
+    def validate(self, n: int, m: int) -> None:
+        """Raise ValueError unless the table is of n organisations and m groups."""
+        if (self.table.n, self.table.m) != (n, m):
+            raise ValueError(f"must be {n} x {m}")
+
+    def restrict(self, part: Part) -> Allowed:
+        """The lists of the free organisations among the part's groups."""
+        return replace(self, table=self.table.take(part.free, part.groups))
+
+    def renumber(self, order: IntArray) -> Allowed:
+        """Organisation k of the result is ``order[k]`` here."""
+        return replace(self, table=self.table.renumber(order))
+
+    def fact_count(self) -> int | None:
+        """The number of organisations restricted."""
+        return len(self.table.rows)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +347,23 @@ class NotExactlyOne:
     w: IntArray  # 0/1 per organisation
     hard: bool
     penalty: int = 0
+
+    def validate(self, n: int, m: int) -> None:
+        """Raise ValueError unless there is a weight per organisation."""
+        if self.w.shape != (n,):
+            raise ValueError("needs n weights")
+
+    def restrict(self, part: Part) -> NotExactlyOne:
+        """The weights of the free organisations."""
+        return replace(self, w=self.w[part.free])
+
+    def renumber(self, order: IntArray) -> NotExactlyOne:
+        """Organisation k of the result is ``order[k]`` here."""
+        return replace(self, w=self.w[order])
+
+    def fact_count(self) -> int | None:
+        """The organisations counted."""
+        return _unit_count(self.w)
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +379,23 @@ class Coverage:
     offers: IntArray  # shape (n, tags)
     hard: bool
     penalty: int = 0
+
+    def validate(self, n: int, m: int) -> None:
+        """Raise ValueError unless needs and offers are both n x tags."""
+        if self.needs.shape != self.offers.shape or self.needs.ndim != 2 or len(self.needs) != n:
+            raise ValueError("needs two n x tags arrays")
+
+    def restrict(self, part: Part) -> Coverage:
+        """The needs and offers of the free organisations."""
+        return replace(self, needs=self.needs[part.free], offers=self.offers[part.free])
+
+    def renumber(self, order: IntArray) -> Coverage:
+        """Organisation k of the result is ``order[k]`` here."""
+        return replace(self, needs=self.needs[order], offers=self.offers[order])
+
+    def fact_count(self) -> int | None:
+        """The number of needs."""
+        return int(self.needs.sum())
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,6 +414,24 @@ class LeaveOut:
     hard: bool
     penalty: int = 0
 
+    def validate(self, n: int, m: int) -> None:
+        """Raise ValueError unless there are n weights and costs."""
+        if self.w.shape != (n,) or self.cost.shape != (n,):
+            raise ValueError("needs n weights and costs")
+
+    def restrict(self, part: Part) -> LeaveOut:
+        """The free organisations; the minimum counts those fixed in other groups as placed."""
+        lo = max(0, self.lo - int(self.w[part.placed_elsewhere].sum()))
+        return replace(self, w=self.w[part.free], cost=self.cost[part.free], lo=lo)
+
+    def renumber(self, order: IntArray) -> LeaveOut:
+        """Organisation k of the result is ``order[k]`` here."""
+        return replace(self, w=self.w[order], cost=self.cost[order])
+
+    def fact_count(self) -> int | None:
+        """The organisations that may be left out."""
+        return _unit_count(self.w)
+
 
 @dataclass(frozen=True, eq=False)
 class MaxDeviation:
@@ -157,6 +446,24 @@ class MaxDeviation:
     target: int
     hard: bool  # must be False
     penalty: int = 0
+
+    def validate(self, n: int, m: int) -> None:
+        """Raise ValueError unless there are n weights and the primitive is soft."""
+        if self.w.shape != (n,) or self.hard:
+            raise ValueError("needs n weights and must be soft")
+
+    def restrict(self, part: Part) -> MaxDeviation:
+        """The weights of the free organisations (the fixed groups' deviations are left out:
+        the one approximation of a restricted problem)."""
+        return replace(self, w=self.w[part.free])
+
+    def renumber(self, order: IntArray) -> MaxDeviation:
+        """Organisation k of the result is ``order[k]`` here."""
+        return replace(self, w=self.w[order])
+
+    def fact_count(self) -> int | None:
+        """None: a deviation has no count to show."""
+        return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,6 +495,24 @@ class Proximity:
         a, b = np.triu_indices(len(idx), 1)
         keep = self.far(idx[a], idx[b])
         return np.stack([idx[a[keep]], idx[b[keep]]], axis=1).astype(np.int64).reshape(-1, 2)
+
+    def validate(self, n: int, m: int) -> None:
+        """Raise ValueError unless there are n points and codes."""
+        if self.points.shape != (n, 3) or self.codes.shape != (n,):
+            raise ValueError("needs n points and codes")
+
+    def restrict(self, part: Part) -> PairLink:
+        """The PairLink of the pairs among the free organisations that may not meet."""
+        return PairLink(self.rule, part.pos[self.pairs(part.free)].reshape(-1, 2), False,
+                        self.hard, self.penalty)
+
+    def renumber(self, order: IntArray) -> Proximity:
+        """Organisation k of the result is ``order[k]`` here."""
+        return replace(self, points=self.points[order], codes=self.codes[order])
+
+    def fact_count(self) -> int | None:
+        """None: the pairs are not listed."""
+        return None
 
 
 Primitive: TypeAlias = (
@@ -360,27 +685,10 @@ class Problem:
         for p in self.primitives:
             if not 0 <= p.rule < len(self.rules):
                 raise ValueError(f"primitive refers to unknown rule {p.rule}")
-            if isinstance(p, GroupSum) and (
-                p.w.shape != (n,) or p.lo.shape != (m,) or p.hi.shape != (m,)
-            ):
-                raise ValueError(f"GroupSum of {self.rules[p.rule].id} has wrong shapes")
-            if isinstance(p, PairLink) and (p.pairs.ndim != 2 or p.pairs.shape[1] != 2):
-                raise ValueError(f"PairLink of {self.rules[p.rule].id} needs (k, 2) pairs")
-            if isinstance(p, Allowed) and p.allowed.shape != (n, m):
-                raise ValueError(f"Allowed of {self.rules[p.rule].id} must be {n} x {m}")
-            if isinstance(p, LeaveOut) and (p.w.shape != (n,) or p.cost.shape != (n,)):
-                raise ValueError(f"LeaveOut of {self.rules[p.rule].id} needs n weights and costs")
-            if isinstance(p, MaxDeviation) and (p.w.shape != (n,) or p.hard):
-                raise ValueError(f"MaxDeviation of {self.rules[p.rule].id} needs n weights and "
-                                 "must be soft")
-            if isinstance(p, NotExactlyOne) and p.w.shape != (n,):
-                raise ValueError(f"NotExactlyOne of {self.rules[p.rule].id} needs n weights")
-            if isinstance(p, Coverage) and (
-                p.needs.shape != p.offers.shape or p.needs.ndim != 2 or len(p.needs) != n
-            ):
-                raise ValueError(f"Coverage of {self.rules[p.rule].id} needs two n x tags arrays")
-            if isinstance(p, Proximity) and (p.points.shape != (n, 3) or p.codes.shape != (n,)):
-                raise ValueError(f"Proximity of {self.rules[p.rule].id} needs n points and codes")
+            try:
+                p.validate(n, m)
+            except ValueError as exc:
+                raise ValueError(f"{type(p).__name__} of {self.rules[p.rule].id} {exc}") from None
         self.score.setflags(write=False)
 
     @property
@@ -416,12 +724,18 @@ class Problem:
         """Classes of groups that every primitive treats alike (for symmetry breaking)."""
         signature: list[tuple[object, ...]] = [() for _ in range(self.m)]
         for p in self.primitives:
-            for g in range(self.m):
-                if isinstance(p, GroupSum):
-                    signature[g] += (int(p.lo[g]), int(p.hi[g]))
-                elif isinstance(p, Allowed):
-                    signature[g] += (p.allowed[:, g].tobytes(),)
-                # The other primitives treat every group alike.
+            match p:
+                case GroupSum():
+                    for g in range(self.m):
+                        signature[g] += (int(p.lo[g]), int(p.hi[g]))
+                case Allowed():
+                    for g, key in enumerate(p.table.group_keys()):
+                        signature[g] += (p.rule, key)
+                case PairLink() | NotExactlyOne() | Coverage() | LeaveOut() | MaxDeviation() \
+                        | Proximity():
+                    pass  # they treat every group alike
+                case _:
+                    assert_never(p)
         classes: dict[tuple[object, ...], list[int]] = {}
         for g, sig in enumerate(signature):
             classes.setdefault(sig, []).append(g)

@@ -20,6 +20,7 @@ from pilotopt.problem import (
     SCALE,
     Allowed,
     Coverage,
+    GroupLists,
     GroupSum,
     IntArray,
     LeaveOut,
@@ -296,26 +297,27 @@ def compile_apart(rule: ApartRule, number: int, index: int, ctx: Context) -> lis
 
 def compile_pin(rule: PinRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Organisations fixed to one group each."""
-    allowed = np.ones((ctx.n, ctx.m), dtype=bool)
+    orgs, groups = [], []
     for org_id, ref in rule.pins.items():
         i = ctx.org(number, f"pins.{org_id}", org_id)
         g = ctx.group(number, f"pins.{org_id}", ref)
         if i is not None and g is not None:
-            allowed[i] = False
-            allowed[i, g] = True
-    return [Allowed(index, allowed, rule.hard, _penalty(rule))]
+            orgs.append(i)
+            groups.append(g)
+    return [Allowed(index, GroupLists.opening(ctx.n, ctx.m, orgs, groups), rule.hard,
+                    _penalty(rule))]
 
 
 def _allowed_by_selection(
     rule: ForbidRule | EligibleRule, number: int, index: int, ctx: Context
 ) -> list[Primitive]:
     """forbid: the chosen stay out of the groups; eligible: only the chosen may enter them."""
-    allowed = np.ones((ctx.n, ctx.m), dtype=bool)
     chosen = ctx.select(number, rule)
-    kept_out = chosen if isinstance(rule, ForbidRule) else ~chosen
-    for g in ctx.groups(number, rule.groups):
-        allowed[kept_out, g] = False
-    return [Allowed(index, allowed, rule.hard, _penalty(rule))]
+    kept_out = np.flatnonzero(chosen if isinstance(rule, ForbidRule) else ~chosen)
+    groups = np.asarray(ctx.groups(number, rule.groups), dtype=np.int64)
+    table = GroupLists.closing(ctx.n, ctx.m, np.repeat(kept_out, len(groups)),
+                               np.tile(groups, len(kept_out)))
+    return [Allowed(index, table, rule.hard, _penalty(rule))]
 
 
 def compile_no_isolation(

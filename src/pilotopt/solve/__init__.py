@@ -13,17 +13,7 @@ import numpy as np
 
 from pilotopt.errors import InfeasibleError, NoSolutionError
 from pilotopt.evaluate import Evaluation, evaluate
-from pilotopt.problem import (
-    SCALE,
-    Allowed,
-    Coverage,
-    GroupSum,
-    IntArray,
-    LeaveOut,
-    NotExactlyOne,
-    PairLink,
-    Problem,
-)
+from pilotopt.problem import SCALE, GroupSum, IntArray, Problem
 
 __all__ = ["Params", "Progress", "Result", "finish_kernel_compilation", "pair_bound", "solve"]
 
@@ -504,16 +494,8 @@ def _fact(problem: Problem, k: int) -> str:
     prims = [p for p in problem.primitives if p.rule == k]
     if template is None or not prims:
         return ""
-    p = prims[0]
-    if isinstance(p, PairLink):
-        count = len(p.pairs)
-    elif isinstance(p, Allowed):
-        count = int((~p.allowed).any(axis=1).sum())
-    elif isinstance(p, Coverage):
-        count = int(p.needs.sum())
-    elif isinstance(p, GroupSum | NotExactlyOne | LeaveOut) and np.isin(p.w, (0, 1)).all():
-        count = int(p.w.sum())
-    else:  # weighted sums, or pairs not listed (Proximity)
+    count = prims[0].fact_count()
+    if count is None:  # weighted sums, or pairs not listed (Proximity)
         return ""
     return template.format(count)
 

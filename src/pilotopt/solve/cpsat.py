@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import assert_never
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -92,23 +93,26 @@ class AssignmentModel:
         for p in problem.primitives:
             if not (p.hard or objective):
                 continue
-            if isinstance(p, GroupSum):
-                self._group_sum(p)
-            elif isinstance(p, PairLink):
-                self._pair_link(p)
-            elif isinstance(p, Allowed):
-                self._allowed(p)
-            elif isinstance(p, NotExactlyOne):
-                self._not_exactly_one(p)
-            elif isinstance(p, Coverage):
-                self._coverage(p)
-            elif isinstance(p, LeaveOut):
-                self._leave_out(p, objective)
-            elif isinstance(p, MaxDeviation):
-                self._max_deviation(p)
-            elif isinstance(p, Proximity):
-                self._pair_link(PairLink(p.rule, p.pairs(np.arange(n)), False, p.hard,
-                                         p.penalty))
+            match p:
+                case GroupSum():
+                    self._group_sum(p)
+                case PairLink():
+                    self._pair_link(p)
+                case Allowed():
+                    self._allowed(p)
+                case NotExactlyOne():
+                    self._not_exactly_one(p)
+                case Coverage():
+                    self._coverage(p)
+                case LeaveOut():
+                    self._leave_out(p, objective)
+                case MaxDeviation():
+                    self._max_deviation(p)
+                case Proximity():
+                    self._pair_link(PairLink(p.rule, p.pairs(np.arange(n)), False, p.hard,
+                                             p.penalty))
+                case _:
+                    assert_never(p)
         self._break_symmetry()
         if objective:
             self.model.maximize(self._pair_terms() - sum(self._penalties))
@@ -163,7 +167,7 @@ class AssignmentModel:
             self._penalties.append(p.penalty * ((1 - same) if p.together else same))
 
     def _allowed(self, p: Allowed) -> None:
-        for i, g in zip(*np.nonzero(~p.allowed), strict=True):
+        for i, g in zip(*p.table.closed(), strict=True):
             if p.hard:
                 self._enforce(self.model.add(self.x[int(i)][int(g)] == 0), p.rule)
             else:

@@ -895,13 +895,10 @@ def encode(problem: Problem, spatial: bool) -> Data:
     # Allowed rows: every group (mode 0), the few allowed (1) or the few kept out (2).
     modes = np.zeros((len(allowed), n), dtype=np.int64)
     lists_r, lists_c = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    for k, p in enumerate(allowed):
-        count = p.allowed.sum(axis=1)
-        modes[k] = np.where(count == m, 0, np.where(count <= m // 2, 1, 2))
-        listed = np.where((modes[k] == 1)[:, None], p.allowed, ~p.allowed) & (modes[k] > 0)[:, None]
-        r, c = np.nonzero(listed)
-        lists_r.append(k * n + r)
-        lists_c.append(c)
+    for k, p in enumerate(allowed):  # the table's lists are already in this form
+        modes[k, p.table.rows] = np.where(p.table.opens, 1, 2)
+        lists_r.append(k * n + p.table.entry_orgs())
+        lists_c.append(p.table.groups)
     lr, lc = np.concatenate(lists_r), np.concatenate(lists_c)
     ap, ai, _ = _csr(len(allowed) * n, lr, lc, lc)
 
@@ -1121,32 +1118,14 @@ def renumbered(problem: Problem, order: IntArray) -> Problem:
         q = where[p].reshape(-1, 2)
         return np.sort(q, axis=1) if len(q) else q
 
-    prims: list[Any] = []
-    for p in problem.primitives:
-        if isinstance(p, GroupSum):
-            prims.append(GroupSum(p.rule, p.w[order], p.lo, p.hi, p.hard, p.penalty))
-        elif isinstance(p, PairLink):
-            prims.append(PairLink(p.rule, pairs(p.pairs), p.together, p.hard, p.penalty))
-        elif isinstance(p, Allowed):
-            prims.append(Allowed(p.rule, p.allowed[order], p.hard, p.penalty))
-        elif isinstance(p, NotExactlyOne):
-            prims.append(NotExactlyOne(p.rule, p.w[order], p.hard, p.penalty))
-        elif isinstance(p, Coverage):
-            prims.append(Coverage(p.rule, p.needs[order], p.offers[order], p.hard, p.penalty))
-        elif isinstance(p, Proximity):
-            prims.append(Proximity(p.rule, p.points[order], p.limit, p.codes[order], p.hard,
-                                   p.penalty))
-        elif isinstance(p, LeaveOut):
-            prims.append(LeaveOut(p.rule, p.w[order], p.cost[order], p.lo, p.hard, p.penalty))
-        elif isinstance(p, MaxDeviation):
-            prims.append(MaxDeviation(p.rule, p.w[order], p.target, p.hard, p.penalty))
+    prims = tuple(p.renumber(order) for p in problem.primitives)
     f = problem.factors
     factors = None if f is None else LowRankScore(
         f.constant, f.x.take_rows(order), f.y.take_rows(order), pairs(f.pairs), f.values)
     ids = tuple(problem.ids[i] for i in order)
     return Problem(ids, ids, problem.group_names,
                    problem.score[np.ix_(order, order)] if f is None else problem.score,
-                   problem.rules, tuple(prims), factors=factors)
+                   problem.rules, prims, factors=factors)
 
 
 def warm_up() -> None:

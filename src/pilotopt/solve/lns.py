@@ -15,25 +15,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from pilotopt.evaluate import evaluate
-from pilotopt.problem import (
-    Allowed,
-    Coverage,
-    GroupSum,
-    IntArray,
-    LeaveOut,
-    MaxDeviation,
-    NotExactlyOne,
-    PairLink,
-    Primitive,
-    Problem,
-    Proximity,
-)
+from pilotopt.problem import IntArray, Part, Problem
 
 __all__ = ["repair", "restrict", "search_by_repair"]
 
@@ -50,31 +37,8 @@ def restrict(problem: Problem, assignment: IntArray, groups: list[int]) -> tuple
     minimum counts the fixed organisations already placed; a Proximity becomes the PairLink of
     its pairs among the free organisations.
     """
-    a = np.asarray(assignment)
-    cols = np.asarray(groups, dtype=np.int64)
-    free = np.flatnonzero(np.isin(a, cols) | (a < 0))
-    fixed_placed = (a >= 0) & ~np.isin(a, groups)
-    pos = np.full(problem.n, -1, dtype=np.int64)
-    pos[free] = np.arange(len(free))
-    prims: list[Primitive] = []
-    for p in problem.primitives:
-        if isinstance(p, GroupSum):
-            prims.append(replace(p, w=p.w[free], lo=p.lo[cols], hi=p.hi[cols]))
-        elif isinstance(p, PairLink):
-            both = (pos[p.pairs[:, 0]] >= 0) & (pos[p.pairs[:, 1]] >= 0)
-            prims.append(replace(p, pairs=pos[p.pairs[both]].reshape(-1, 2)))
-        elif isinstance(p, Allowed):
-            prims.append(replace(p, allowed=p.allowed[np.ix_(free, cols)]))
-        elif isinstance(p, NotExactlyOne | MaxDeviation):
-            prims.append(replace(p, w=p.w[free]))
-        elif isinstance(p, Coverage):
-            prims.append(replace(p, needs=p.needs[free], offers=p.offers[free]))
-        elif isinstance(p, Proximity):
-            prims.append(PairLink(p.rule, pos[p.pairs(free)].reshape(-1, 2), False, p.hard,
-                                  p.penalty))
-        elif isinstance(p, LeaveOut):
-            lo = max(0, p.lo - int(p.w[fixed_placed].sum()))
-            prims.append(replace(p, w=p.w[free], cost=p.cost[free], lo=lo))
+    part = Part.of(assignment, groups)
+    free = part.free
     sub = Problem(
         ids=tuple(problem.ids[i] for i in free),
         names=tuple(problem.names[i] for i in free),
@@ -82,7 +46,7 @@ def restrict(problem: Problem, assignment: IntArray, groups: list[int]) -> tuple
         score=np.ascontiguousarray(problem.factors.block(free) if problem.factors is not None
                                    else problem.score[np.ix_(free, free)]),
         rules=problem.rules,
-        primitives=tuple(prims),
+        primitives=tuple(p.restrict(part) for p in problem.primitives),
     )
     return sub, free
 
