@@ -46,7 +46,9 @@ class RuleInfo:
     """A user rule as the user wrote it, for messages and reports.
 
     ``id`` is stable and short (``"groups.size"``, ``"rule 3"``); ``label`` says the rule in the
-    user's words (``"quota economy=social min 2"``); ``note`` why it is there, if the user said.
+    user's words (``"quota economy=social min 2"``); ``note`` why it is there, if the user said;
+    ``fact`` what the count behind a conflict means (``"{} pairs"``, see
+    :meth:`GroupSum.fact_count`), "" for none.
     """
 
     id: str
@@ -55,6 +57,7 @@ class RuleInfo:
     hard: bool
     weight: float = 0.0
     note: str = ""
+    fact: str = ""
 
 
 class Part(NamedTuple):

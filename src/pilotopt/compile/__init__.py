@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from pilotopt.compile.complementarity import pair_factors
-from pilotopt.compile.rules import COMPILERS, Context, describe
+from pilotopt.compile.rules import COMPILERS, Context
 from pilotopt.errors import InputError
 from pilotopt.problem import GroupSum, Primitive, Problem, RuleInfo
 from pilotopt.schema.roster import Organisation
@@ -72,8 +72,8 @@ def compile_problem(
     )]
     for number, rule in enumerate(scenario.rules, start=1):
         index = len(rules)
-        rules.append(RuleInfo(f"rule {number}", rule.kind, describe(rule), rule.hard,
-                              0.0 if rule.hard else rule.weight, rule.note or ""))
+        rules.append(RuleInfo(f"rule {number}", rule.kind, rule.label(), rule.hard,
+                              0.0 if rule.hard else rule.weight, rule.note or "", rule.fact))
         primitives += COMPILERS[rule.kind](rule, number, index, ctx)
     if ctx.problems:
         raise InputError(ctx.problems)

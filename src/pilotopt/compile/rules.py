@@ -1,8 +1,21 @@
-"""User rules -> primitives. One compiler per rule kind, registered in :data:`COMPILERS`.
+"""User rules -> primitives. One compiler per rule kind, registered with :func:`compiles`.
 
 A compiler receives the rule, its number and a :class:`Context`, appends located
 :class:`~pilotopt.errors.InputProblem` s for anything that does not fit the roster, and returns
 the primitives (the rule's ``RuleInfo`` is added by the caller).
+
+Where things go (source files; tests mirror them):
+
+* A new rule kind that compiles to existing primitives touches three files: its model in
+  ``schema/scenario.py`` (fields and checks, ``meaning``, ``fact``, ``describe``; a member of
+  ``Rule``), its compiler here (``@compiles(TheRule)``), and its row in ``README.md``. Reports,
+  conflict messages and the scenario reader pick it up from the model.
+* A new primitive touches at most six: its class in ``problem.py`` (fields, ``validate``,
+  ``restrict``, ``renumber``, ``fact_count``; a member of ``Primitive``), its violation in
+  ``evaluate.py`` and its CP-SAT constraint in ``solve/cpsat.py`` (each a ``case`` of a
+  ``match`` that ends in ``assert_never``, so mypy names a forgotten one), its move delta in the
+  search (``solve/kernel.py`` and ``solve/large.py`` until they share one set of deltas), and the
+  rule compiler here that emits it.
 """
 
 from __future__ import annotations
@@ -10,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -47,9 +60,10 @@ from pilotopt.schema.scenario import (
     SizeRule,
     SpreadRule,
     TogetherRule,
+    kind_of,
 )
 
-__all__ = ["COMPILERS", "Context", "chord_limit", "describe", "earth_points"]
+__all__ = ["COMPILERS", "Context", "chord_limit", "compiles", "earth_points"]
 
 _BUILTIN_ATTRIBUTES: dict[str, Callable[[Organisation], str]] = {
     "id": lambda o: o.id,
@@ -182,6 +196,24 @@ class Context:
         return None
 
 
+Compiler = Callable[[Any, int, int, Context], list[Primitive]]
+_C = TypeVar("_C", bound=Callable[..., list[Primitive]])
+
+#: The compiler of each rule kind, by ``kind`` (filled by :func:`compiles`).
+COMPILERS: dict[str, Compiler] = {}
+
+
+def compiles(*models: type[RuleBase]) -> Callable[[_C], _C]:
+    """Register the decorated function as the compiler of the rule kinds ``models``."""
+
+    def register(compiler: _C) -> _C:
+        for model in models:
+            COMPILERS[kind_of(model)] = compiler
+        return compiler
+
+    return register
+
+
 def _penalty(rule: RuleBase) -> int:
     return 0 if rule.hard else max(1, round(SCALE * rule.weight))
 
@@ -197,12 +229,14 @@ def _bounds(
     return lo_g, hi_g
 
 
+@compiles(SizeRule)
 def compile_size(rule: SizeRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Members per group within [min, max]."""
     lo, hi = _bounds(ctx, ctx.groups(number, rule.groups), rule.min, rule.max)
     return [GroupSum(index, np.ones(ctx.n, dtype=np.int64), lo, hi, rule.hard, _penalty(rule))]
 
 
+@compiles(QuotaRule)
 def compile_quota(rule: QuotaRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Members with an attribute value within [min, max]."""
     values = ctx.attribute(number, rule.attribute)
@@ -285,16 +319,19 @@ def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndar
     return np.stack([keys // max(1, ctx.n), keys % max(1, ctx.n)], axis=1).astype(np.int64)
 
 
+@compiles(TogetherRule)
 def compile_together(rule: TogetherRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Pairs that must share a group."""
     return [PairLink(index, _pairs(rule, number, ctx), True, rule.hard, _penalty(rule))]
 
 
+@compiles(ApartRule)
 def compile_apart(rule: ApartRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Pairs that must not share a group."""
     return [PairLink(index, _pairs(rule, number, ctx), False, rule.hard, _penalty(rule))]
 
 
+@compiles(PinRule)
 def compile_pin(rule: PinRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Organisations fixed to one group each."""
     orgs, groups = [], []
@@ -308,6 +345,7 @@ def compile_pin(rule: PinRule, number: int, index: int, ctx: Context) -> list[Pr
                     _penalty(rule))]
 
 
+@compiles(ForbidRule, EligibleRule)
 def _allowed_by_selection(
     rule: ForbidRule | EligibleRule, number: int, index: int, ctx: Context
 ) -> list[Primitive]:
@@ -320,6 +358,7 @@ def _allowed_by_selection(
     return [Allowed(index, table, rule.hard, _penalty(rule))]
 
 
+@compiles(NoIsolationRule)
 def compile_no_isolation(
     rule: NoIsolationRule, number: int, index: int, ctx: Context
 ) -> list[Primitive]:
@@ -332,6 +371,7 @@ def compile_no_isolation(
     return [NotExactlyOne(index, w, rule.hard, _penalty(rule))]
 
 
+@compiles(CoverageRule)
 def compile_coverage(rule: CoverageRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Needs met by another member of the group, for all tags or those listed."""
     tags, offers, needs = tag_matrices(ctx.orgs)
@@ -345,6 +385,7 @@ def compile_coverage(rule: CoverageRule, number: int, index: int, ctx: Context) 
     return [Coverage(index, needs, offers, rule.hard, _penalty(rule))]
 
 
+@compiles(OptionalRule)
 def compile_optional(rule: OptionalRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """The chosen may be left out, at a cost (times their priority); at least ``min`` placed."""
     chosen = ctx.select(number, rule)
@@ -374,6 +415,7 @@ def _categories(ctx: Context, number: int, attribute: str) -> dict[str, np.ndarr
     return {k: np.array([x == k for x in keys], dtype=np.int64) for k in sorted(set(keys)) if k}
 
 
+@compiles(DistinctRule)
 def compile_distinct(rule: DistinctRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """At most ``max`` members per value: one GroupSum per value that occurs more often."""
     return [
@@ -383,6 +425,7 @@ def compile_distinct(rule: DistinctRule, number: int, index: int, ctx: Context) 
     ]
 
 
+@compiles(SpreadRule)
 def compile_spread(rule: SpreadRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Each value's count per group within floor/ceil of its roster count / groups (+- slack)."""
     out: list[Primitive] = []
@@ -395,6 +438,7 @@ def compile_spread(rule: SpreadRule, number: int, index: int, ctx: Context) -> l
     return out
 
 
+@compiles(BalanceRule)
 def compile_balance(rule: BalanceRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Group totals within ``tolerance`` of the mean, or the largest deviation from the mean
     (rounded) made small; counted in whole units of the attribute."""
@@ -430,6 +474,7 @@ def chord_limit(km: float) -> int:
     return int(np.floor(chord * chord))
 
 
+@compiles(MaxDistanceRule)
 def compile_max_distance(
     rule: MaxDistanceRule, number: int, index: int, ctx: Context
 ) -> list[Primitive]:
@@ -455,77 +500,3 @@ def compile_max_distance(
     return [PairLink(index, near.pairs(np.arange(ctx.n)), False, rule.hard, _penalty(rule))]
 
 
-Compiler = Callable[[Any, int, int, Context], list[Primitive]]
-
-COMPILERS: dict[str, Compiler] = {
-    "size": compile_size,
-    "quota": compile_quota,
-    "together": compile_together,
-    "apart": compile_apart,
-    "pin": compile_pin,
-    "forbid": _allowed_by_selection,
-    "eligible": _allowed_by_selection,
-    "distinct": compile_distinct,
-    "spread": compile_spread,
-    "balance": compile_balance,
-    "max_distance": compile_max_distance,
-    "no_isolation": compile_no_isolation,
-    "coverage": compile_coverage,
-    "optional": compile_optional,
-}
-
-
-def _bounds_text(lo: int | None, hi: int | None) -> str:
-    parts = ([f"min {lo}"] if lo is not None else []) + ([f"max {hi}"] if hi is not None else [])
-    return " ".join(parts)
-
-
-def describe(rule: Any) -> str:
-    """The rule in a matchmaker's words, e.g. ``quota economy=social min 2``."""
-    if rule.name:
-        return str(rule.name)
-    groups = getattr(rule, "groups", None)
-    where = f" in groups {', '.join(map(str, groups))}" if groups else ""
-    if isinstance(rule, SizeRule):
-        return f"size {_bounds_text(rule.min, rule.max)}{where}"
-    if isinstance(rule, QuotaRule):
-        bounds = [b for b in [_bounds_text(rule.min, rule.max)] if b]
-        bounds += [f"{word} {100 * share:g} % of the group"
-                   for word, share in (("min", rule.min_share), ("max", rule.max_share))
-                   if share is not None]
-        return f"quota {rule.attribute}={'|'.join(rule.values)} {', '.join(bounds)}{where}"
-    if isinstance(rule, TogetherRule | ApartRule):
-        what = f"column {rule.column}" if rule.column else f"{len(rule.pairs or [])} pairs"
-        return f"{rule.kind} {what}"
-    if isinstance(rule, PinRule):
-        return f"pin {', '.join(f'{k}->{v}' for k, v in rule.pins.items())}"
-    if isinstance(rule, ForbidRule | EligibleRule):
-        who = (", ".join(rule.organisations) if rule.organisations is not None
-               else f"{rule.attribute}={'|'.join(rule.values)}")
-        verb = "kept out of" if isinstance(rule, ForbidRule) else "only ones in"
-        return f"{rule.kind}: {who} {verb} groups {', '.join(map(str, rule.groups))}"
-    if isinstance(rule, DistinctRule):
-        return f"distinct {rule.attribute} max {rule.max} per value"
-    if isinstance(rule, SpreadRule):
-        return f"spread {rule.attribute}" + (f" (slack {rule.slack})" if rule.slack else "")
-    if isinstance(rule, BalanceRule):
-        if rule.tolerance is None:
-            return f"balance {rule.attribute}: smallest largest deviation from the mean"
-        return f"balance {rule.attribute} within {100 * rule.tolerance:g} % of the mean"
-    if isinstance(rule, MaxDistanceRule):
-        parts = ([f"{rule.km:g} km"] if rule.km is not None else []) + (
-            [f"same {rule.same}"] if rule.same else [])
-        return f"max_distance {' and '.join(parts)}"
-    if isinstance(rule, NoIsolationRule):
-        return f"no_isolation {rule.attribute}={'|'.join(rule.values)} (none or at least 2)"
-    if isinstance(rule, CoverageRule):
-        what = ", ".join(rule.tags) if rule.tags else "every need"
-        return f"coverage of {what} inside the group"
-    if isinstance(rule, OptionalRule):
-        who = ("any organisation" if rule.organisations is None and rule.attribute is None
-               else ", ".join(rule.organisations) if rule.organisations is not None
-               else f"{rule.attribute}={'|'.join(rule.values)}")
-        priority = f" (by {rule.priority})" if rule.priority else ""
-        least = f", at least {rule.min} placed" if rule.min is not None else ""
-        return f"optional: {who} may be left out{priority}{least}"
-    return str(rule.kind)

@@ -27,6 +27,7 @@ from pilotopt.evaluate import Evaluation
 from pilotopt.io.outputs import atomic_write
 from pilotopt.problem import SCALE, Problem
 from pilotopt.schema.roster import Organisation
+from pilotopt.schema.scenario import RULE_KINDS
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
@@ -41,23 +42,8 @@ ECONOMY_COLOURS = {
     "knowledge": "#e7298a",
 }
 
-#: What a rule kind asks, for rules the caller gives no note for.
-KIND_MEANING = {
-    "size": "every group has a number of members within the bounds",
-    "quota": "members with a given value (e.g. economy) per group within bounds or shares",
-    "spread": "each value's count in a group close to its share of the whole roster",
-    "no_isolation": "a value is absent from a group or present at least twice",
-    "balance": "group totals of a number (e.g. FTE) within a tolerance of the mean group",
-    "distinct": "at most a few members of a group share one value (e.g. sector)",
-    "together": "pairs that must share a group",
-    "apart": "pairs that must not share a group (e.g. competitors)",
-    "max_distance": "members of a group lie within a travel distance of each other",
-    "pin": "organisations fixed to a group",
-    "forbid": "organisations kept out of some groups",
-    "eligible": "organisations allowed only in some groups",
-    "coverage": "every need of a member is offered by another member of its group",
-    "optional": "organisations may be left out, at a cost",
-}
+#: What a rule kind asks, for rules the caller gives no note for (from the kinds' models).
+KIND_MEANING = {kind: model.meaning for kind, model in RULE_KINDS.items()}
 
 _MARKERS = "os^D"  # beyond 20 groups the colours repeat; the marker tells them apart
 _META_LABELS = {

@@ -1,12 +1,15 @@
 """What a scenario file says: the groups, the complementarity weights and the rules.
 
-Each rule kind is one model registered in :data:`RULE_KINDS`; adding a kind means adding a model
-here and a compiler in :mod:`pilotopt.compile.rules`.
+Each rule kind is one model, a member of the discriminated union :data:`Rule` (on ``kind``). The
+model holds everything about the kind that is not arrays: its fields and their checks, what the
+kind means (:attr:`RuleBase.meaning`, shown in reports), the count behind a conflict
+(:attr:`RuleBase.fact`) and the rule in a matchmaker's words (:meth:`RuleBase.describe`). Its
+compiler to primitives is registered next to the others in :mod:`pilotopt.compile.rules`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args
 
 from pydantic import (
     BaseModel,
@@ -26,9 +29,11 @@ __all__ = [
     "PinRule",
     "QuotaRule",
     "Rule",
+    "RuleBase",
     "Scenario",
     "SizeRule",
     "TogetherRule",
+    "kind_of",
 ]
 
 
@@ -117,9 +122,23 @@ class _Valued:
         return [str(v) for v in vals if v is not None]
 
 
+def _where(groups: list[int | str] | None) -> str:
+    return f" in groups {', '.join(map(str, groups))}" if groups else ""
+
+
+def _bounds_text(lo: int | None, hi: int | None) -> str:
+    parts = ([f"min {lo}"] if lo is not None else []) + ([f"max {hi}"] if hi is not None else [])
+    return " ".join(parts)
+
+
 class RuleBase(_MinMax):
     """Fields every rule has: hard (must hold) or soft with a weight per unit of violation; a
     ``name`` for reports and a ``note`` saying why the rule is there, in a matchmaker's words."""
+
+    #: What the kind asks, in a matchmaker's words (reports show it for rules without a note).
+    meaning: ClassVar[str]
+    #: What the count behind a conflict means, e.g. ``"{} pairs"`` ("": no count to show).
+    fact: ClassVar[str] = ""
 
     kind: str
     hard: bool = True
@@ -127,10 +146,19 @@ class RuleBase(_MinMax):
     name: str | None = None
     note: str | None = None
 
+    def describe(self) -> str:
+        """The rule's settings in a matchmaker's words, e.g. ``quota economy=social min 2``."""
+        return self.kind
+
+    def label(self) -> str:
+        """The rule's ``name``, or else its description."""
+        return self.name or self.describe()
+
 
 class SizeRule(RuleBase):
     """Members per group within [min, max], for all groups or those listed."""
 
+    meaning = "every group has a number of members within the bounds"
     kind: Literal["size"]
     min: int | None = Field(default=None, ge=0)
     max: int | None = Field(default=None, ge=0)
@@ -141,11 +169,17 @@ class SizeRule(RuleBase):
         _check_min_max(self.min, self.max)
         return self
 
+    def describe(self) -> str:
+        """E.g. ``size min 6 max 10 in groups 1, 2``."""
+        return f"size {_bounds_text(self.min, self.max)}{_where(self.groups)}"
+
 
 class QuotaRule(_Valued, RuleBase):
     """Members whose ``attribute`` equals ``value`` (or one of the values) within [min, max],
     and/or as a share of the group within [min_share, max_share] (fractions from 0 to 1)."""
 
+    meaning = "members with a given value (e.g. economy) per group within bounds or shares"
+    fact = "{} organisations have that value"
     kind: Literal["quota"]
     attribute: str
     value: str | int | list[str | int]
@@ -178,8 +212,18 @@ class QuotaRule(_Valued, RuleBase):
             raise ValueError("give 'min', 'max', 'min_share' or 'max_share' (or several)")
         return self
 
+    def describe(self) -> str:
+        """E.g. ``quota economy=social min 2, max 50 % of the group``."""
+        bounds = [b for b in [_bounds_text(self.min, self.max)] if b]
+        bounds += [f"{word} {100 * share:g} % of the group"
+                   for word, share in (("min", self.min_share), ("max", self.max_share))
+                   if share is not None]
+        return (f"quota {self.attribute}={'|'.join(self.values)} {', '.join(bounds)}"
+                f"{_where(self.groups)}")
+
 
 class _PairRule(RuleBase):
+    fact = "{} pairs"
     pairs: list[tuple[str, str]] | None = None
     column: str | None = None
 
@@ -189,29 +233,45 @@ class _PairRule(RuleBase):
             raise ValueError("give either 'pairs' (a list of [id, id]) or 'column'")
         return self
 
+    def describe(self) -> str:
+        """E.g. ``apart column competitors``."""
+        what = f"column {self.column}" if self.column else f"{len(self.pairs or [])} pairs"
+        return f"{self.kind} {what}"
+
 
 class TogetherRule(_PairRule):
     """Pairs that must share a group: inline ``pairs``, a roster ``column`` of ids, or a
     ``file`` (CSV of two id columns, read by io into ``pairs``)."""
 
+    meaning = "pairs that must share a group"
     kind: Literal["together"]
 
 
 class ApartRule(_PairRule):
     """Pairs that must not share a group, e.g. ``column = "competitors"``."""
 
+    meaning = "pairs that must not share a group (e.g. competitors)"
     kind: Literal["apart"]
 
 
 class PinRule(RuleBase):
     """Organisations fixed to a group: ``pins = { se01 = 1, rg07 = "Kempen" }``."""
 
+    meaning = "organisations fixed to a group"
+    fact = "{} organisations pinned"
     kind: Literal["pin"]
     pins: dict[str, GroupRef] = Field(min_length=1)
+
+    def describe(self) -> str:
+        """E.g. ``pin se01->1, rg07->Kempen``."""
+        return f"pin {', '.join(f'{k}->{v}' for k, v in self.pins.items())}"
 
 
 class _Selection(_Valued, RuleBase):
     """Organisations chosen by id (``organisations``) or by ``attribute`` = ``value``."""
+
+    fact = "{} organisations restricted"
+    verb: ClassVar[str]
 
     organisations: list[str] | None = None
     attribute: str | None = None
@@ -227,34 +287,54 @@ class _Selection(_Valued, RuleBase):
             raise ValueError("give the 'value' of the attribute")
         return self
 
+    def describe(self) -> str:
+        """E.g. ``forbid: se01 kept out of groups 2``."""
+        who = (", ".join(self.organisations) if self.organisations is not None
+               else f"{self.attribute}={'|'.join(self.values)}")
+        return f"{self.kind}: {who} {self.verb} groups {', '.join(map(str, self.groups))}"
+
 
 class ForbidRule(_Selection):
     """The chosen organisations are kept out of ``groups``."""
 
+    meaning = "organisations kept out of some groups"
+    verb = "kept out of"
     kind: Literal["forbid"]
 
 
 class EligibleRule(_Selection):
     """``groups`` are open only to the chosen organisations (e.g. a theme group)."""
 
+    meaning = "organisations allowed only in some groups"
+    verb = "only ones in"
     kind: Literal["eligible"]
 
 
 class DistinctRule(RuleBase):
     """At most ``max`` members of a group share a value of ``attribute``."""
 
+    meaning = "at most a few members of a group share one value (e.g. sector)"
     kind: Literal["distinct"]
     attribute: str
     max: int = Field(ge=1)
+
+    def describe(self) -> str:
+        """E.g. ``distinct sector max 2 per value``."""
+        return f"distinct {self.attribute} max {self.max} per value"
 
 
 class SpreadRule(RuleBase):
     """Each value of ``attribute`` spread evenly: per group its roster count / groups,
     rounded down and up, widened by ``slack``."""
 
+    meaning = "each value's count in a group close to its share of the whole roster"
     kind: Literal["spread"]
     attribute: str
     slack: int = Field(default=0, ge=0)
+
+    def describe(self) -> str:
+        """E.g. ``spread province (slack 1)``."""
+        return f"spread {self.attribute}" + (f" (slack {self.slack})" if self.slack else "")
 
 
 class BalanceRule(RuleBase):
@@ -262,9 +342,16 @@ class BalanceRule(RuleBase):
     without a tolerance, the largest deviation from the mean is made as small as it can be
     (soft: ``weight`` per unit of it)."""
 
+    meaning = "group totals of a number (e.g. FTE) within a tolerance of the mean group"
     kind: Literal["balance"]
     attribute: str
     tolerance: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+    def describe(self) -> str:
+        """E.g. ``balance fte within 25 % of the mean``."""
+        if self.tolerance is None:
+            return f"balance {self.attribute}: smallest largest deviation from the mean"
+        return f"balance {self.attribute} within {100 * self.tolerance:g} % of the mean"
 
     @model_validator(mode="after")
     def _minimising_is_soft(self) -> Self:
@@ -278,9 +365,17 @@ class MaxDistanceRule(RuleBase):
     """No two members of a group further apart than ``km`` (as the crow flies), and/or all
     members sharing the value of ``same`` (e.g. ``"province"``)."""
 
+    meaning = "members of a group lie within a travel distance of each other"
+    fact = "{} pairs too far apart"
     kind: Literal["max_distance"]
     km: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     same: str | None = None
+
+    def describe(self) -> str:
+        """E.g. ``max_distance 50 km and same province``."""
+        parts = ([f"{self.km:g} km"] if self.km is not None else []) + (
+            [f"same {self.same}"] if self.same else [])
+        return f"max_distance {' and '.join(parts)}"
 
     @model_validator(mode="after")
     def _something(self) -> Self:
@@ -292,9 +387,15 @@ class MaxDistanceRule(RuleBase):
 class NoIsolationRule(_Valued, RuleBase):
     """Members whose ``attribute`` has ``value`` are absent from a group or at least two."""
 
+    meaning = "a value is absent from a group or present at least twice"
+    fact = "{} organisations have that value"
     kind: Literal["no_isolation"]
     attribute: str
     value: str | int | list[str | int]
+
+    def describe(self) -> str:
+        """E.g. ``no_isolation economy=knowledge (none or at least 2)``."""
+        return f"no_isolation {self.attribute}={'|'.join(self.values)} (none or at least 2)"
 
 
 class OptionalRule(_Valued, RuleBase):
@@ -303,6 +404,8 @@ class OptionalRule(_Valued, RuleBase):
     its value in the numeric column ``priority`` if given; ``min`` of them at least are placed
     (hard, or soft at ``weight`` per organisation short)."""
 
+    meaning = "organisations may be left out, at a cost"
+    fact = "{} organisations may be left out"
     kind: Literal["optional"]
     organisations: list[str] | None = None
     attribute: str | None = None
@@ -319,13 +422,31 @@ class OptionalRule(_Valued, RuleBase):
             raise ValueError("give the 'value' of the attribute")
         return self
 
+    def describe(self) -> str:
+        """E.g. ``optional: any organisation may be left out (by priority), at least 40 placed``."""
+        who = ("any organisation" if self.organisations is None and self.attribute is None
+               else ", ".join(self.organisations) if self.organisations is not None
+               else f"{self.attribute}={'|'.join(self.values)}")
+        priority = f" (by {self.priority})" if self.priority else ""
+        least = f", at least {self.min} placed" if self.min is not None else ""
+        return f"optional: {who} may be left out{priority}{least}"
+
 
 class CoverageRule(RuleBase):
     """Every need of a member is offered by another member of its group (only ``tags``, if
-    given). Soft, it costs ``weight`` per need left unmet."""
+    given). Soft by default: it costs ``weight`` per need left unmet; ``hard = true`` makes
+    every need a must."""
 
+    meaning = "every need of a member is offered by another member of its group"
+    fact = "{} needs"
     kind: Literal["coverage"]
+    hard: bool = False
     tags: list[str] | None = None
+
+    def describe(self) -> str:
+        """E.g. ``coverage of assembly inside the group``."""
+        what = ", ".join(self.tags) if self.tags else "every need"
+        return f"coverage of {what} inside the group"
 
 
 def _check_min_max(lo: int | None, hi: int | None) -> None:
@@ -333,27 +454,24 @@ def _check_min_max(lo: int | None, hi: int | None) -> None:
         raise ValueError("give 'min', 'max' or both")
 
 
-Rule = (
+#: Every rule kind; pydantic picks the model by ``kind``.
+Rule = Annotated[
     SizeRule | QuotaRule | TogetherRule | ApartRule | PinRule | ForbidRule | EligibleRule
-    | DistinctRule | SpreadRule | BalanceRule | MaxDistanceRule
-    | NoIsolationRule | CoverageRule | OptionalRule
-)
+    | DistinctRule | SpreadRule | BalanceRule | MaxDistanceRule | NoIsolationRule | CoverageRule
+    | OptionalRule,
+    Field(discriminator="kind"),
+]
 
+
+def kind_of(model: type[RuleBase]) -> str:
+    """The ``kind`` a rule model is written with."""
+    (kind,) = get_args(model.model_fields["kind"].annotation)
+    return str(kind)
+
+
+#: The model of each rule kind, by ``kind`` (read from :data:`Rule`).
 RULE_KINDS: dict[str, type[RuleBase]] = {
-    "size": SizeRule,
-    "quota": QuotaRule,
-    "together": TogetherRule,
-    "apart": ApartRule,
-    "pin": PinRule,
-    "forbid": ForbidRule,
-    "eligible": EligibleRule,
-    "distinct": DistinctRule,
-    "spread": SpreadRule,
-    "balance": BalanceRule,
-    "max_distance": MaxDistanceRule,
-    "no_isolation": NoIsolationRule,
-    "coverage": CoverageRule,
-    "optional": OptionalRule,
+    kind_of(model): model for model in get_args(get_args(Rule)[0])
 }
 
 
@@ -362,5 +480,5 @@ class Scenario(_Model):
 
     groups: Groups
     complementarity: Complementarity = Complementarity()
-    rules: list[Any] = Field(default_factory=list)  # instances of RULE_KINDS models
+    rules: list[Rule] = Field(default_factory=list)
     description: str | None = None

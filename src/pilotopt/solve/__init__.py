@@ -473,26 +473,11 @@ def _infeasible(
     return InfeasibleError(message, [problem.rules[k].id for k in core])
 
 
-#: What the count behind a rule means, by rule kind.
-_FACTS = {
-    "quota": "{} organisations have that value",
-    "no_isolation": "{} organisations have that value",
-    "pin": "{} organisations pinned",
-    "forbid": "{} organisations restricted",
-    "eligible": "{} organisations restricted",
-    "together": "{} pairs",
-    "apart": "{} pairs",
-    "max_distance": "{} pairs too far apart",
-    "optional": "{} organisations may be left out",
-    "coverage": "{} needs",
-}
-
-
 def _fact(problem: Problem, k: int) -> str:
     """The count behind rule k that a conflict turns on, e.g. "4 organisations have that value"."""
-    template = _FACTS.get(problem.rules[k].kind)
+    template = problem.rules[k].fact
     prims = [p for p in problem.primitives if p.rule == k]
-    if template is None or not prims:
+    if not template or not prims:
         return ""
     count = prims[0].fact_count()
     if count is None:  # weighted sums, or pairs not listed (Proximity)

@@ -1,0 +1,53 @@
+"""Rule kinds: one model each, picked by ``kind``, carrying its meaning, fact and words."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from pilotopt.compile.rules import COMPILERS
+from pilotopt.schema.scenario import (
+    RULE_KINDS,
+    CoverageRule,
+    ForbidRule,
+    PinRule,
+    QuotaRule,
+    Rule,
+    Scenario,
+)
+
+
+def test_every_kind_has_a_model_a_meaning_and_a_compiler() -> None:
+    assert set(RULE_KINDS) == set(COMPILERS)
+    assert len(RULE_KINDS) == len(get_args(get_args(Rule)[0]))
+    for kind, model in RULE_KINDS.items():
+        assert model.meaning, kind
+
+
+def test_the_union_picks_the_model_by_kind() -> None:
+    rule = TypeAdapter(Rule).validate_python({"kind": "pin", "pins": {"a": 1}})
+    assert isinstance(rule, PinRule)
+    with pytest.raises(ValidationError, match="does not match any of the expected tags"):
+        TypeAdapter(Rule).validate_python({"kind": "pinn", "pins": {"a": 1}})
+    scenario = Scenario.model_validate({"groups": {"count": 2},
+                                        "rules": [{"kind": "coverage"}]})
+    assert isinstance(scenario.rules[0], CoverageRule)
+
+
+def test_descriptions_and_facts() -> None:
+    quota = QuotaRule(kind="quota", attribute="economy", value="social", min=2, groups=[1])
+    assert quota.describe() == "quota economy=social min 2 in groups 1"
+    assert quota.label() == quota.describe()
+    assert QuotaRule(kind="quota", attribute="economy", value="social", min=2,
+                     name="mixed").label() == "mixed"
+    forbid = ForbidRule(kind="forbid", organisations=["se01"], groups=[2])
+    assert forbid.describe() == "forbid: se01 kept out of groups 2"
+    assert forbid.fact.format(3) == "3 organisations restricted"
+
+
+def test_coverage_is_soft_unless_said() -> None:
+    assert not CoverageRule(kind="coverage").hard
+    assert CoverageRule(kind="coverage", hard=True).hard
+    assert QuotaRule(kind="quota", attribute="economy", value="social", min=1).hard
