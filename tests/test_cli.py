@@ -58,6 +58,9 @@ EXPECTED: dict[str, list[list[str]]] = {
     "pair_unknown_id.toml": [["rules[1].pairs[2]", "'xx42'", "no organisation"]],
     "share_above_one.toml": [["rules[1].min_share", "1.5", "from 0 to 1"]],
     "quota_min_above_group_size.toml": [["rules[1].min", "value 6", "at most 5"]],
+    "misspelled_key.toml": [["rules[1].mni (line 17)", "value 1", "did you mean min?"]],
+    "duplicate_rule_names.toml": [["rules[2].name (line 15)", "'mixed'", "rules[1]"]],
+    "more_groups_than_organisations.toml": [["groups.count", "value 10", "8 organisations"]],
 }
 
 

@@ -49,13 +49,34 @@ def test_distinct_caps_only_values_that_occur_more_often() -> None:
     assert sums[0].w.tolist() == [1, 1, 1, 1, 0, 0, 0, 0] and sums[0].hi.tolist() == [3, 3]
 
 
-def test_spread_bounds_are_floor_and_ceil_of_the_share() -> None:
-    p = compile_rules({"kind": "spread", "attribute": "economy", "slack": 0})
-    bounds = {tuple(x.w.tolist()): (x.lo.tolist(), x.hi.tolist())
-              for x in p.primitives if isinstance(x, GroupSum) and x.rule == 1}
-    assert bounds[(0, 0, 0, 0, 1, 1, 1, 0)] == ([1, 1], [2, 2])  # 3 regular over 2 groups
-    assert bounds[(1, 1, 1, 1, 0, 0, 0, 0)] == ([2, 2], [2, 2])  # 4 social
-    assert bounds[(0, 0, 0, 0, 0, 0, 0, 1)] == ([0, 0], [1, 1])  # 1 public
+def group_of(p: Problem, groups: list[list[str]]) -> np.ndarray:
+    return np.array([next(g for g, ids in enumerate(groups) if i in ids) for i in p.ids])
+
+
+def test_spread_band_follows_each_groups_own_size() -> None:
+    # 4 social, 3 regular, 1 public in a group of 3 and one of 5. Social (share 1/2): group of
+    # 3 in [1, 2], group of 5 in [2, 3]; regular (3/8): 1.125 and 1.875, so [1, 2] in both;
+    # public (1/8): [0, 1] in both.
+    p = compile_rules({"kind": "spread", "attribute": "economy", "slack": 0, "hard": False})
+    uneven = group_of(p, [["se01", "rg01", "rg02"], ["se02", "se03", "se04", "rg03", "pb01"]])
+    # Roster count / groups would want 2 social in each group: this one meets the size-based
+    # band (1 of 3, 3 of 5) exactly.
+    assert evaluate(p, uneven).rules[1].violation == 0
+    # Social: 3 of 3 (one over 2) and 1 of 5 (one under 2), 2 units of 1/2 member each.
+    # Regular (q = 8, p = 3, band edges -7 and 7 on 8 * count - 3 * size): none among 3 sums
+    # to -9, 3 among 5 to 9: 2 units of 1/8 member each.
+    bad = group_of(p, [["se01", "se02", "se03"], ["se04", "rg01", "rg02", "rg03", "pb01"]])
+    status = evaluate(p, bad).rules[1]
+    assert status.per_group == (2 + 2, 2 + 2)
+
+
+def test_spread_with_slack_and_equal_groups_keeps_roster_count_over_groups() -> None:
+    # Two groups of 4: 4 social -> 2 each; 3 regular -> 1 or 2 each; with slack 1, 0 to 3.
+    p = compile_rules({"kind": "spread", "attribute": "economy", "slack": 1})
+    even = group_of(p, [["se01", "se02", "se03", "rg01"], ["se04", "rg02", "rg03", "pb01"]])
+    assert evaluate(p, even).rules[1].violation == 0
+    skewed = group_of(p, [["se01", "se02", "se03", "se04"], ["rg01", "rg02", "rg03", "pb01"]])
+    assert evaluate(p, skewed).rules[1].violation > 0  # 4 social: 2 + 1 slack exceeded
 
 
 def test_balance_is_a_band_around_the_mean() -> None:

@@ -111,3 +111,31 @@ def test_negative_complementarity_weight() -> None:
     assert _problems({"groups": {"count": 2}, "complementarity": {"offer_need": -1}}) == [
         ("complementarity.offer_need", -1)
     ]
+
+
+def test_misspelled_key_names_its_line_and_the_key_meant(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("\n".join([
+        "[groups]", "count = 2", "size = { mni = 3, max = 5 }", "",
+        "[[rules]]", 'kind = "quota"', 'attribute = "economy"', 'value = "social"', "min = 1", "",
+        "[[rules]]", 'kind = "size"', "max = 9", "mni = 2", ""]), encoding="utf-8")
+    first, second = _read(path)
+    assert first.key == "groups.size.mni (line 3)" and "did you mean min?" in first.message
+    assert second.key == "rules[2].mni (line 14)" and "did you mean min?" in second.message
+
+
+def test_unknown_key_far_from_any_lists_the_keys() -> None:
+    [(key, _)] = _problems({"groups": {"count": 2, "colour": "red"}})
+    assert key == "groups.colour"
+    with pytest.raises(InputError, match="known: count, target_size, size, names"):
+        scenario_from_dict({"groups": {"count": 2, "colour": "red"}})
+
+
+def test_duplicate_rule_names_are_refused() -> None:
+    rules = [_quota(min=1, name="mixed"), _quota(min=2, name="other"), _quota(min=3, name="mixed")]
+    assert _problems({"groups": {"count": 2}, "rules": rules}) == [("rules[3].name", "mixed")]
+
+
+def test_unknown_kind_suggests_the_nearest() -> None:
+    with pytest.raises(InputError, match="did you mean quota"):
+        scenario_from_dict({"groups": {"count": 2}, "rules": [{"kind": "qouta"}]})

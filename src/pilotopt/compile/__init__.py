@@ -61,6 +61,9 @@ def compile_problem(
                   large=not dense)
 
     size = scenario.groups.size
+    if m > n and size.min != 0:
+        ctx.problem(0, "groups.count", f"{m} groups for {n} organisations: a group would stay "
+                    "empty (allow it with size.min = 0)", m)
     rules = [RuleInfo("groups.size", "size",
                       f"groups of {size.min if size.min is not None else 1}"
                       f" to {size.max if size.max is not None else n} members", True)]

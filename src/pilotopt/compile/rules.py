@@ -427,14 +427,26 @@ def compile_distinct(rule: DistinctRule, number: int, index: int, ctx: Context) 
 
 @compiles(SpreadRule)
 def compile_spread(rule: SpreadRule, number: int, index: int, ctx: Context) -> list[Primitive]:
-    """Each value's count per group within floor/ceil of its roster count / groups (+- slack)."""
+    """Each value's count in a group within its roster share times the group's own size,
+    rounded down and up, widened by ``slack``.
+
+    With the share ``c / n = p / q`` (exact, in lowest terms), member i weighs
+    ``q * [has the value] - p``, so a group of s members with ``count`` of them sums to
+    ``q * count - p * s``; ``count >= floor(p * s / q) - slack`` holds exactly when that sum is
+    at least ``-(q - 1) - slack * q``, and ``count <= ceil(p * s / q) + slack`` when it is at
+    most ``q - 1 + slack * q``. Groups of equal size get the band of ``c / m``. One unit of
+    violation is 1/q of a member: a soft rule costs ``weight / q`` per unit.
+    """
     out: list[Primitive] = []
     for w in _categories(ctx, number, rule.attribute).values():
-        count = int(w.sum())
-        lo = max(0, count // ctx.m - rule.slack)
-        hi = -(-count // ctx.m) + rule.slack
-        out.append(GroupSum(index, w, np.full(ctx.m, lo, dtype=np.int64),
-                            np.full(ctx.m, hi, dtype=np.int64), rule.hard, _penalty(rule)))
+        share = Fraction(int(w.sum()), ctx.n)
+        q, k = share.denominator, rule.slack
+        ws = (q * w - share.numerator).astype(np.int64)
+        if not ws.any():  # every organisation has the value: nothing to spread
+            continue
+        penalty = 0 if rule.hard else max(1, round(SCALE * rule.weight / q))
+        out.append(GroupSum(index, ws, np.full(ctx.m, -(q - 1) - k * q, dtype=np.int64),
+                            np.full(ctx.m, q - 1 + k * q, dtype=np.int64), rule.hard, penalty))
     return out
 
 

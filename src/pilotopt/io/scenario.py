@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,22 @@ def _key(prefix: str, loc: tuple[Any, ...]) -> str:
     return key.lstrip(".")
 
 
+def _did_you_mean(word: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    return f"did you mean {close[0]}?" if close else f"known: {', '.join(known)}"
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys a model allows at ``loc`` (the path to the unknown key's table)."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        inner = field.annotation if field is not None else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
 def _validate(
     file: str, model: type[BaseModel], data: Any, prefix: str, problems: list[InputProblem]
 ) -> Any:
@@ -35,13 +53,49 @@ def _validate(
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if p not in ("tagged-union", "function-after"))
             value = err.get("input")
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden" and loc:
+                message = "unknown key; " + _did_you_mean(
+                    str(loc[-1]), _fields_at(model, loc[:-1]))
             problems.append(InputProblem(
                 file,
-                str(err["msg"]).removeprefix("Value error, "),
+                message,
                 key=_key(prefix, loc),
                 value=None if isinstance(value, dict | list) else value,
             ))
         return None
+
+
+def _line_of(lines: list[str], key: str) -> int | None:
+    """The line (from 1) where a dotted key such as ``rules[2].mni`` is written, if found.
+
+    TOML parsers give no positions, so the text is searched: the key's table (``[groups]``, the
+    k-th ``[[rules]]``), then the first line in it that assigns the key's last name.
+    """
+    parts = re.findall(r"\[(\d+)\]|([^.\[\]]+)", key)
+    names = [name for _, name in parts if name]
+    if not names:
+        return None
+    if names[0] == "rules" and parts[1:2] and parts[1][0]:
+        header = re.compile(r"^\s*\[\[\s*rules\s*\]\]")
+        starts = [k for k, line in enumerate(lines) if header.match(line)]
+        number = int(parts[1][0])
+        if not 0 < number <= len(starts):
+            return None
+        start = starts[number - 1]
+    else:
+        header = re.compile(rf"^\s*\[\s*{re.escape(names[0])}\s*[\].]")
+        start = next((k for k, line in enumerate(lines) if header.match(line)), -1)
+        if start < 0:
+            return None
+    end = next((k for k in range(start + 1, len(lines)) if lines[k].lstrip().startswith("[")),
+               len(lines))
+    for name in reversed(names[1:]):
+        assign = re.compile(rf"(^|[{{,\s]){re.escape(name)}\s*=")
+        found = next((k for k in range(start + 1, end) if assign.search(lines[k])), None)
+        if found is not None:
+            return found + 1
+    return start + 1
 
 
 def _pairs_from_file(
@@ -73,8 +127,13 @@ def _pairs_from_file(
     return {**rest, "pairs": pairs}
 
 
-def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
-    """Validate a scenario given as a dict (as parsed from TOML), listing every problem."""
+def scenario_from_dict(
+    data: dict[str, Any], file: str = "<scenario>", text: str | None = None
+) -> Scenario:
+    """Validate a scenario given as a dict (as parsed from TOML), listing every problem.
+
+    With the file's ``text``, each problem's key also names its line.
+    """
     problems: list[InputProblem] = []
     problems.extend(
         InputProblem(file, f"unknown section; expected one of {', '.join(sorted(_TOP_LEVEL))}",
@@ -88,6 +147,7 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenar
         file, Complementarity, data.get("complementarity", {}), "complementarity", problems
     )
     rules = []
+    named: dict[str | None, str] = {}
     raw_rules = data.get("rules", [])
     if not isinstance(raw_rules, list):
         problems.append(InputProblem(file, "write rules as [[rules]] tables", key="rules"))
@@ -100,8 +160,9 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenar
         kind = raw.get("kind")
         model = RULE_KINDS.get(kind) if isinstance(kind, str) else None
         if model is None:
+            hint = _did_you_mean(str(kind), list(RULE_KINDS))
             problems.append(InputProblem(
-                file, f"unknown rule kind; known kinds: {', '.join(RULE_KINDS)}",
+                file, f"unknown rule kind; {hint} (kinds: {', '.join(RULE_KINDS)})",
                 key=f"{prefix}.kind", value=kind,
             ))
             continue
@@ -110,12 +171,21 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenar
         rule = _validate(file, model, raw, prefix, problems)
         if rule is not None:
             rules.append(rule)
+            if rule.name is not None and rule.name in named:
+                problems.append(InputProblem(
+                    file, f"another rule ({named[rule.name]}) has this name; names tell rules "
+                    "apart in reports", key=f"{prefix}.name", value=rule.name))
+            named.setdefault(rule.name, prefix)
     description = data.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(InputProblem(
             file, "the description is text in quotes", key="description", value=description
         ))
     if problems:
+        if text is not None:
+            lines = text.splitlines()
+            problems = [replace(p, key=f"{p.key} (line {line})") if p.key and (
+                line := _line_of(lines, p.key)) else p for p in problems]
         raise InputError(problems)
     return Scenario(groups=groups, complementarity=comp, rules=rules, description=description)
 
@@ -145,12 +215,13 @@ def read_scenario(path: str | Path) -> Scenario:
     """
     file = str(path)
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise InputError([InputProblem(file, "file not found")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError([_toml_problem(file, exc)]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([InputProblem(file, f"cannot be read: {exc}")]) from None
-    return scenario_from_dict(data, file)
+    return scenario_from_dict(data, file, text)

@@ -324,8 +324,8 @@ class DistinctRule(RuleBase):
 
 
 class SpreadRule(RuleBase):
-    """Each value of ``attribute`` spread evenly: per group its roster count / groups,
-    rounded down and up, widened by ``slack``."""
+    """Each value of ``attribute`` spread in proportion: per group its share of the roster
+    times the group's own size, rounded down and up, widened by ``slack`` members."""
 
     meaning = "each value's count in a group close to its share of the whole roster"
     kind: Literal["spread"]
