@@ -262,3 +262,34 @@ def test_balance_without_tolerance_must_be_soft() -> None:
     with pytest.raises(InputError) as err:
         compile_rules({"kind": "balance", "attribute": "fte"})
     assert "hard = false" in str(err.value) and "rules[1]" in str(err.value)
+
+
+def test_anchor_keeps_a_group_within_km_of_its_place() -> None:
+    # From Geel: Lommel 22.6 km, Lier 28.0, Leuven 37.6, Mechelen 40.7, Genk 42.9, Gent 89.7,
+    # Brugge 122.7. Within 30 km: se01 (Geel), se02 (Lier), rg01 (Lommel).
+    p = compile_rules({"kind": "anchor", "anchors": {"1": "Geel"}, "km": 30})
+    (prim,) = [x for x in p.primitives if isinstance(x, Allowed)]
+    near = {p.ids[i] for i in np.flatnonzero(prim.allowed[:, 0])}
+    assert near == {"se01", "se02", "rg01"} and prim.allowed[:, 1].all()
+    assert p.rules[1].label == "anchor within 30 km: 1->Geel"
+    result = solve(p, Params(time_limit=2, seed=0, workers=1))
+    in_g1 = {p.ids[i] for i in np.flatnonzero(result.assignment == 0)}
+    assert in_g1 == {"se01", "se02", "rg01"}  # groups of 3 to 5: exactly those three
+
+
+def test_soft_anchor_costs_weight_per_organisation_too_far() -> None:
+    # Named groups; G2 tied to Gent: within 40 km only se03 (Gent) and se04 (Brugge, 38.9).
+    p = compile_rules({"kind": "anchor", "anchors": {"1": "Geel", "2": "Gent"}, "km": 40,
+                       "hard": False, "weight": 2.0})
+    a = group_of(p, [["se01", "se02", "rg01", "rg03"], ["se03", "se04", "rg02", "pb01"]])
+    status = evaluate(p, a).rules[1]
+    # G1: Leuven (37.6) is within 40 km of Geel; G2: Genk and Mechelen are not near Gent.
+    assert status.per_group == (0, 2) and status.penalty == 2 * 2 * 1000
+
+
+def test_anchor_to_an_unknown_place_or_group_is_located() -> None:
+    with pytest.raises(InputError) as err:
+        compile_rules({"kind": "anchor", "anchors": {"1": "Gentt", "Kempen": "Geel"}, "km": 20})
+    text = str(err.value)
+    assert "rules[1].anchors.1, value 'Gentt'" in text and "did you mean Gent" in text
+    assert "rules[1].anchors.Kempen" in text and "no such group" in text

@@ -29,6 +29,7 @@ import numpy as np
 
 from pilotopt.compile.complementarity import known_tags, tag_matrices
 from pilotopt.errors import InputProblem
+from pilotopt.io.municipalities import find_municipality, suggest_municipalities
 from pilotopt.problem import (
     SCALE,
     Allowed,
@@ -45,6 +46,7 @@ from pilotopt.problem import (
 )
 from pilotopt.schema.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Economy, Organisation
 from pilotopt.schema.scenario import (
+    AnchorRule,
     ApartRule,
     BalanceRule,
     CoverageRule,
@@ -512,3 +514,32 @@ def compile_max_distance(
     return [PairLink(index, near.pairs(np.arange(ctx.n)), False, rule.hard, _penalty(rule))]
 
 
+@compiles(AnchorRule)
+def compile_anchor(rule: AnchorRule, number: int, index: int, ctx: Context) -> list[Primitive]:
+    """Each anchored group closed to the organisations further than ``km`` from its anchor (an
+    Allowed: soft, ``weight`` per organisation placed too far)."""
+    for o in ctx.orgs:
+        if o.lat is None or o.lon is None:
+            ctx.problem(number, "anchors", f"organisation {o.id} has no location (municipality "
+                        "or lat/lon): its distance to an anchor is unknown")
+    lat = np.array([o.lat or 0.0 for o in ctx.orgs], dtype=float)
+    lon = np.array([o.lon or 0.0 for o in ctx.orgs], dtype=float)
+    points, limit = earth_points(lat, lon), chord_limit(rule.km)
+    orgs, groups = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for name, place in rule.anchors.items():
+        # TOML keys are text: "2" is group 2 unless a group is named "2".
+        ref: int | str = int(name) if name.isdigit() and name not in ctx.group_names else name
+        g = ctx.group(number, f"anchors.{name}", ref)
+        found = find_municipality(place)
+        if found is None:
+            close = suggest_municipalities(place)
+            ctx.problem(number, f"anchors.{name}", "not a Flemish or Brussels municipality"
+                        + (f"; did you mean {' or '.join(close)}?" if close else ""), place)
+        if g is None or found is None:
+            continue
+        d = points - earth_points(np.array([found.lat]), np.array([found.lon]))
+        far = np.flatnonzero((d * d).sum(axis=1) > limit)
+        orgs.append(far)
+        groups.append(np.full(len(far), g, dtype=np.int64))
+    table = GroupLists.closing(ctx.n, ctx.m, np.concatenate(orgs), np.concatenate(groups))
+    return [Allowed(index, table, rule.hard, _penalty(rule))]

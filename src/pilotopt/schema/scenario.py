@@ -23,6 +23,7 @@ from pydantic import (
 
 __all__ = [
     "RULE_KINDS",
+    "AnchorRule",
     "ApartRule",
     "Complementarity",
     "Groups",
@@ -449,6 +450,23 @@ class CoverageRule(RuleBase):
         return f"coverage of {what} inside the group"
 
 
+class AnchorRule(RuleBase):
+    """Groups tied to places: every member of a group in ``anchors`` (group name, or number
+    from 1 -> municipality name or NIS code) lies within ``km`` of that municipality, as the crow
+    flies. Soft, each organisation placed further away costs ``weight``."""
+
+    meaning = "members of a group lie within a distance of the place the group is tied to"
+    fact = "{} organisations kept out of a group by distance"
+    kind: Literal["anchor"]
+    anchors: dict[str, str] = Field(min_length=1)
+    km: float = Field(gt=0, allow_inf_nan=False)
+
+    def describe(self) -> str:
+        """E.g. ``anchor within 30 km: Gent->Gent, Kempen->Geel``."""
+        places = ", ".join(f"{g}->{place}" for g, place in self.anchors.items())
+        return f"anchor within {self.km:g} km: {places}"
+
+
 def _check_min_max(lo: int | None, hi: int | None) -> None:
     if lo is None and hi is None:
         raise ValueError("give 'min', 'max' or both")
@@ -458,7 +476,7 @@ def _check_min_max(lo: int | None, hi: int | None) -> None:
 Rule = Annotated[
     SizeRule | QuotaRule | TogetherRule | ApartRule | PinRule | ForbidRule | EligibleRule
     | DistinctRule | SpreadRule | BalanceRule | MaxDistanceRule | NoIsolationRule | CoverageRule
-    | OptionalRule,
+    | OptionalRule | AnchorRule,
     Field(discriminator="kind"),
 ]
 
