@@ -374,7 +374,8 @@ class Coverage:
     """Every need of a member is offered by another member of its group.
 
     ``needs[i, t]`` and ``offers[i, t]`` are 0/1 per organisation and tag. Violation is the
-    number of (member, needed tag) pairs that no other member of the group offers.
+    number of (member, needed tag) pairs that no other member of the group offers. ``tags``
+    names the columns, for reports (empty: unnamed).
     """
 
     rule: int
@@ -382,6 +383,7 @@ class Coverage:
     offers: IntArray  # shape (n, tags)
     hard: bool
     penalty: int = 0
+    tags: tuple[str, ...] = ()
 
     def validate(self, n: int, m: int) -> None:
         """Raise ValueError unless needs and offers are both n x tags."""

@@ -384,7 +384,8 @@ def compile_coverage(rule: CoverageRule, number: int, index: int, ctx: Context) 
                             "taxonomy", tag)
         keep = [k for k, t in enumerate(tags) if t in set(rule.tags)]
         offers, needs = offers[:, keep], needs[:, keep]
-    return [Coverage(index, needs, offers, rule.hard, _penalty(rule))]
+        tags = [tags[k] for k in keep]
+    return [Coverage(index, needs, offers, rule.hard, _penalty(rule), tuple(tags))]
 
 
 @compiles(OptionalRule)
