@@ -17,7 +17,7 @@ from pilotopt.schema.scenario import RULE_KINDS, Complementarity, Groups, Scenar
 
 __all__ = ["read_scenario", "scenario_from_dict"]
 
-_TOP_LEVEL = {"groups", "complementarity", "rules", "description"}
+_TOP_LEVEL = {"groups", "complementarity", "rules", "description", "lang"}
 
 
 def _key(prefix: str, loc: tuple[Any, ...]) -> str:
@@ -181,13 +181,18 @@ def scenario_from_dict(
         problems.append(InputProblem(
             file, "the description is text in quotes", key="description", value=description
         ))
+    lang = data.get("lang")
+    if lang is not None and lang not in ("en", "nl"):
+        problems.append(InputProblem(file, "the language is \"en\" or \"nl\"", key="lang",
+                                     value=lang))
     if problems:
         if text is not None:
             lines = text.splitlines()
             problems = [replace(p, key=f"{p.key} (line {line})") if p.key and (
                 line := _line_of(lines, p.key)) else p for p in problems]
         raise InputError(problems)
-    return Scenario(groups=groups, complementarity=comp, rules=rules, description=description)
+    return Scenario(groups=groups, complementarity=comp, rules=rules, description=description,
+                    lang=lang)
 
 
 def _toml_problem(file: str, exc: tomllib.TOMLDecodeError) -> InputProblem:

@@ -500,3 +500,5 @@ class Scenario(_Model):
     complementarity: Complementarity = Complementarity()
     rules: list[Rule] = Field(default_factory=list)
     description: str | None = None
+    #: Language of the terminal, report and workbook (``--lang`` overrides it).
+    lang: Literal["en", "nl"] | None = None

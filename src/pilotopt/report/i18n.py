@@ -1,0 +1,362 @@
+"""Every word a matchmaker reads, in English and Dutch: one catalogue for the terminal, the HTML
+report and the workbook.
+
+:func:`text` gives a sentence by key; :func:`economy`, :func:`tag`, :func:`kind_meaning` and
+:func:`nace` give labels of data. The language is ``--lang``, else the scenario's ``lang`` key,
+else the locale (:func:`choose`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import locale
+import os
+from functools import cache
+from importlib import resources
+from typing import Literal, get_args
+
+__all__ = ["LANGS", "Lang", "choose", "economy", "economy_letter", "kind_meaning", "nace",
+           "tag", "text"]
+
+Lang = Literal["en", "nl"]
+#: The languages of the catalogue; English first (the fallback).
+LANGS: tuple[Lang, ...] = get_args(Lang)
+
+#: key -> (English, Dutch); ``{name}`` fields are filled by :func:`text`.
+_TEXT: dict[str, tuple[str, str]] = {
+    # terminal: the groups
+    "groups.title": ("Pilot groups", "Proeftuinen"),
+    "col.group": ("group", "groep"),
+    "col.size": ("size", "leden"),
+    "col.fte": ("FTE\nvs mean", "VTE\nt.o.v. gem."),
+    "col.target_fte": ("target-\ngroup FTE", "doelgroep-\nVTE"),
+    "col.farthest": ("farthest\npair", "verste\npaar"),
+    "col.score": ("score", "score"),
+    "col.rules_off": ("rules\noff", "regels\nmis"),
+    "groups.caption": ("mix: {letters}; FTE and target-group FTE: the group's total and how far "
+                       "it lies from the mean group; farthest: the two members farthest apart",
+                       "mix: {letters}; VTE en doelgroep-VTE: totaal van de groep en hoever dat "
+                       "van de gemiddelde groep ligt; verste: de twee leden die het verst uit "
+                       "elkaar liggen"),
+    "groups.members": ("{group} ({size} members)", "{group} ({size} leden)"),
+    "groups.left_out": ("Left out ({count})", "Niet ingedeeld ({count})"),
+    "groups.summary": (
+        "{m} groups of {n} organisations: {smin} to {smax} members, complementarity per group "
+        "{cmin} to {cmax}.",
+        "{m} groepen met {n} organisaties: {smin} tot {smax} leden, complementariteit per groep "
+        "{cmin} tot {cmax}."),
+    "groups.summary_fte": (
+        "FTE per group {fmin} to {fmax} (mean {fmean}); target-group FTE {tmin} to {tmax} (mean "
+        "{tmean}); members at most {km} km apart.",
+        "VTE per groep {fmin} tot {fmax} (gemiddeld {fmean}); doelgroep-VTE {tmin} tot {tmax} "
+        "(gemiddeld {tmean}); leden hoogstens {km} km uit elkaar."),
+    "groups.summary_off": ("{count} of the groups break a rule.",
+                           "{count} van de groepen halen een regel niet."),
+    "groups.summary_files": ("Too many groups to list here: every group with its members is in "
+                             "{files}; --report and --xlsx write the report.",
+                             "Te veel groepen om hier te tonen: elke groep met zijn leden staat "
+                             "in {files}; --report en --xlsx schrijven het rapport."),
+    "groups.summary_nofiles": ("Too many groups to list here: write them with --out, --report or "
+                               "--xlsx.",
+                               "Te veel groepen om hier te tonen: schrijf ze weg met --out, "
+                               "--report of --xlsx."),
+    # terminal: the rules
+    "rules.title": ("Rules", "Regels"),
+    "col.rule": ("rule", "regel"),
+    "col.hard": ("", ""),
+    "col.status": ("status", "stand"),
+    "col.penalty": ("penalty", "boete"),
+    "rule.hard": ("hard", "hard"),
+    "rule.soft": ("soft", "zacht"),
+    "rule.holds": ("holds", "gehaald"),
+    "rule.broken": ("broken by {v}", "gebroken met {v}"),
+    "rule.off": ("off by {v}", "afwijking {v}"),
+    "offences.title": ("Who breaks the rules", "Wie de regels niet haalt"),
+    "offences.more": ("... and {count} more (all in result.json and the report)",
+                      "... en nog {count} (alle in result.json en het rapport)"),
+    "legend": ("score: complementarity of a group's pairs (offers meeting needs, higher is "
+               "better); penalty: weight x how far a soft rule is off; objective: score minus "
+               "penalties; gap: how much better than this the best assignment could at most be.",
+               "score: complementariteit van de paren in een groep (aanbod dat een vraag dekt, "
+               "hoger is beter); boete: gewicht x hoever een zachte regel afwijkt; doel: score "
+               "min boetes; gap: hoeveel beter dan dit de beste indeling hoogstens kan zijn."),
+    "hard_ok": ("every hard rule holds", "elke harde regel is gehaald"),
+    "hard_broken": ("HARD RULES BROKEN: {rules}", "HARDE REGELS GEBROKEN: {rules}"),
+    "objective": ("objective {objective}, {hard}", "doel {objective}, {hard}"),
+    # offences, one sentence per kind of breach
+    "breach.too_few": ("{group}: {value}, the rule asks at least {bound}",
+                       "{group}: {value}, de regel vraagt minstens {bound}"),
+    "breach.too_many": ("{group}: {value}, the rule allows at most {bound}{who}",
+                        "{group}: {value}, de regel laat hoogstens {bound} toe{who}"),
+    "breach.too_few_share": ("{group}: {value} of {size} members, too few",
+                             "{group}: {value} van {size} leden, te weinig"),
+    "breach.too_many_share": ("{group}: {value} of {size} members, too many{who}",
+                              "{group}: {value} van {size} leden, te veel{who}"),
+    "breach.separated": ("{a} ({ga}) and {b} ({gb}) must share a group",
+                         "{a} ({ga}) en {b} ({gb}) moeten in dezelfde groep"),
+    "breach.together": ("{a} and {b} are both in {group}", "{a} en {b} zitten samen in {group}"),
+    "breach.too_far": ("{a} and {b} in {group} lie {km} km apart",
+                       "{a} en {b} in {group} liggen {km} km uit elkaar"),
+    "breach.too_far_same": ("{a} and {b} in {group} may not share a group",
+                            "{a} en {b} in {group} mogen niet in dezelfde groep"),
+    "breach.not_allowed": ("{a} is in {group}, which is closed to it",
+                           "{a} zit in {group}, die er niet voor openstaat"),
+    "breach.alone": ("{a} is alone of its kind in {group}",
+                     "{a} is de enige van zijn soort in {group}"),
+    "breach.unmet_need": ("{a} in {group} needs {tag}, which no other member offers",
+                          "{a} in {group} zoekt {tag}, wat geen ander lid aanbiedt"),
+    "breach.too_few_placed": ("{value} placed, the rule asks at least {bound}",
+                              "{value} ingedeeld, de regel vraagt minstens {bound}"),
+    "breach.deviation": ("{group}: {value}, {amount} from the target {bound}",
+                         "{group}: {value}, {amount} van het doel {bound}"),
+    "who": (" ({names})", " ({names})"),
+    # the HTML report and the workbook
+    "report.title": ("Pilot groups", "Proeftuinen"),
+    "report.objective_head": ("Objective {objective}", "Doel {objective}"),
+    "report.objective": ("complementarity {complementarity} minus penalties of soft rules "
+                         "{penalty}; {n} organisations in {m} groups.",
+                         "complementariteit {complementarity} min boetes van zachte regels "
+                         "{penalty}; {n} organisaties in {m} groepen."),
+    "report.all_hard_hold": ("Every hard rule holds.", "Elke harde regel is gehaald."),
+    "report.hard_broken": ("Hard rules broken", "Harde regels gebroken"),
+    "report.by": ("by {v}", "met {v}"),
+    "report.what_rules_ask": ("What each rule asks", "Wat elke regel vraagt"),
+    "report.soft_weight": ("soft, weight {w}", "zacht, gewicht {w}"),
+    "report.ecosystem": ("Ecosystem", "Ecosysteem"),
+    "report.glance": ("Groups at a glance", "De groepen in een oogopslag"),
+    "report.chart_caption": ("Complementarity per group.", "Complementariteit per groep."),
+    "report.map_caption": ("Organisations at their location, coloured by group (number at the "
+                           "group's centre; grey crosses: left out; lines: province borders).",
+                           "Organisaties op hun locatie, gekleurd per groep (nummer in het "
+                           "midden van de groep; grijze kruisjes: niet ingedeeld; lijnen: "
+                           "provinciegrenzen)."),
+    "report.economies": ("Economies", "Economieën"),
+    "report.groups": ("The groups", "De groepen"),
+    "report.left_out": ("Left out ({count})", "Niet ingedeeld ({count})"),
+    "group.header": ("{size} members, complementarity {c}", "{size} leden, complementariteit {c}"),
+    "group.mix": ("Mix", "Mix"),
+    "group.fte": ("FTE", "VTE"),
+    "group.target_fte": ("Target-group FTE", "Doelgroep-VTE"),
+    "group.vs_mean": ("against the mean group of {mean}", "t.o.v. de gemiddelde groep van {mean}"),
+    "group.farthest": ("Farthest apart", "Verst uit elkaar"),
+    "group.farthest_pair": ("{a} and {b}, {km} km", "{a} en {b}, {km} km"),
+    "group.sectors": ("Sectors (NACE)", "Sectoren (NACE)"),
+    "group.off_by": ("{label}: off by {v}", "{label}: afwijking {v}"),
+    "group.all_hold": ("Every rule holds in this group.", "Elke regel is gehaald in deze groep."),
+    "group.ties": ("ties within group {n}", "banden binnen groep {n}"),
+    "eco.complementarity": ("complementarity", "complementariteit"),
+    "eco.density": ("member pairs with a tie", "ledenparen met een band"),
+    "eco.across": ("ties across social and regular economy",
+                   "banden tussen sociale en reguliere economie"),
+    "eco.isolated": ("members without a tie", "leden zonder band"),
+    "eco.unmet": ("unmet needs", "open vragen"),
+    "eco.reciprocity": ("members who give and get", "leden die geven en krijgen"),
+    "eco.paths": ("transition paths", "doorstroompaden"),
+    "eco.brokers": ("brokers (link members without a tie of their own)",
+                    "verbinders (tussen leden zonder eigen band)"),
+    "eco.clusters": ("clusters the network forms by itself", "clusters die het netwerk zelf vormt"),
+    "eco.kept": ("offer-need ties kept within groups", "aanbod-vraagbanden binnen de groepen"),
+    "col.id": ("id", "id"),
+    "col.name": ("name", "naam"),
+    "col.economy": ("economy", "economie"),
+    "col.type": ("type", "type"),
+    "col.sector": ("sector", "sector"),
+    "col.municipality": ("municipality", "gemeente"),
+    "col.gives": ("gives", "geeft"),
+    "col.gets": ("gets", "krijgt"),
+    "col.unmet_here": ("needs not met here", "vragen hier niet gedekt"),
+    "col.kind": ("kind", "soort"),
+    "col.who": ("who breaks it", "wie ze niet haalt"),
+    "member.no_tie": ("no tie", "geen band"),
+    "offences.more_here": ("... and {count} more (all in result.json)",
+                           "... en nog {count} (alle in result.json)"),
+    "xlsx.summary": ("Summary", "Overzicht"),
+    "xlsx.description": ("description", "beschrijving"),
+    "xlsx.objective": ("objective", "doel"),
+    "xlsx.hard_hold": ("every hard rule holds", "elke harde regel gehaald"),
+    "xlsx.yes": ("yes", "ja"),
+    "xlsx.no": ("no", "nee"),
+    "xlsx.organisations": ("organisations", "organisaties"),
+    "xlsx.groups": ("groups", "groepen"),
+    "xlsx.left_out": ("left out", "niet ingedeeld"),
+    "xlsx.violation": ("violation", "afwijking"),
+    "xlsx.where": ("where", "waar"),
+    "xlsx.asks": ("what it asks", "wat ze vraagt"),
+    "xlsx.broken": ("broken", "gebroken"),
+    "xlsx.sheet": ("sheet", "blad"),
+    "xlsx.members": ("members", "leden"),
+    "xlsx.vs_mean": ("vs mean", "t.o.v. gem."),
+    "xlsx.farthest_km": ("farthest pair (km)", "verste paar (km)"),
+    "xlsx.rules_off": ("rules off", "regels niet gehaald"),
+    "xlsx.sector_name": ("sector (NACE)", "sector (NACE)"),
+    "meta.status": ("status", "status"),
+    "meta.seed": ("seed", "seed"),
+    "meta.time_limit": ("time limit (s)", "tijdslimiet (s)"),
+    "meta.workers": ("workers", "threads"),
+    "meta.runtime": ("runtime (s)", "rekentijd (s)"),
+    "meta.bound": ("upper bound", "bovengrens"),
+    "meta.gap": ("gap", "gap"),
+    "meta.created": ("created", "gemaakt"),
+    # terminal: the analysis
+    "analysis.title": ("Ecosystem per group", "Ecosysteem per groep"),
+    "col.density": ("ties", "banden"),
+    "col.across": ("across", "over"),
+    "col.both_ways": ("both ways", "wederzijds"),
+    "col.alone": ("alone", "alleen"),
+    "col.unmet": ("unmet", "open"),
+    "col.paths": ("paths", "paden"),
+    "analysis.caption": (
+        "ties: share of member pairs where one offers what the other needs; across: share of "
+        "ties between social and regular economy; both ways: share of members that give and "
+        "get; alone: members without a tie; unmet: needs no other member offers; paths: "
+        "transition paths (a regular firm offering jobs, learning or orders to a social one)",
+        "banden: aandeel ledenparen waarin de een aanbiedt wat de ander zoekt; over: aandeel "
+        "banden tussen sociale en reguliere economie; wederzijds: aandeel leden dat geeft en "
+        "krijgt; alleen: leden zonder band; open: vragen die geen ander lid dekt; paden: "
+        "doorstroompaden (een regulier bedrijf dat jobs, leerplekken of orders biedt aan een "
+        "sociaal)"),
+    "analysis.hard_broken": (
+        "This assignment breaks hard rules ({rules}): the figures below describe groups that "
+        "may not be used as they are.",
+        "Deze indeling breekt harde regels ({rules}): de cijfers hieronder beschrijven groepen "
+        "die zo niet gebruikt mogen worden."),
+    "analysis.isolated": ("Members without a tie in their group: {names}.",
+                          "Leden zonder band in hun groep: {names}."),
+    "analysis.overall": (
+        "Overall: complementarity {complementarity}; {density} of member pairs tied; {across} "
+        "of ties across the social and regular economy; {both} of members give and get; "
+        "{isolated} without a tie; {unmet} unmet needs; {paths} transition paths.",
+        "Geheel: complementariteit {complementarity}; {density} van de ledenparen verbonden; "
+        "{across} van de banden tussen sociale en reguliere economie; {both} van de leden "
+        "geeft en krijgt; {isolated} zonder band; {unmet} open vragen; {paths} doorstroompaden."),
+    "analysis.communities": (
+        "Clusters the network forms by itself (found by modularity, Louvain method): {count}. "
+        "The groups keep {kept} of all offer-need ties within a group; those clusters would keep "
+        "{found}, random groups of the same sizes {random}. Agreement between groups and "
+        "clusters: {agreement} (1 = the same split, 0 = no more alike than chance; adjusted "
+        "Rand index).",
+        "Clusters die het netwerk zelf vormt (gevonden op modulariteit, Louvain-methode): "
+        "{count}. De groepen houden {kept} van alle aanbod-vraagbanden binnen een groep; die "
+        "clusters zouden {found} houden, willekeurige groepen van dezelfde grootte {random}. "
+        "Overeenkomst tussen groepen en clusters: {agreement} (1 = dezelfde indeling, 0 = niet "
+        "meer gelijk dan toeval; aangepaste Rand-index)."),
+    "analysis.no_communities": (
+        "Clusters of the whole network are not computed above {limit} organisations (the "
+        "figures per group are complete).",
+        "Clusters van het hele netwerk worden boven {limit} organisaties niet berekend (de "
+        "cijfers per groep zijn volledig)."),
+}
+
+_ECONOMY: dict[str, tuple[str, str, str, str]] = {
+    # value: English, Dutch, English letter, Dutch letter
+    "social": ("social economy", "sociale economie", "S", "S"),
+    "regular": ("regular economy", "reguliere economie", "R", "R"),
+    "public": ("public sector", "overheid", "P", "O"),
+    "knowledge": ("knowledge institution", "kennisinstelling", "K", "K"),
+}
+
+_KIND: dict[str, tuple[str, str]] = {
+    "size": ("every group has a number of members within the bounds",
+             "elke groep telt een aantal leden binnen de grenzen"),
+    "quota": ("members with a given value (e.g. economy) per group within bounds or shares",
+              "leden met een bepaalde waarde (bv. economie) per groep binnen grenzen of "
+              "aandelen"),
+    "spread": ("each value's count in a group close to its share of the whole roster",
+               "elke waarde in een groep ongeveer naar haar aandeel in de hele lijst"),
+    "no_isolation": ("a value is absent from a group or present at least twice",
+                     "een waarde ontbreekt in een groep of komt er minstens twee keer voor"),
+    "balance": ("group totals of a number (e.g. FTE) within a tolerance of the mean group",
+                "groepstotalen van een getal (bv. VTE) binnen een marge rond de gemiddelde "
+                "groep"),
+    "distinct": ("at most a few members of a group share one value (e.g. sector)",
+                 "hoogstens enkele leden van een groep delen een waarde (bv. sector)"),
+    "together": ("pairs that must share a group", "paren die samen in een groep moeten"),
+    "apart": ("pairs that must not share a group (e.g. competitors)",
+              "paren die niet samen in een groep mogen (bv. concurrenten)"),
+    "max_distance": ("members of a group lie within a travel distance of each other",
+                     "leden van een groep liggen binnen een reisafstand van elkaar"),
+    "pin": ("organisations fixed to a group", "organisaties vast in een groep"),
+    "forbid": ("organisations kept out of some groups",
+               "organisaties buiten bepaalde groepen gehouden"),
+    "eligible": ("organisations allowed only in some groups",
+                 "organisaties enkel toegelaten in bepaalde groepen"),
+    "coverage": ("every need of a member is offered by another member of its group",
+                 "elke vraag van een lid wordt aangeboden door een ander lid van de groep"),
+    "optional": ("organisations may be left out, at a cost",
+                 "organisaties mogen buiten de indeling blijven, tegen een kost"),
+}
+
+
+def _pick(pair: tuple[str, ...], lang: Lang) -> str:
+    return pair[LANGS.index(lang)]
+
+
+def text(key: str, lang: Lang = "en", **values: object) -> str:
+    """The sentence ``key`` in ``lang``, its fields filled from ``values``.
+
+    >>> text("rule.off", "nl", v=3)
+    'afwijking 3'
+    """
+    return _pick(_TEXT[key], lang).format(**values)
+
+
+def economy(value: str, lang: Lang = "en") -> str:
+    """The label of an economy (``social`` -> ``social economy`` / ``sociale economie``)."""
+    return _pick(_ECONOMY[value][:2], lang) if value in _ECONOMY else value
+
+
+def economy_letter(value: str, lang: Lang = "en") -> str:
+    """The one-letter code of an economy in the terminal's mix column."""
+    return _pick(_ECONOMY[value][2:], lang) if value in _ECONOMY else value[:1].upper()
+
+
+def kind_meaning(kind: str, lang: Lang = "en") -> str:
+    """What a rule kind asks, for rules the user gave no note for ('' for an unknown kind)."""
+    return _pick(_KIND[kind], lang) if kind in _KIND else ""
+
+
+@cache
+def _taxonomy() -> dict[str, tuple[str, str]]:
+    data = resources.files("pilotopt.data").joinpath("capability_taxonomy.csv")
+    rows = csv.DictReader(io.StringIO(data.read_text(encoding="utf-8")))
+    return {r["tag"]: (r["label"], r.get("label_nl") or r["label"]) for r in rows}
+
+
+def tag(value: str, lang: Lang = "en") -> str:
+    """The label of a capability tag; a tag outside the taxonomy stays as written.
+
+    >>> tag("packaging")
+    'Packing, co-packing, kitting, labelling, order fulfilment'
+    """
+    found = _taxonomy().get(value)
+    return _pick(found, lang) if found else value
+
+
+@cache
+def _nace() -> dict[str, str]:
+    data = resources.files("pilotopt.data").joinpath("nace_divisions.csv")
+    rows = csv.DictReader(io.StringIO(data.read_text(encoding="utf-8")))
+    return {r["division"]: r["name"] for r in rows}
+
+
+def nace(division: str) -> str:
+    """The NACE Rev. 2 name of a two-digit division (English, as Eurostat publishes it).
+
+    >>> nace("82")
+    'Office administrative, office support and other business support activities'
+    """
+    return _nace().get(division[:2], division)
+
+
+def choose(option: str | None = None, scenario: str | None = None) -> Lang:
+    """The language: the option given, else the scenario's ``lang``, else the locale (Dutch
+    for an ``nl`` locale), else English."""
+    for given in (option, scenario):
+        if given == "nl":
+            return "nl"
+        if given == "en":
+            return "en"
+    found = next((os.environ[k] for k in ("LC_ALL", "LC_MESSAGES", "LANG")
+                  if os.environ.get(k)), None) or (locale.getlocale()[0] or "")
+    return "nl" if found.lower().startswith("nl") else "en"
