@@ -1,12 +1,13 @@
 """The ecosystem graph and its metrics (networkx).
 
-:func:`analyze` gives every figure of an assignment as plain Python values;
+:func:`analyze` gives every figure of an assignment as a typed :class:`Analysis`;
 :func:`ecosystem_graph` gives the graph itself, e.g. to draw it.
 """
 
 from pilotopt.analysis.communities import (
     ALGORITHM,
     SEED,
+    Communities,
     adjusted_rand,
     compare_with_grouping,
     find_communities,
@@ -27,10 +28,15 @@ from pilotopt.analysis.metrics import (
     transition_paths,
     unmet_needs,
 )
-from pilotopt.analysis.summary import analyze
+from pilotopt.analysis.summary import COMMUNITY_LIMIT, Analysis, GroupAnalysis, Overall, analyze
 
 __all__ = [
     "ALGORITHM",
+    "COMMUNITY_LIMIT",
+    "Analysis",
+    "Communities",
+    "GroupAnalysis",
+    "Overall",
     "BROKERS",
     "NODE_ATTRIBUTES",
     "SEED",

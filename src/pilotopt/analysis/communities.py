@@ -4,18 +4,42 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
 from pilotopt.analysis.metrics import share
 
-__all__ = ["ALGORITHM", "SEED", "adjusted_rand", "compare_with_grouping", "find_communities",
-           "internal_weight"]
+__all__ = ["ALGORITHM", "SEED", "Communities", "adjusted_rand", "compare_with_grouping",
+           "find_communities", "internal_weight"]
 
 #: The community algorithm: networkx's Louvain modularity, weighted, with a fixed seed.
 ALGORITHM = "louvain"
 SEED = 0
+
+
+@dataclass(frozen=True)
+class Communities:
+    """The clusters the ecosystem forms by itself, against the chosen groups.
+
+    ``count`` clusters found by ``algorithm``; ``graph_complementarity`` is the weight of all
+    ties, ``community_complementarity`` and ``grouping_complementarity`` the weight of the ties
+    inside clusters and inside groups, ``kept_share`` and ``community_kept_share`` those as
+    shares of the graph's; ``random_kept_share`` the share groups of the same sizes keep on
+    average when filled at random; ``adjusted_rand`` the agreement of groups and clusters (1:
+    the same split, about 0: no more alike than chance, negative: less).
+    """
+
+    algorithm: str
+    count: int
+    graph_complementarity: float
+    community_complementarity: float
+    grouping_complementarity: float
+    kept_share: float
+    community_kept_share: float
+    random_kept_share: float
+    adjusted_rand: float
 
 
 def find_communities(ties: nx.Graph) -> list[list[str]]:
@@ -66,7 +90,7 @@ def adjusted_rand(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     return (both - expected) / (best - expected)
 
 
-def compare_with_grouping(ties: nx.Graph, groups: Mapping[str, int]) -> dict[str, Any]:
+def compare_with_grouping(ties: nx.Graph, groups: Mapping[str, int]) -> Communities:
     """How the chosen groups compare with the communities the ecosystem forms by itself.
 
     Parameters
@@ -78,16 +102,11 @@ def compare_with_grouping(ties: nx.Graph, groups: Mapping[str, int]) -> dict[str
 
     Returns
     -------
-    dict
-        ``algorithm``, ``count`` (communities found), ``graph_complementarity`` (weight of all
-        ties), ``community_complementarity`` and ``grouping_complementarity`` (weight of the ties
-        inside communities, inside groups), ``kept_share`` and ``community_kept_share`` (those
-        as shares of the graph's), ``random_kept_share`` (the share groups of the same sizes
-        keep on average when filled at random from all organisations) and ``adjusted_rand``
-        (agreement of groups and communities over the placed organisations).
+    Communities
+        See :class:`Communities`; ``adjusted_rand`` is over the placed organisations.
 
     >>> t = nx.Graph(); t.add_edge("a", "b", weight=1.0); t.add_edge("c", "d", weight=1.0)
-    >>> compare_with_grouping(t, {"a": 0, "b": 0, "c": 1, "d": 0})["kept_share"]
+    >>> compare_with_grouping(t, {"a": 0, "b": 0, "c": 1, "d": 0}).kept_share
     0.5
     """
     communities = find_communities(ties)
@@ -97,14 +116,14 @@ def compare_with_grouping(ties: nx.Graph, groups: Mapping[str, int]) -> dict[str
     found = internal_weight(ties, community)
     pairs = sum(k * (k - 1) // 2 for k in Counter(groups.values()).values())
     n = ties.number_of_nodes()
-    return {
-        "algorithm": ALGORITHM,
-        "count": len(communities),
-        "graph_complementarity": total,
-        "community_complementarity": found,
-        "grouping_complementarity": kept,
-        "kept_share": share(kept, total),
-        "community_kept_share": share(found, total),
-        "random_kept_share": share(pairs, n * (n - 1) // 2),
-        "adjusted_rand": adjusted_rand(list(groups.values()), [community[v] for v in groups]),
-    }
+    return Communities(
+        algorithm=ALGORITHM,
+        count=len(communities),
+        graph_complementarity=total,
+        community_complementarity=found,
+        grouping_complementarity=kept,
+        kept_share=share(kept, total),
+        community_kept_share=share(found, total),
+        random_kept_share=share(pairs, n * (n - 1) // 2),
+        adjusted_rand=adjusted_rand(list(groups.values()), [community[v] for v in groups]),
+    )

@@ -31,6 +31,7 @@ def ecosystem_graph(
     problem: Problem,
     orgs: Sequence[Organisation] | None = None,
     weights: Complementarity | None = None,
+    among: Sequence[int] | None = None,
 ) -> nx.DiGraph:
     """The directed ecosystem graph of a problem's organisations.
 
@@ -42,6 +43,9 @@ def ecosystem_graph(
         The roster's organisations in the order of ``problem.ids``, or ``None`` (e.g. MDGPLIB).
     weights
         The scenario's complementarity weights (default: every tag counts 1).
+    among
+        Only these organisations (indices, e.g. one group's members), in this order; the graph
+        among them is the whole graph's restricted to them, at a cost of their pairs only.
 
     Returns
     -------
@@ -61,22 +65,25 @@ def ecosystem_graph(
     >>> g.edges["a", "b"]["weight"], g.graph["pair_scores"]
     (1.5, True)
     """
+    idx = list(range(problem.n)) if among is None else [int(i) for i in among]
     if orgs is None:
-        return _pair_score_graph(problem)
+        return _pair_score_graph(problem, idx)
     if tuple(o.id for o in orgs) != problem.ids:
         raise ValueError("the roster's organisations differ from the problem's (ids or order)")
-    return _offer_need_graph(orgs, weights or Complementarity())
+    return _offer_need_graph([orgs[i] for i in idx], weights or Complementarity())
 
 
-def _pair_score_graph(problem: Problem) -> nx.DiGraph:
+def _pair_score_graph(problem: Problem, among: list[int]) -> nx.DiGraph:
     graph = nx.DiGraph(pair_scores=True)
     unknown: dict[str, Any] = dict.fromkeys(NODE_ATTRIBUTES)
+    ids = [problem.ids[i] for i in among]
     graph.add_nodes_from(
-        (i, {**unknown, "id": i, "name": name, "offers": [], "needs": []})
-        for i, name in zip(problem.ids, problem.names, strict=True))
-    a, b = np.nonzero(np.triu(problem.score > 0, 1))
-    ids = problem.ids
-    pairs = zip(a.tolist(), b.tolist(), (problem.score[a, b] / SCALE).tolist(), strict=True)
+        (oid, {**unknown, "id": oid, "name": problem.names[i], "offers": [], "needs": []})
+        for oid, i in zip(ids, among, strict=True))
+    score = (problem.score[np.ix_(among, among)] if problem.factors is None
+             else problem.factors.block(among))
+    a, b = np.nonzero(np.triu(score > 0, 1))
+    pairs = zip(a.tolist(), b.tolist(), (score[a, b] / SCALE).tolist(), strict=True)
     graph.add_edges_from(
         edge
         for i, j, w in pairs
