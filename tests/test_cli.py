@@ -220,7 +220,7 @@ def test_analyze_prints_and_writes_the_ecosystem_figures(tmp_path: Path) -> None
     args = ["analyze", str(ROSTER), "-s", str(SCENARIO), "-a", str(assignment)]
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "Ecosystem per group" in result.output and "Communities" in result.output
+    assert "Ecosystem per group" in result.output and "Clusters the network" in result.output
     doc = json.loads((tmp_path / "out" / "analysis.json").read_text())
     assert [g["group"] for g in doc["groups"]] == ["G1", "G2"]
     assert doc["assignment"]["path"] == str(assignment)

@@ -19,7 +19,7 @@ from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.generate import GenerationError, write_instance
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
-from pilotopt.io.outputs import assignment_csv, file_digest, write_outputs
+from pilotopt.io.outputs import assignment_csv, atomic_write, file_digest, write_outputs
 from pilotopt.problem import SCALE, IntArray
 from pilotopt.report import (
     print_analysis,
@@ -28,7 +28,8 @@ from pilotopt.report import (
     result_document,
     solve_progress,
 )
-from pilotopt.report.summary import package_version
+from pilotopt.report.i18n import LANGS, Lang, choose
+from pilotopt.report.summary import judged, package_version
 from pilotopt.solve import Params, finish_kernel_compilation, solve
 
 __all__ = ["main"]
@@ -80,13 +81,14 @@ def _refuse_overwriting(given: Mapping[str, str | None], outputs: list[Path], op
 
 def _reports(
     instance: Instance, assignment: IntArray, evaluation: Evaluation, meta: Mapping[str, object],
-    html: Path | None, xlsx: Path | None,
+    html: Path | None, xlsx: Path | None, lang: Lang, pdf: Path | None = None,
 ) -> list[Path]:
-    """Write the HTML report and/or the workbook, with the ecosystem analysis in them."""
-    if html is None and xlsx is None:
+    """Write the HTML report, its PDF and/or the workbook, with the ecosystem analysis in them."""
+    if html is None and xlsx is None and pdf is None:
         return []
     from pilotopt.analysis import analyze
-    from pilotopt.report.html import write_html
+    from pilotopt.report.html import render_html
+    from pilotopt.report.pdf import PdfError, write_pdf
     from pilotopt.report.xlsx import write_xlsx
 
     problem = instance.problem
@@ -94,8 +96,25 @@ def _reports(
     if instance.scenario is not None and instance.scenario.description:
         meta = {"description": instance.scenario.description, **meta}
     analysis = analyze(problem, assignment, orgs, weights)
-    return [write(path, problem, assignment, evaluation, orgs, analysis, meta)
-            for write, path in ((write_html, html), (write_xlsx, xlsx)) if path is not None]
+    written = []
+    if html is not None or pdf is not None:
+        page = render_html(problem, assignment, evaluation, orgs, analysis, meta, lang=lang)
+        if html is not None:
+            atomic_write(html, page)
+            written.append(html)
+        if pdf is not None:
+            try:
+                written.append(write_pdf(pdf, page))
+            except PdfError as exc:
+                _fail(EXIT_INPUT, f"{exc}; wrote {', '.join(map(str, written)) or 'nothing'}")
+    if xlsx is not None:
+        written.append(write_xlsx(xlsx, problem, assignment, evaluation, orgs, analysis, meta,
+                                  lang=lang))
+    return written
+
+
+def _lang(option: str | None, instance: Instance) -> Lang:
+    return choose(option, instance.scenario.lang if instance.scenario else None)
 
 
 def _load_with_assignment(
@@ -107,6 +126,16 @@ def _load_with_assignment(
         return instance, read_assignment(assignment_path, instance.problem)
     except InputError as exc:
         _input_error(exc)
+
+
+def _need_chromium() -> None:
+    """Refuse --pdf before any work when no browser can print it."""
+    from pilotopt.report.pdf import PdfError, chromium
+
+    try:
+        chromium()
+    except PdfError as exc:
+        _fail(EXIT_INPUT, str(exc))
 
 
 def _warn(instance: Instance) -> None:
@@ -139,6 +168,12 @@ _roster_arg = click.argument("roster", type=click.Path(dir_okay=False))
 _assignment_opt = click.option(
     "--assignment", "-a", "assignment_path", required=True, type=click.Path(dir_okay=False),
     help="CSV with columns id and group (e.g. an edited assignment.csv).")
+_lang_opt = click.option(
+    "--lang", type=click.Choice(LANGS), default=None,
+    help="Language of the tables, report and workbook  [default: the scenario's lang, else "
+         "the locale, else en]")
+_notes_opt = click.option("--notes", is_flag=True,
+                          help="Also print what each rule is for (its note, or its meaning).")
 _scenario_opt = click.option(
     "--scenario", "-s", type=click.Path(dir_okay=False),
     help="Scenario file (TOML): groups, weights and rules. Not needed for an MDGPLIB file.")
@@ -172,8 +207,14 @@ def validate(roster: str, scenario: str | None) -> None:
               help="Also write report.html: the groups, a map, ties and rules, for the funder.")
 @click.option("--xlsx", is_flag=True,
               help="Also write groups.xlsx: a summary and a sheet per group.")
+@click.option("--pdf", is_flag=True,
+              help="Also write report.pdf (A4, a page per group), printed by headless "
+                   "Chromium; exit 2 when Chromium is not installed.")
+@_lang_opt
+@_notes_opt
 def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, workers: int,
-              out_dir: str, quiet: bool, html: bool, xlsx: bool) -> None:
+              out_dir: str, quiet: bool, html: bool, xlsx: bool, pdf: bool, lang: str | None,
+              notes: bool) -> None:
     """Assign the organisations of ROSTER to pilot groups and check the result."""
     instance = _load(roster, scenario)
     _warn(instance)
@@ -181,7 +222,10 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     given = {"roster": roster} if instance.scenario is None else {
         "roster": roster, "scenario": scenario}
     _refuse_overwriting(given, [out / f for f in (
-        "assignment.csv", "result.json", "report.html", "groups.xlsx")], "--out")
+        "assignment.csv", "result.json", "report.html", "report.pdf", "groups.xlsx")], "--out")
+    language = _lang(lang, instance)
+    if pdf:
+        _need_chromium()
     problem = instance.problem
     try:
         params = Params(time_limit=time_limit, seed=seed, workers=workers, started=_started)
@@ -194,18 +238,19 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     sources = {k: {"path": str(p), "sha256": file_digest(str(p))} for k, p in given.items()}
     written = write_outputs(out, {
         "assignment.csv": assignment_csv(problem, result.assignment),
-        "result.json": result_document(problem, result, sources),
+        "result.json": result_document(problem, result, sources, instance.orgs),
     })
     if quiet:
         _out.print(result.summary())
     else:
-        orgs = instance.orgs
-        print_result(_out, problem, orgs, result)
+        print_result(_out, problem, instance.orgs, result, lang=language, notes=notes,
+                     files=[str(p) for p in written])
     meta = {"status": result.status, "seed": seed, "time_limit": time_limit, "workers": workers,
             "runtime": round(result.runtime, 1), "bound": result.bound, "gap": result.gap}
     written += _reports(instance, result.assignment, result.evaluation, meta,
                         out / "report.html" if html else None,
-                        out / "groups.xlsx" if xlsx else None)
+                        out / "groups.xlsx" if xlsx else None, language,
+                        out / "report.pdf" if pdf else None)
     _out.print("wrote " + ", ".join(str(p) for p in written))
     if "kernel_ready_at" in result.stats and not result.stats["kernel_ready_at"]:
         click.echo("the search kernel was not loaded within the time limit (it is compiled "
@@ -220,19 +265,25 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
 @_assignment_opt
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write score.json (the per-rule and per-group breakdown) here.")
-def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None) -> None:
+@_lang_opt
+@_notes_opt
+def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None,
+          lang: str | None, notes: bool) -> None:
     """Evaluate an assignment made or edited by hand, with the same breakdown as solve."""
+    from pilotopt.report.i18n import text
+
     instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
     problem = instance.problem
+    language = _lang(lang, instance)
     ev = evaluate(problem, assignment)
-    orgs = instance.orgs
-    print_evaluation(_out, problem, orgs, assignment, ev)
-    hard = "every hard rule holds" if ev.feasible else "HARD RULES BROKEN: " + ", ".join(
-        r.id for r in ev.broken_hard_rules())
-    _out.print(f"objective {ev.objective / SCALE:g}, {hard}")
+    print_evaluation(_out, problem, instance.orgs, assignment, ev, lang=language, notes=notes)
+    hard = text("hard_ok", language) if ev.feasible else text(
+        "hard_broken", language, rules=", ".join(r.label for r in ev.broken_hard_rules()))
+    click.echo(text("objective", language, objective=f"{ev.objective / SCALE:g}", hard=hard))
     if out_dir is not None:
         _write_document(out_dir, "score.json", assignment_path, {
-            **ev.to_dict(), "left_out": [problem.ids[i] for i in ev.left_out]})
+            **judged(problem, assignment, ev, instance.orgs),
+            "left_out": [problem.ids[i] for i in ev.left_out]})
     sys.exit(0 if ev.feasible else 1)
 
 
@@ -242,17 +293,21 @@ def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str 
 @_assignment_opt
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write analysis.json here.")
-def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None) -> None:
-    """The ecosystem graph of an assignment: ties per group, across economies, brokers,
-    transition paths, and how much of the graph's complementarity the grouping keeps."""
+@_lang_opt
+def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None,
+            lang: str | None) -> None:
+    """The ecosystem of an assignment: who offers what another member needs, ties across the
+    social and regular economy, members without a tie, transition paths, and how much of the
+    network's complementarity the grouping keeps. Says so when hard rules are broken."""
     from pilotopt.analysis import analyze as analyze_assignment
 
     instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
     orgs, weights = instance.orgs, instance.weights
     result = analyze_assignment(instance.problem, assignment, orgs, weights)
-    print_analysis(_out, result)
+    print_analysis(_out, result, instance.problem, evaluate(instance.problem, assignment),
+                   lang=_lang(lang, instance))
     if out_dir is not None:
-        _write_document(out_dir, "analysis.json", assignment_path, result)
+        _write_document(out_dir, "analysis.json", assignment_path, result.to_dict())
 
 
 @main.command()
@@ -263,20 +318,28 @@ def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: st
               help="The HTML report to write (one self-contained file).")
 @click.option("--xlsx", type=click.Path(dir_okay=False), default=None,
               help="The workbook to write: a summary sheet and one sheet per group.")
+@click.option("--pdf", type=click.Path(dir_okay=False), default=None,
+              help="The PDF to write (A4, a page per group), printed by headless Chromium; "
+                   "exit 2 when Chromium is not installed.")
+@_lang_opt
 def report(roster: str, scenario: str | None, assignment_path: str, html: str | None,
-           xlsx: str | None) -> None:
+           xlsx: str | None, pdf: str | None, lang: str | None) -> None:
     """A report of an assignment (e.g. an edited assignment.csv) to hand to partners and funder:
     groups, members, what each gives and gets, a map, the ties and every rule."""
-    if html is None and xlsx is None:
-        _fail(EXIT_INPUT, "say what to write: --out report.html and/or --xlsx groups.xlsx")
+    if html is None and xlsx is None and pdf is None:
+        _fail(EXIT_INPUT, "say what to write: --out report.html, --pdf report.pdf and/or "
+              "--xlsx groups.xlsx")
+    if pdf is not None:
+        _need_chromium()
     instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
     given = {"roster": roster, "scenario": scenario, "assignment": assignment_path}
-    outputs = [Path(p) for p in (html, xlsx) if p]
-    _refuse_overwriting(given, outputs, "--out/--xlsx")
+    outputs = [Path(p) for p in (html, xlsx, pdf) if p]
+    _refuse_overwriting(given, outputs, "--out/--xlsx/--pdf")
     evaluation = evaluate(instance.problem, assignment)
     meta = {"sources": {k: v for k, v in given.items() if v}}
     written = _reports(instance, assignment, evaluation, meta, Path(html) if html else None,
-                       Path(xlsx) if xlsx else None)
+                       Path(xlsx) if xlsx else None, _lang(lang, instance),
+                       Path(pdf) if pdf else None)
     _out.print("wrote " + ", ".join(str(p) for p in written))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from pilotopt.analysis import Analysis, analyze
 from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.instance import load_instance
 from pilotopt.problem import IntArray, Problem
@@ -32,7 +33,7 @@ class Case:
     assignment: IntArray
     evaluation: Evaluation
     orgs: tuple[Organisation, ...] | None
-    analysis: dict[str, Any] | None
+    analysis: Analysis | None
     meta: dict[str, Any]
 
     def args(self) -> tuple[Any, ...]:
@@ -40,44 +41,10 @@ class Case:
                 self.meta)
 
 
-def handmade_analysis(problem: Problem, assignment: IntArray,
-                      orgs: tuple[Organisation, ...]) -> dict[str, Any]:
-    """The shape of ``pilotopt.analysis.analyze``, from offer -> need matches alone."""
-    groups = []
-    for g, name in enumerate(problem.group_names):
-        members = [orgs[i] for i in np.flatnonzero(assignment == g)]
-        edges = [{"source": a.id, "target": b.id, "tags": tags, "weight": float(len(tags))}
-                 for a in members for b in members
-                 if a is not b and (tags := sorted(set(a.offers) & set(b.needs)))]
-        gives = {o.id: sorted({t for e in edges if e["source"] == o.id for t in e["tags"]})
-                 for o in members}
-        gets = {o.id: sorted({t for e in edges if e["target"] == o.id for t in e["tags"]})
-                for o in members}
-        groups.append({
-            "index": g, "group": name, "members": [o.id for o in members],
-            "complementarity": 0.0, "density": 0.5, "cross_economy_share": 0.5,
-            "isolated": [o.id for o in members if not gives[o.id] and not gets[o.id]],
-            "unmet_needs": {o.id: sorted(set(o.needs) - set(gets[o.id])) for o in members},
-            "reciprocity": 0.5, "gives": gives, "gets": gets,
-            "brokers": [{"id": members[0].id, "betweenness": 0.3}] if members else [],
-            "bridges": [], "transition_paths": [], "edges": edges,
-        })
-    return {"overall": {"complementarity": 1.0, "density": 0.5, "cross_economy_share": 0.5,
-                        "isolated": 0, "unmet_needs": 0, "reciprocity": 0.5,
-                        "transition_paths": 0},
-            "groups": groups,
-            "communities": {"algorithm": "louvain", "count": 3, "kept_share": 0.7}}
-
-
 def analysis_of(problem: Problem, assignment: IntArray,
-                orgs: tuple[Organisation, ...]) -> dict[str, Any]:
-    """The real analysis once it exists, else the hand-made one of the same shape."""
-    try:
-        from pilotopt.analysis import analyze  # type: ignore[attr-defined]
-    except ImportError:
-        return handmade_analysis(problem, assignment, orgs)
-    result: dict[str, Any] = analyze(problem, assignment, orgs=orgs)
-    return result
+                orgs: tuple[Organisation, ...]) -> Analysis:
+    """The ecosystem analysis of an assignment."""
+    return analyze(problem, assignment, orgs=orgs)
 
 
 def evil_roster(tmp: Path) -> Path:

@@ -6,9 +6,13 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from report_cases import EVIL, Case, demo, flanders300, mdgplib
+from report_cases import EVIL, ROOT, Case, demo, flanders300, mdgplib
 
+from pilotopt.compile import compile_problem
+from pilotopt.evaluate import evaluate
+from pilotopt.instance import load_instance
 from pilotopt.report.html import render_html, write_html
+from pilotopt.report.i18n import tag
 
 
 class Page(HTMLParser):
@@ -57,9 +61,9 @@ def test_demo_report_has_every_section_and_a_card_per_group() -> None:
     assert "quota economy=social min 2" in text and "competitors" in text
     # What members give and get comes from the analysis, tag by tag.
     assert case.analysis is not None
-    first = case.analysis["groups"][0]
-    tags = [t for ts in first["gives"].values() for t in ts]
-    assert tags and all(t in text for t in tags)
+    first = case.analysis.groups[0]
+    tags = [t for ts in first.gives.values() for t in ts]
+    assert tags and all(tag(t) in text for t in tags)
 
 
 def test_the_evil_name_is_text_and_no_script() -> None:
@@ -101,3 +105,34 @@ def test_write_html_writes_the_rendered_page(tmp_path: Path) -> None:
     path = write_html(tmp_path / "sub" / "report.html", *case.args())
     assert path.read_text(encoding="utf-8") == render_html(*case.args())
     assert [p.name for p in path.parent.iterdir()] == ["report.html"]
+
+
+def test_a_large_factored_problem_renders_without_an_analysis() -> None:
+    # Beyond DENSE_MAX_ORGANISATIONS the scores are factors and ``score`` is empty: the ties of
+    # a group are drawn from the factors' block (this raised IndexError before).
+    case = flanders300()
+    inst = load_instance(ROOT / "instances/flanders-300/roster.csv",
+                         ROOT / "instances/flanders-300/scenario.toml")
+    assert inst.roster is not None and inst.scenario is not None
+    factored = compile_problem(inst.roster.organisations, inst.scenario,
+                               columns=inst.roster.columns, dense=False)
+    assert factored.factors is not None and factored.score.shape == (0, 0)
+    evaluation = evaluate(factored, case.assignment)
+    html = render_html(factored, case.assignment, evaluation, case.orgs)
+    dense = render_html(case.problem, case.assignment, case.evaluation, case.orgs)
+    assert html.count("<line ") == dense.count("<line ") > 0
+
+
+def test_figures_and_offenders_in_the_report() -> None:
+    case = flanders300()
+    text = "".join(Page(render_html(*case.args())).text)
+    assert "Target-group FTE" in text and "against the mean group of" in text
+    assert "Farthest apart" in text and " km" in text
+    assert "are both in" in text or "lie" in text
+
+
+def test_dutch_report() -> None:
+    case = demo()
+    text = "".join(Page(render_html(*case.args(), lang="nl")).text)
+    assert "De groepen" in text and "Wat elke regel vraagt" in text
+    assert "sociale economie" in text and "Every hard rule" not in text

@@ -23,16 +23,19 @@ import numpy as np
 import numpy.typing as npt
 from markupsafe import Markup
 
+from pilotopt.analysis import Analysis
 from pilotopt.evaluate import Evaluation
 from pilotopt.io.outputs import atomic_write
 from pilotopt.problem import SCALE, Problem
+from pilotopt.report.figures import ECONOMIES, group_figures
+from pilotopt.report.i18n import Lang, economy, kind_meaning, nace, tag, text
+from pilotopt.report.offenders import offenders, sentence
 from pilotopt.schema.roster import Organisation
-from pilotopt.schema.scenario import RULE_KINDS
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["ECONOMY_COLOURS", "KIND_MEANING", "render_html", "report_context", "write_html"]
+__all__ = ["ECONOMY_COLOURS", "render_html", "report_context", "write_html"]
 
 #: One colour per economy, in the cards, the graphs and the legend.
 ECONOMY_COLOURS = {
@@ -42,20 +45,8 @@ ECONOMY_COLOURS = {
     "knowledge": "#e7298a",
 }
 
-#: What a rule kind asks, for rules the caller gives no note for (from the kinds' models).
-KIND_MEANING = {kind: model.meaning for kind, model in RULE_KINDS.items()}
-
 _MARKERS = "os^D"  # beyond 20 groups the colours repeat; the marker tells them apart
-_META_LABELS = {
-    "status": "status",
-    "seed": "seed",
-    "time_limit": "time limit (s)",
-    "workers": "workers",
-    "runtime": "runtime (s)",
-    "bound": "upper bound",
-    "gap": "gap",
-    "created": "created",
-}
+_META_KEYS = ("status", "seed", "time_limit", "workers", "runtime", "bound", "gap", "created")
 
 
 def _group_style(g: int) -> tuple[str, str]:
@@ -70,6 +61,10 @@ def _num(x: float) -> str:
 
 def _pct(share: float) -> str:
     return f"{100 * share:.0f} %"
+
+
+def _signed_pct(share: float | None) -> str:
+    return "" if share is None else f"{100 * share:+.0f} %"
 
 
 def _svg(fig: Any) -> Markup:
@@ -169,7 +164,9 @@ def _graph(
                 tip = f"{e['source']} offers {e['target']}: {', '.join(e.get('tags', []))}"
                 ties.append((a, b, float(e.get("weight", 1.0)), tip))
     else:
-        sub = problem.score[np.ix_(members, members)]
+        # A large problem keeps its scores as factors: the group's block comes from them.
+        sub = (problem.score[np.ix_(members, members)] if problem.factors is None
+               else problem.factors.block(members))
         for a, b in zip(*np.nonzero(np.triu(sub, 1) > 0), strict=True):
             w = sub[a, b] / SCALE
             ties.append((int(a), int(b), w, f"{nodes[a]['id']} - {nodes[b]['id']}: {w:g}"))
@@ -186,70 +183,97 @@ def report_context(
     assignment: npt.ArrayLike,
     evaluation: Evaluation,
     orgs: Sequence[Organisation] | None = None,
-    analysis: Mapping[str, Any] | None = None,
+    analysis: Analysis | None = None,
     meta: Mapping[str, Any] | None = None,
     rule_notes: Mapping[str, str] | None = None,
+    lang: Lang = "en",
 ) -> dict[str, Any]:
-    """Plain values the HTML and XLSX reports show: summary, rules, and a view of each group.
+    """Plain values the HTML and XLSX reports show: summary, rules and who breaks them, and a
+    view of each group with its figures (FTE and target-group FTE against the mean, farthest
+    pair, mix).
 
     ``orgs`` are the roster's organisations in the order of ``problem.ids`` (None for an
-    instance without a roster, e.g. MDGPLIB); ``analysis`` is the dict of
-    ``pilotopt.analysis.analyze``; ``meta`` may hold ``status``, ``seed``, ``time_limit``,
+    instance without a roster, e.g. MDGPLIB); ``analysis`` is that of
+    :func:`pilotopt.analysis.analyze`; ``meta`` may hold ``status``, ``seed``, ``time_limit``,
     ``workers``, ``runtime``, ``bound``, ``gap``, ``created``, ``description`` and ``sources``
     (what -> file name); ``rule_notes`` maps a rule id to what it means in a matchmaker's words
-    (default: the rules' own notes).
+    (default: the rules' own notes); ``lang`` the language of every label.
     """
     groups = np.asarray(assignment, dtype=np.int64)
     meta = dict(meta or {})
     notes = rule_notes or {r.id: r.note for r in problem.rules if r.note}
-    by_index = {int(g["index"]): g for g in (analysis or {}).get("groups", [])}
+    by_index = {g.index: g for g in analysis.groups} if analysis is not None else {}
+    figures = group_figures(problem, groups, evaluation, orgs)
+    found = offenders(problem, groups, orgs)
+    said = [(o, sentence(problem, o, groups, lang, labels=True)) for o in found]
     rules = [{
         "id": r.id, "kind": r.kind, "label": r.label, "hard": r.hard,
         "weight": None if r.hard else problem.rules[r.rule].weight, "satisfied": r.satisfied,
         "violation": r.violation, "penalty": r.penalty / SCALE,
-        "note": notes.get(r.id) or KIND_MEANING.get(r.kind, ""),
+        "note": notes.get(r.id) or kind_meaning(r.kind, lang),
         "broken_in": [(problem.group_names[g], v) for g, v in enumerate(r.per_group) if v],
+        "offences": [words for o, words in said if o.rule == r.rule],
     } for r in evaluation.rules]
 
+    def tags(values: Sequence[str]) -> list[str]:
+        return [tag(t, lang) for t in values]
+
     views = []
-    for g, name in enumerate(problem.group_names):
-        members = [int(i) for i in np.flatnonzero(groups == g)]
-        found = by_index.get(g, {})
-        gives, gets = found.get("gives", {}), found.get("gets", {})
-        isolated, unmet = set(found.get("isolated", [])), found.get("unmet_needs", {})
+    for fig in figures.groups:
+        g = fig.index
+        found_g = by_index.get(g)
         rows = []
-        for i in members:
+        for i in fig.members:
             oid = problem.ids[i]
             row: dict[str, Any] = {"id": oid, "name": problem.names[i]}
             if orgs:
                 o = orgs[i]
-                row |= {"economy": o.economy.value, "type": o.attributes.get("type", ""),
-                        "sector": o.sector, "municipality": o.municipality or "",
-                        "fte": o.fte, "target_group_fte": o.target_group_fte}
-            if analysis is not None:
-                row |= {"gives": list(gives.get(oid, [])), "gets": list(gets.get(oid, [])),
-                        "unmet": list(unmet.get(oid, [])), "isolated": oid in isolated}
+                row |= {"economy": o.economy.value,
+                        "economy_label": economy(o.economy.value, lang),
+                        "type": o.attributes.get("type", ""),
+                        "sector": o.sector, "sector_name": nace(o.division),
+                        "municipality": o.municipality or "",
+                        "fte": o.fte, "target_group_fte": o.target_group_fte,
+                        "extra": {k: v for k, v in o.attributes.items() if k != "type"}}
+            if found_g is not None:
+                row |= {"gives": tags(found_g.gives.get(oid, [])),
+                        "gets": tags(found_g.gets.get(oid, [])),
+                        "unmet": tags(found_g.unmet_needs.get(oid, [])),
+                        "isolated": oid in found_g.isolated}
             rows.append(row)
         colour, _ = _group_style(g)
+        far = fig.farthest
         views.append({
-            "index": g, "number": g + 1, "name": name, "colour": colour, "members": rows,
-            "complementarity": evaluation.group_complementarity[g] / SCALE,
-            "mix": [(e, k) for e in ECONOMY_COLOURS
-                    if (k := sum(r["economy"] == e for r in rows))] if orgs else [],
-            "sectors": Counter(orgs[i].division for i in members).most_common() if orgs else [],
+            "index": g, "number": g + 1, "name": fig.name, "colour": colour, "members": rows,
+            "complementarity": fig.complementarity,
+            "mix": [(e, k, economy(e, lang)) for e, k in zip(ECONOMIES, fig.mix, strict=True)
+                    if k] if fig.mix is not None else [],
+            "fte": fig.fte, "target_group_fte": fig.target_group_fte,
+            "fte_vs_mean": _ratio(fig.fte, figures.mean_fte),
+            "target_vs_mean": _ratio(fig.target_group_fte, figures.mean_target_group_fte),
+            "farthest_km": fig.farthest_km,
+            "farthest": None if far is None else (problem.names[far[0]], problem.names[far[1]]),
+            "sectors": Counter(orgs[i].division for i in fig.members).most_common()
+                       if orgs else [],
             "broken": [(r.id, r.label, r.hard, r.per_group[g])
                        for r in evaluation.rules if r.per_group[g]],
-            "analysis": found,
+            "offences": [(problem.rules[o.rule].hard, words) for o, words in said
+                         if o.group == g],
+            "analysis": found_g,
         })
 
     extra = {k: v for k, v in meta.items()
-             if k not in _META_LABELS and k not in ("description", "sources", "title")}
+             if k not in _META_KEYS and k not in ("description", "sources", "title")}
     return {
-        "title": meta.get("title") or "Pilot groups",
+        "lang": lang,
+        "title": meta.get("title") or text("report.title", lang),
         "description": meta.get("description") or "",
         "sources": dict(meta.get("sources") or problem.source),
-        "run": [(label, meta[k]) for k, label in _META_LABELS.items() if meta.get(k) is not None]
-               + list(extra.items()),
+        "run": [(text(f"meta.{k}", lang),
+                 f"{100 * meta[k]:.2f} %" if k == "gap" else meta[k])
+                for k in _META_KEYS if meta.get(k) is not None] + list(extra.items()),
+        "run_values": [(k, text(f"meta.{k}", lang), meta[k]) for k in _META_KEYS
+                       if meta.get(k) is not None] + [(k, k, v) for k, v in extra.items()],
         "objective": evaluation.objective / SCALE,
         "complementarity": evaluation.complementarity / SCALE,
         "penalty": evaluation.penalty / SCALE,
@@ -257,13 +281,21 @@ def report_context(
         "broken_hard": [r for r in rules if r["hard"] and not r["satisfied"]],
         "n": problem.n,
         "m": problem.m,
+        "mean_fte": figures.mean_fte,
+        "mean_target_group_fte": figures.mean_target_group_fte,
         "left_out": [(problem.ids[i], problem.names[i]) for i in evaluation.left_out],
         "rules": rules,
         "groups": views,
-        "overall": (analysis or {}).get("overall"),
-        "communities": (analysis or {}).get("communities"),
-        "economies": ECONOMY_COLOURS if orgs else {},
+        "overall": analysis.overall if analysis is not None else None,
+        "communities": analysis.communities if analysis is not None else None,
+        "economies": {e: (c, economy(e, lang)) for e, c in ECONOMY_COLOURS.items()}
+                     if orgs else {},
     }
+
+
+def _ratio(value: float | None, mean: float | None) -> float | None:
+    """``value`` against ``mean`` (0.1: 10 % above), None without a mean."""
+    return None if value is None or not mean else value / mean - 1
 
 
 def _environment() -> jinja2.Environment:
@@ -276,6 +308,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["num"] = _num
     env.filters["pct"] = _pct
+    env.filters["signed_pct"] = _signed_pct
     return env
 
 
@@ -284,20 +317,23 @@ def render_html(
     assignment: npt.ArrayLike,
     evaluation: Evaluation,
     orgs: Sequence[Organisation] | None = None,
-    analysis: Mapping[str, Any] | None = None,
+    analysis: Analysis | None = None,
     meta: Mapping[str, Any] | None = None,
     rule_notes: Mapping[str, str] | None = None,
+    lang: Lang = "en",
 ) -> str:
     """The report as one self-contained HTML page; see :func:`report_context` for the inputs."""
-    ctx = report_context(problem, assignment, evaluation, orgs, analysis, meta, rule_notes)
+    ctx = report_context(problem, assignment, evaluation, orgs, analysis, meta, rule_notes, lang)
     groups = np.asarray(assignment, dtype=np.int64)
     for view in ctx["groups"]:
         members = [int(i) for i in np.flatnonzero(groups == view["index"])]
-        view["graph"] = _graph(members, problem, orgs, view["analysis"].get("edges"))
+        found = view["analysis"]
+        view["graph"] = _graph(members, problem, orgs, None if found is None else found.edges)
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "pilotopt"}):
         ctx["map_svg"] = _map_svg(orgs, groups) if orgs else None
         ctx["chart_svg"] = _complementarity_svg([v["complementarity"] for v in ctx["groups"]])
-    return _environment().get_template("report.html").render(ctx)
+    return _environment().get_template("report.html").render(
+        ctx, t=lambda key, **values: text(key, lang, **values))
 
 
 def write_html(
@@ -306,12 +342,13 @@ def write_html(
     assignment: npt.ArrayLike,
     evaluation: Evaluation,
     orgs: Sequence[Organisation] | None = None,
-    analysis: Mapping[str, Any] | None = None,
+    analysis: Analysis | None = None,
     meta: Mapping[str, Any] | None = None,
     rule_notes: Mapping[str, str] | None = None,
+    lang: Lang = "en",
 ) -> Path:
     """Render the report and write it to ``path`` whole or not at all; returns the path."""
     out = Path(path)
     atomic_write(out, render_html(problem, assignment, evaluation, orgs, analysis, meta,
-                                  rule_notes))
+                                  rule_notes, lang))
     return out

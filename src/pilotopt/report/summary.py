@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from pilotopt.evaluate import Evaluation
 from pilotopt.problem import Problem
+from pilotopt.report.figures import group_figures
+from pilotopt.report.offenders import offenders, sentence
+from pilotopt.schema.roster import Organisation
 from pilotopt.solve import Result
 
-__all__ = ["package_version", "result_document"]
+__all__ = ["judged", "package_version", "result_document"]
 
 
 def package_version() -> str:
@@ -21,18 +26,37 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def result_document(
-    problem: Problem, result: Result, inputs: dict[str, dict[str, str]] | None = None
+def judged(
+    problem: Problem, assignment: Any, evaluation: Evaluation,
+    orgs: Sequence[Organisation] | None = None,
 ) -> dict[str, Any]:
-    """Everything needed to judge and reproduce a run, in plain JSON values."""
-    ev = result.evaluation.to_dict()
-    members: list[list[str]] = [[] for _ in range(problem.m)]
-    for i, g in enumerate(result.assignment):
-        if g >= 0:
-            members[int(g)].append(problem.ids[i])
-    for group, name, ids in zip(ev["groups"], problem.group_names, members, strict=True):  # type: ignore[call-overload]
-        group["group"] = name
-        group["members"] = ids
+    """The evaluation in plain JSON values, with what the brief is judged on: per group its
+    members, mix, FTE and target-group FTE against the mean and the farthest pair; per broken
+    rule ``offences``, who breaks it (ids) and how, in words."""
+    ev = evaluation.to_dict()
+    figures = group_figures(problem, assignment, evaluation, orgs)
+    for group, fig, row in zip(ev["groups"], figures.groups,  # type: ignore[call-overload]
+                               figures.to_dicts(problem.ids), strict=True):
+        group.update(row)
+        group["members"] = [problem.ids[i] for i in fig.members]
+    ev["offences"] = [{
+        "rule": problem.rules[o.rule].id, "breach": o.breach.value,
+        "group": problem.group_names[o.group] if o.group >= 0 else None,
+        "organisations": [problem.ids[i] for i in o.members], "amount": o.amount,
+        **({"km": round(o.km, 1)} if o.km is not None else {}),
+        **({"need": o.tag} if o.tag else {}),
+        "text": sentence(problem, o, assignment),
+    } for o in offenders(problem, assignment, orgs)]
+    return ev
+
+
+def result_document(
+    problem: Problem, result: Result, inputs: dict[str, dict[str, str]] | None = None,
+    orgs: Sequence[Organisation] | None = None,
+) -> dict[str, Any]:
+    """Everything needed to judge and reproduce a run, in plain JSON values (see
+    :func:`judged`; ``orgs``, the roster's organisations, add FTE, mix and distances)."""
+    ev = judged(problem, result.assignment, result.evaluation, orgs)
     return {
         "pilotopt_version": package_version(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -1,25 +1,44 @@
-"""Terminal tables: one row per group, then the rule status."""
+"""Terminal output: the groups and their figures, the rules, who breaks them, and a legend.
+
+Readable from 80 columns up, on a terminal or piped (rich takes the width from ``COLUMNS``):
+numbers never wrap, names wrap between words only, members are listed under their group instead
+of in a narrow column. Above :data:`SUMMARY_ABOVE` groups a summary points to the files instead.
+Every figure comes from numpy passes over the roster (:mod:`pilotopt.report.figures`), so
+20,000 organisations print in well under a second.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
+import numpy as np
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
+from pilotopt.analysis import Analysis
 from pilotopt.evaluate import Evaluation
 from pilotopt.problem import SCALE, IntArray, Problem
+from pilotopt.report.figures import ECONOMIES, Figures, group_figures
+from pilotopt.report.i18n import Lang, economy, economy_letter, kind_meaning, text
+from pilotopt.report.offenders import Offence, first_offenders, sentence
 from pilotopt.schema.roster import Organisation
 from pilotopt.solve import Progress as Improvement
 from pilotopt.solve import Result
 
-__all__ = ["print_analysis", "print_evaluation", "print_result", "solve_progress"]
+__all__ = ["OFFENCES_SHOWN", "SUMMARY_ABOVE", "print_analysis", "print_evaluation",
+           "print_result", "solve_progress"]
+
+#: Above this many groups the terminal prints a summary and points to the files.
+SUMMARY_ABOVE = 50
+#: Offences listed per broken rule (the files hold all).
+OFFENCES_SHOWN = 5
 
 
 @contextmanager
@@ -64,18 +83,30 @@ def _repeat(action: Callable[[], None], every: float) -> Callable[[], None]:
     return done.set
 
 
-def _mix(orgs: Sequence[Organisation]) -> str:
-    counts = Counter(o.economy.value for o in orgs)
-    order = ("social", "regular", "public", "knowledge")
-    return " ".join(f"{e[0].upper()}{counts[e]}" for e in order)
-
-
 def print_result(
-    console: Console, problem: Problem, orgs: Sequence[Organisation] | None, result: Result
+    console: Console, problem: Problem, orgs: Sequence[Organisation] | None, result: Result,
+    *, lang: Lang = "en", notes: bool = False, files: Sequence[str] = (),
 ) -> None:
-    """Print the tables of a solve result and its summary line."""
-    print_evaluation(console, problem, orgs, result.assignment, result.evaluation)
-    console.print(result.summary())
+    """Print the groups, rules and offences of a solve result, then its summary line."""
+    print_evaluation(console, problem, orgs, result.assignment, result.evaluation, lang=lang,
+                     notes=notes, files=files)
+    console.print(Text(result.summary()))
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def _versus(value: float | None, mean: float | None) -> str:
+    if value is None:
+        return "-"
+    if not mean:
+        return _number(value)
+    return f"{_number(value)} {100 * (value / mean - 1):+.0f}%"
+
+
+def _who(problem: Problem, members: Sequence[int]) -> str:
+    return ", ".join(f"{problem.names[i]} ({problem.ids[i]})" for i in members)
 
 
 def print_evaluation(
@@ -84,73 +115,191 @@ def print_evaluation(
     orgs: Sequence[Organisation] | None,
     assignment: IntArray,
     ev: Evaluation,
+    *,
+    lang: Lang = "en",
+    notes: bool = False,
+    files: Sequence[str] = (),
 ) -> None:
-    """Print a table per group (members, economy mix, complementarity, rules) and the rules."""
-    groups = Table(title="Pilot groups", show_lines=True,
-                   caption="mix: S social, R regular, P public, K knowledge")
-    for col in ("group", "size", "mix", "score", "rules"):
-        groups.add_column(col, no_wrap=True)
-    groups.add_column("members", overflow="fold", ratio=1)
-    for g, name in enumerate(problem.group_names):
-        idx = [i for i in range(problem.n) if assignment[i] == g]
-        broken = [f"{r.id} ({r.per_group[g]})" for r in ev.rules if r.per_group[g]]
-        groups.add_row(
-            name,
-            str(len(idx)),
-            _mix([orgs[i] for i in idx]) if orgs else "-",
-            f"{ev.group_complementarity[g] / SCALE:g}",
-            "[green]ok[/]" if not broken else "[yellow]" + ", ".join(broken) + "[/]",
-            ", ".join(f"{problem.names[i]} ({problem.ids[i]})" for i in idx),
-        )
-    console.print(groups)
-    if ev.left_out:
-        console.print(f"Left out ({len(ev.left_out)}): " + ", ".join(
-            f"{problem.names[i]} ({problem.ids[i]})" for i in ev.left_out))
+    """Print the groups (figures, then members), the rules, who breaks them and a legend.
 
-    rules = Table(title="Rules")
-    for col in ("rule", "kind", "meaning", "hard", "status", "penalty"):
-        rules.add_column(col)
+    ``notes`` adds what each rule is for under its name; ``files`` are the written files the
+    summary points to when there are more than :data:`SUMMARY_ABOVE` groups.
+    """
+    figures = group_figures(problem, assignment, ev, orgs)
+    found, counts = first_offenders(problem, assignment, orgs, limit=OFFENCES_SHOWN)
+    off_in: dict[int, set[int]] = defaultdict(set)
     for r in ev.rules:
-        status = "[green]holds[/]" if r.satisfied else (
-            f"[red]broken by {r.violation}[/]" if r.hard else f"[yellow]off by {r.violation}[/]"
-        )
-        rules.add_row(r.id, r.kind, r.label, "hard" if r.hard else "soft", status,
-                      f"{r.penalty / SCALE:g}")
-    console.print(rules)
+        for g in np.flatnonzero(r.per_group).tolist():
+            off_in[g].add(r.rule)
+    if problem.m > SUMMARY_ABOVE:
+        _summary(console, problem, figures, off_in, lang, files)
+    else:
+        _groups(console, problem, figures, off_in, lang)
+    if ev.left_out:
+        console.print(Text(f"{text('groups.left_out', lang, count=len(ev.left_out))}: "
+                           f"{_who(problem, ev.left_out)}"))
+    _rules(console, problem, ev, lang, notes)
+    _offences(console, problem, assignment, found, counts, lang)
+    console.print(Text(text("legend", lang), style="dim"))
 
 
-def print_analysis(console: Console, analysis: dict[str, Any]) -> None:
-    """Print the ecosystem figures of :func:`pilotopt.analysis.analyze`: per group, overall and
-    against the communities the graph itself would form."""
-    table = Table(title="Ecosystem per group", caption=(
-        "density: share of member pairs with a tie; across: share of ties between social and "
-        "regular economy; both ways: share of members that give and get; alone: members "
-        "without a tie; unmet: needs no other member offers; paths: transition paths"))
-    for col in ("group", "size", "score", "density", "across", "both ways", "alone", "unmet",
-                "paths"):
-        table.add_column(col, justify="left" if col == "group" else "right")
-    for g in analysis["groups"]:
+def _groups(console: Console, problem: Problem, figures: Figures,
+            off_in: dict[int, set[int]], lang: Lang) -> None:
+    roster = figures.groups and figures.groups[0].mix is not None
+    letters = " ".join(economy_letter(e, lang) for e in ECONOMIES)
+    table = Table(title=text("groups.title", lang), box=box.SIMPLE_HEAD, pad_edge=False,
+                  caption=text("groups.caption", lang, letters=", ".join(
+                      f"{economy_letter(e, lang)} {economy(e, lang)}" for e in ECONOMIES))
+                  if roster else None)
+    table.add_column(text("col.group", lang), overflow="fold", min_width=6)
+    table.add_column(text("col.size", lang), justify="right", no_wrap=True)
+    if roster:
+        table.add_column(f"mix\n{letters}", no_wrap=True)
+        table.add_column(text("col.fte", lang), justify="right", no_wrap=True)
+        table.add_column(text("col.target_fte", lang), justify="right", no_wrap=True)
+        table.add_column(text("col.farthest", lang), justify="right", no_wrap=True)
+    table.add_column(text("col.score", lang), justify="right", no_wrap=True)
+    table.add_column(text("col.rules_off", lang), justify="right", no_wrap=True)
+    for g in figures.groups:
+        off = off_in.get(g.index, set())
+        hard = any(problem.rules[r].hard for r in off)
+        row: list[str | Text] = [Text(g.name), str(g.size)]
+        if g.mix is not None:
+            row += [" ".join(map(str, g.mix)),
+                    _versus(g.fte, figures.mean_fte),
+                    _versus(g.target_group_fte, figures.mean_target_group_fte),
+                    "-" if g.farthest_km is None else f"{g.farthest_km:.0f} km"]
+        row += [f"{g.complementarity:.1f}",
+                Text(str(len(off)) if off else "-",
+                     style="red" if hard else "yellow" if off else "green")]
+        table.add_row(*row)
+    console.print(table)
+    members = Table.grid(padding=(0, 1))
+    members.add_column(overflow="fold", max_width=24)
+    members.add_column(overflow="fold")
+    for g in figures.groups:
+        members.add_row(Text(text("groups.members", lang, group=g.name, size=g.size) + ":",
+                             style="bold"), Text(_who(problem, g.members)))
+    console.print(members)
+    console.print()
+
+
+def _summary(console: Console, problem: Problem, figures: Figures,
+             off_in: dict[int, set[int]], lang: Lang, files: Sequence[str]) -> None:
+    gs = figures.groups
+    sizes = [g.size for g in gs]
+    comp = [g.complementarity for g in gs]
+    lines = [text("groups.summary", lang, m=f"{problem.m:,}", n=f"{problem.n:,}",
+                  smin=min(sizes), smax=max(sizes), cmin=_number(min(comp)),
+                  cmax=_number(max(comp)))]
+    if gs[0].mix is not None:
+        fte = [g.fte or 0.0 for g in gs]
+        tg = [g.target_group_fte or 0.0 for g in gs]
+        km = [g.farthest_km for g in gs if g.farthest_km is not None]
+        lines.append(text("groups.summary_fte", lang, fmin=_number(min(fte)),
+                          fmax=_number(max(fte)), fmean=_number(figures.mean_fte or 0.0),
+                          tmin=_number(min(tg)), tmax=_number(max(tg)),
+                          tmean=_number(figures.mean_target_group_fte or 0.0),
+                          km=f"{max(km):.0f}" if km else "-"))
+    off = sum(1 for g in off_in if g >= 0)
+    lines.append(text("groups.summary_off", lang, count=f"{off:,}"))
+    lines.append(text("groups.summary_files", lang, files=", ".join(files)) if files
+                 else text("groups.summary_nofiles", lang))
+    console.print(Text(text("groups.title", lang), style="bold"))
+    for line in lines:
+        console.print(Text(line))
+    console.print()
+
+
+def _status(r_hard: bool, violation: int, lang: Lang) -> Text:
+    if not violation:
+        return Text(text("rule.holds", lang), style="green")
+    if r_hard:
+        return Text(text("rule.broken", lang, v=violation), style="red")
+    return Text(text("rule.off", lang, v=violation), style="yellow")
+
+
+def _rules(console: Console, problem: Problem, ev: Evaluation, lang: Lang, notes: bool) -> None:
+    table = Table(title=text("rules.title", lang), box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column(text("col.rule", lang), overflow="fold", ratio=1, min_width=12)
+    table.add_column(text("col.hard", lang), no_wrap=True)
+    table.add_column(text("col.status", lang), no_wrap=True)
+    table.add_column(text("col.penalty", lang), justify="right", no_wrap=True)
+    for r in ev.rules:
+        name = Text(r.label)
+        if notes:
+            info = problem.rules[r.rule]
+            name.append("\n" + (info.note or kind_meaning(r.kind, lang)), style="dim")
+        table.add_row(name, text("rule.hard" if r.hard else "rule.soft", lang),
+                      _status(r.hard, r.violation, lang),
+                      f"{r.penalty / SCALE:g}" if not r.hard else "")
+    console.print(table)
+
+
+def _offences(console: Console, problem: Problem, assignment: IntArray,
+              found: Sequence[Offence], counts: dict[int, int], lang: Lang) -> None:
+    if not found:
+        return
+    by_rule: dict[int, list[Offence]] = defaultdict(list)
+    for o in found:
+        by_rule[o.rule].append(o)
+    console.print(Text(text("offences.title", lang), style="bold"))
+    for rule, offences in by_rule.items():
+        info = problem.rules[rule]
+        kind = text("rule.hard" if info.hard else "rule.soft", lang)
+        console.print(Text(f"{info.label} ({kind})", style="red" if info.hard else "yellow"))
+        listed = Table.grid(padding=(0, 1))
+        listed.add_column(no_wrap=True)
+        listed.add_column(overflow="fold")
+        for o in offences[:OFFENCES_SHOWN]:
+            listed.add_row(" -", Text(sentence(problem, o, assignment, lang)))
+        if counts[rule] > OFFENCES_SHOWN:
+            listed.add_row("", Text(text("offences.more", lang,
+                                         count=f"{counts[rule] - OFFENCES_SHOWN:,}"),
+                                    style="dim"))
+        console.print(listed)
+    console.print()
+
+
+def print_analysis(console: Console, analysis: Analysis, problem: Problem,
+                   ev: Evaluation | None = None, *, lang: Lang = "en") -> None:
+    """Print the ecosystem figures of :func:`pilotopt.analysis.analyze`: a warning when hard
+    rules are broken, per group, the members without a tie, overall and against the clusters
+    the network would form by itself."""
+    if ev is not None and not ev.feasible:
+        console.print(Text(text("analysis.hard_broken", lang, rules=", ".join(
+            r.label for r in ev.broken_hard_rules())), style="bold red"))
+    table = Table(title=text("analysis.title", lang), box=box.SIMPLE_HEAD, pad_edge=False,
+                  caption=text("analysis.caption", lang))
+    table.add_column(text("col.group", lang), overflow="fold", ratio=1, min_width=6)
+    for key in ("col.size", "col.score", "col.density", "col.across", "col.both_ways",
+                "col.alone", "col.unmet", "col.paths"):
+        table.add_column(text(key, lang), justify="right", no_wrap=True)
+    for g in analysis.groups:
         table.add_row(
-            g["group"], str(len(g["members"])), f"{g['complementarity']:g}",
-            _pct(g["density"]), _pct(g["cross_economy_share"]), _pct(g["reciprocity"]),
-            str(len(g["isolated"])), str(sum(len(t) for t in g["unmet_needs"].values())),
-            str(len(g["transition_paths"])),
+            Text(g.group), str(g.size), f"{g.complementarity:.1f}", _pct(g.density),
+            _pct(g.cross_economy_share), _pct(g.reciprocity), str(len(g.isolated)),
+            str(sum(len(t) for t in g.unmet_needs.values())), str(len(g.transition_paths)),
         )
     console.print(table)
-    o, c = analysis["overall"], analysis["communities"]
-    console.print(
-        f"Overall: complementarity {o['complementarity']:g}, density {_pct(o['density'])}, "
-        f"cross-economy ties {_pct(o['cross_economy_share'])}, reciprocity "
-        f"{_pct(o['reciprocity'])}, {o['isolated']} isolated, {o['unmet_needs']} unmet needs, "
-        f"{o['transition_paths']} transition paths."
-    )
-    console.print(
-        f"Communities ({c['algorithm']}): {c['count']}; the grouping keeps "
-        f"{_pct(c['kept_share'])} of the tie weight the graph offers (the communities keep "
-        f"{_pct(c['community_kept_share'])}, random groups of the same sizes "
-        f"{_pct(c['random_kept_share'])}); agreement (adjusted Rand) {c['adjusted_rand']:.2f}."
-    )
+    index = {oid: i for i, oid in enumerate(problem.ids)}
+    alone = [index[v] for g in analysis.groups for v in g.isolated]
+    if alone:
+        console.print(Text(text("analysis.isolated", lang, names=_who(problem, alone))))
+    o, c = analysis.overall, analysis.communities
+    console.print(Text(text(
+        "analysis.overall", lang, complementarity=_number(o.complementarity),
+        density=_pct(o.density), across=_pct(o.cross_economy_share), both=_pct(o.reciprocity),
+        isolated=o.isolated, unmet=o.unmet_needs, paths=o.transition_paths)))
+    if c is None:
+        console.print(Text(text("analysis.no_communities", lang,
+                                limit=f"{analysis.community_limit:,}")))
+    else:
+        console.print(Text(text(
+            "analysis.communities", lang, count=c.count, kept=_pct(c.kept_share),
+            found=_pct(c.community_kept_share), random=_pct(c.random_kept_share),
+            agreement=f"{c.adjusted_rand:.2f}")))
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %"
+    return f"{100 * x:.0f}%"

@@ -13,23 +13,30 @@ from typing import Any
 
 import numpy.typing as npt
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pilotopt.analysis import Analysis
 from pilotopt.evaluate import Evaluation
 from pilotopt.io.outputs import atomic_write
 from pilotopt.problem import Problem
 from pilotopt.report.html import report_context
+from pilotopt.report.i18n import Lang, text
 from pilotopt.schema.roster import Organisation
 
 __all__ = ["sheet_names", "write_xlsx"]
 
 _BAD = re.compile(r"[\[\]:*?/\\]")
-#: Member fields in column order, with their header.
-_MEMBER_COLUMNS = {"id": "id", "name": "name", "economy": "economy", "type": "type",
-                   "sector": "sector", "municipality": "municipality", "fte": "FTE",
-                   "target_group_fte": "target-group FTE", "gives": "gives", "gets": "gets",
-                   "unmet": "needs not met here"}
+#: Member fields in column order, with the catalogue key of their header.
+_MEMBER_COLUMNS = {"id": "col.id", "name": "col.name", "economy_label": "col.economy",
+                   "type": "col.type", "sector": "col.sector", "sector_name": "xlsx.sector_name",
+                   "municipality": "col.municipality", "fte": "group.fte",
+                   "target_group_fte": "group.target_fte", "gives": "col.gives",
+                   "gets": "col.gets", "unmet": "col.unmet_here"}
+#: Excel number formats: per cent with one decimal, and whole or decimal numbers.
+_PERCENT = "0.0%"
+_WIDTH = (6, 60)  # narrowest and widest column, in characters
 
 
 def sheet_names(names: Iterable[str], reserved: Iterable[str] = ("Summary",)) -> list[str]:
@@ -52,15 +59,34 @@ def sheet_names(names: Iterable[str], reserved: Iterable[str] = ("Summary",)) ->
     return out
 
 
-def _rows(ws: Worksheet, rows: Iterable[Sequence[Any]], header: bool = False) -> None:
-    """Append rows; text stays text, even when it starts with '=' (no formula from user data)."""
+def _rows(ws: Worksheet, rows: Iterable[Sequence[Any]], header: bool = False,
+          percent: Sequence[int] = ()) -> None:
+    """Append rows; text stays text, even when it starts with '=' (no formula from user data).
+    Columns ``percent`` (0-based) of numbers show as per cent."""
     for k, row in enumerate(rows):
-        ws.append([", ".join(map(str, v)) if isinstance(v, list | tuple) else v for v in row])
-        for cell in ws[ws.max_row]:
+        ws.append(["; ".join(map(str, v)) if isinstance(v, list | tuple) else v for v in row])
+        for c, cell in enumerate(ws[ws.max_row]):
             if isinstance(cell.value, str):
                 cell.data_type = "s"
+            elif c in percent and isinstance(cell.value, float):
+                cell.number_format = _PERCENT
             if header and k == 0:
                 cell.font = Font(bold=True)
+
+
+def _fit(ws: Worksheet) -> None:
+    """Columns as wide as their longest line (within :data:`_WIDTH`); long text wraps."""
+    widest: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                longest = max(len(line) for line in str(cell.value).split("\n"))
+                widest[cell.column] = max(widest.get(cell.column, 0), longest)
+                if longest > _WIDTH[1]:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for column, width in widest.items():
+        ws.column_dimensions[get_column_letter(column)].width = min(max(width + 2, _WIDTH[0]),
+                                                                     _WIDTH[1])
 
 
 def _where(broken_in: Sequence[tuple[str, int]]) -> str:
@@ -73,63 +99,96 @@ def write_xlsx(
     assignment: npt.ArrayLike,
     evaluation: Evaluation,
     orgs: Sequence[Organisation] | None = None,
-    analysis: Mapping[str, Any] | None = None,
+    analysis: Analysis | None = None,
     meta: Mapping[str, Any] | None = None,
     rule_notes: Mapping[str, str] | None = None,
+    lang: Lang = "en",
 ) -> Path:
     """Write the workbook to ``path`` whole or not at all; returns the path.
 
-    The inputs are those of :func:`pilotopt.report.html.render_html`.
+    A summary sheet (run, rules and who breaks them, a row per group with its totals against
+    the mean) and a sheet per group (its figures, then a row per member: economy and tags by
+    their labels, NACE names beside the codes, and every extra column of the roster). The
+    inputs are those of :func:`pilotopt.report.html.render_html`.
     """
-    ctx = report_context(problem, assignment, evaluation, orgs, analysis, meta, rule_notes)
+    ctx = report_context(problem, assignment, evaluation, orgs, analysis, meta, rule_notes, lang)
+
+    def t(key: str, **values: object) -> str:
+        return text(key, lang, **values)
+
+    summary = t("xlsx.summary")
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "Summary"
+    ws.title = summary
     _rows(ws, [
         [ctx["title"]],
-        ["description", ctx["description"]],
-        ["objective", ctx["objective"]],
-        ["complementarity", ctx["complementarity"]],
-        ["penalty", ctx["penalty"]],
-        ["every hard rule holds", "yes" if ctx["feasible"] else "no"],
-        ["organisations", ctx["n"]],
-        ["groups", ctx["m"]],
-        *ctx["run"],
-        *ctx["sources"].items(),
-        ["left out", [f"{name} ({oid})" for oid, name in ctx["left_out"]]],
-        [],
+        [t("xlsx.description"), ctx["description"]],
+        [t("xlsx.objective"), ctx["objective"]],
+        [t("eco.complementarity"), ctx["complementarity"]],
+        [t("col.penalty"), ctx["penalty"]],
+        [t("xlsx.hard_hold"), t("xlsx.yes") if ctx["feasible"] else t("xlsx.no")],
+        [t("xlsx.organisations"), ctx["n"]],
+        [t("xlsx.groups"), ctx["m"]],
     ])
+    for key, label, value in ctx["run_values"]:
+        _rows(ws, [[label, value]], percent=(1,) if key == "gap" else ())
+    _rows(ws, [*ctx["sources"].items(),
+               [t("xlsx.left_out"), [f"{name} ({oid})" for oid, name in ctx["left_out"]]],
+               []])
     ws["A1"].font = Font(bold=True, size=14)
-    _rows(ws, [["rule", "meaning", "kind", "hard", "weight", "status", "violation", "penalty",
-                "where", "what it asks"]]
-          + [[r["id"], r["label"], r["kind"], "hard" if r["hard"] else "soft", r["weight"],
-              "holds" if r["satisfied"] else "broken", r["violation"], r["penalty"],
-              _where(r["broken_in"]), r["note"]] for r in ctx["rules"]]
+    _rows(ws, [[t("col.rule"), t("col.kind"), "", t("col.status"), t("xlsx.violation"),
+                t("col.penalty"), t("xlsx.where"), t("col.who"), t("xlsx.asks")]]
+          + [[r["label"], r["kind"], t("rule.hard") if r["hard"] else t("rule.soft"),
+              t("rule.holds") if r["satisfied"] else t("xlsx.broken"), r["violation"],
+              r["penalty"], _where(r["broken_in"]), "\n".join(r["offences"]), r["note"]]
+             for r in ctx["rules"]]
           + [[]], header=True)
-    names = sheet_names(f"{g['number']} {g['name']}" for g in ctx["groups"])
-    _rows(ws, [["group", "sheet", "members", "complementarity", "mix", "rules off"]]
-          + [[g["name"], name, len(g["members"]), g["complementarity"],
-              [f"{k} {e}" for e, k in g["mix"]],
-              [f"{label}: {v}" for _, label, _, v in g["broken"]]]
-             for g, name in zip(ctx["groups"], names, strict=True)], header=True)
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 40
+    names = sheet_names((f"{g['number']} {g['name']}" for g in ctx["groups"]),
+                        reserved=(summary,))
+    roster = bool(orgs)
+    head = [t("col.group"), t("xlsx.sheet"), t("xlsx.members"), t("eco.complementarity")]
+    if roster:
+        head += [t("group.mix"), t("group.fte"), t("xlsx.vs_mean"), t("group.target_fte"),
+                 t("xlsx.vs_mean"), t("xlsx.farthest_km")]
+    head.append(t("xlsx.rules_off"))
+    body = []
+    for g, name in zip(ctx["groups"], names, strict=True):
+        row: list[Any] = [g["name"], name, len(g["members"]), g["complementarity"]]
+        if roster:
+            row += [[f"{k} {label}" for _, k, label in g["mix"]], g["fte"], g["fte_vs_mean"],
+                    g["target_group_fte"], g["target_vs_mean"],
+                    None if g["farthest_km"] is None else round(g["farthest_km"], 1)]
+        row.append([t("group.off_by", label=label, v=v) for _, label, _, v in g["broken"]])
+        body.append(row)
+    _rows(ws, [head] + body, header=True, percent=(6, 8) if roster else ())
+    _fit(ws)
 
+    extra = sorted({k for g in ctx["groups"] for m in g["members"] for k in m.get("extra", {})})
     for g, name in zip(ctx["groups"], names, strict=True):
         sheet = wb.create_sheet(name)
         columns = [c for c in _MEMBER_COLUMNS if any(c in m for m in g["members"])] or ["id"]
-        _rows(sheet, [
-            [f"{g['number']}. {g['name']}"],
-            ["complementarity", g["complementarity"]],
-            ["rules off", [f"{label}: {v}" for _, label, _, v in g["broken"]] or "none"],
-            [],
-        ])
+        top: list[list[Any]] = [[f"{g['number']}. {g['name']}"],
+                                [t("eco.complementarity"), g["complementarity"]]]
+        percent_rows = []
+        if g["mix"]:
+            top += [[t("group.mix"), [f"{k} {label}" for _, k, label in g["mix"]]],
+                    [t("group.fte"), g["fte"], g["fte_vs_mean"]],
+                    [t("group.target_fte"), g["target_group_fte"], g["target_vs_mean"]]]
+            percent_rows = [len(top) - 1, len(top)]
+            if g["farthest"]:
+                top.append([t("group.farthest"), t("group.farthest_pair", a=g["farthest"][0],
+                            b=g["farthest"][1], km=f"{g['farthest_km']:.0f}")])
+        top += [[t("xlsx.rules_off"), "\n".join(w for _, w in g["offences"])
+                 or t("group.all_hold")], []]
+        for k, row in enumerate(top, start=1):
+            _rows(sheet, [row], percent=(2,) if k in percent_rows else ())
         sheet["A1"].font = Font(bold=True, size=14)
-        _rows(sheet, [[_MEMBER_COLUMNS[c] for c in columns]]
-              + [[m.get(c, "") for c in columns] for m in g["members"]], header=True)
-        sheet.freeze_panes = "A6"
-        sheet.column_dimensions["B"].width = 36
+        _rows(sheet, [[t(_MEMBER_COLUMNS[c]) for c in columns] + extra]
+              + [[m.get(c, "") for c in columns] + [m.get("extra", {}).get(k, "") for k in extra]
+                 for m in g["members"]], header=True)
+        sheet.freeze_panes = f"A{len(top) + 2}"
+        _fit(sheet)
 
     out = Path(path)
     buf = io.BytesIO()

@@ -1,0 +1,124 @@
+"""The terminal at 80 and 160 columns, piped (not a terminal), through the real command line:
+nothing cut, names whole, rule names, a legend; a summary above 50 groups; Dutch on request."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from pilotopt.evaluate import evaluate
+from pilotopt.instance import load_instance
+from pilotopt.problem import GroupSum, Problem, RuleInfo
+from pilotopt.report.i18n import kind_meaning
+from pilotopt.report.terminal import OFFENCES_SHOWN, SUMMARY_ABOVE, print_evaluation
+
+ROOT = Path(__file__).resolve().parents[2]
+ROSTER = ROOT / "instances/flanders-40/roster.csv"
+SCENARIO = ROOT / "instances/flanders-40/scenario.toml"
+
+
+@pytest.fixture(scope="module")
+def round_robin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """flanders-40 dealt round-robin: it breaks rules, so every part of the output shows."""
+    inst = load_instance(ROSTER, SCENARIO)
+    problem = inst.problem
+    assert not evaluate(problem, np.arange(problem.n) % problem.m).feasible
+    path = tmp_path_factory.mktemp("rr") / "assignment.csv"
+    path.write_text("id,group\n" + "".join(
+        f"{oid},{problem.group_names[i % problem.m]}\n" for i, oid in enumerate(problem.ids)),
+        encoding="utf-8")
+    return path
+
+
+def score(assignment: Path, columns: int, *options: str) -> str:
+    """``pilotopt score`` piped, at ``columns`` columns; its standard output."""
+    env = {**os.environ, "COLUMNS": str(columns), "LANG": "C.UTF-8"}
+    env.pop("LC_ALL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", "from pilotopt.cli import main; main()", "score", str(ROSTER),
+         "-s", str(SCENARIO), "-a", str(assignment), *options],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 1, done.stderr  # hard rules broken
+    return done.stdout
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_piped_output_fits_and_keeps_names_whole(round_robin: Path, columns: int) -> None:
+    out = score(round_robin, columns)
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert "…" not in out  # no cut column
+    inst = load_instance(ROSTER, SCENARIO)
+    flat = re.sub(r"\s+", " ", out)
+    for oid, name in zip(inst.problem.ids, inst.problem.names, strict=True):
+        # Names may wrap between words, never inside one; ids stay whole beside them.
+        assert f"{name} ({oid})" in flat
+    for rule in inst.problem.rules:
+        assert rule.label in flat
+    assert not re.search(r"rule \d+ \(\d+\)", out)
+    assert "gap: how much better" in flat and "penalty: weight" in flat
+    assert "Who breaks the rules" in out
+    # One line per group and per rule, a few per offence: nothing like one line per word.
+    assert len(lines) < 120
+
+
+def test_notes_and_dutch_on_request(round_robin: Path) -> None:
+    inst = load_instance(ROSTER, SCENARIO)
+    notes = [r.note or kind_meaning(r.kind) for r in inst.problem.rules]
+    plain = re.sub(r"\s+", " ", score(round_robin, 160))
+    noted = re.sub(r"\s+", " ", score(round_robin, 160, "--notes"))
+    assert notes and not any(n in plain for n in notes)
+    assert all(n in noted for n in notes)
+    dutch = score(round_robin, 80, "--lang", "nl")
+    assert "Proeftuinen" in dutch and "Regels" in dutch and "HARDE REGELS GEBROKEN" in dutch
+
+
+def _many_groups(m: int) -> tuple[Problem, np.ndarray]:
+    n = 3 * m
+    size = GroupSum(0, np.ones(n, dtype=np.int64), np.full(m, 3), np.full(m, 3), True)
+    names = tuple(f"Organisation number {i}" for i in range(n))
+    problem = Problem(tuple(f"o{i}" for i in range(n)), names,
+                      tuple(f"G{g + 1}" for g in range(m)), np.zeros((n, n), dtype=np.int64),
+                      (RuleInfo("groups.size", "size", "groups of 3", True),), (size,))
+    return problem, np.arange(n) % m
+
+
+def test_above_fifty_groups_a_summary_points_to_the_files() -> None:
+    problem, assignment = _many_groups(SUMMARY_ABOVE + 1)
+    buf = io.StringIO()
+    print_evaluation(Console(file=buf, width=80), problem, None, assignment,
+                     evaluate(problem, assignment), files=["out/assignment.csv"])
+    out = buf.getvalue()
+    assert "51 groups of 153 organisations" in out and "out/assignment.csv" in out
+    assert "Organisation number" not in out
+    assert len(out.splitlines()) < 30
+
+
+def test_up_to_fifty_groups_every_member_is_listed() -> None:
+    problem, assignment = _many_groups(SUMMARY_ABOVE)
+    buf = io.StringIO()
+    print_evaluation(Console(file=buf, width=80), problem, None, assignment,
+                     evaluate(problem, assignment))
+    out = re.sub(r"\s+", " ", buf.getvalue())
+    assert all(f"{name} ({oid})" in out for oid, name in zip(problem.ids, problem.names,
+                                                              strict=True))
+
+
+def test_offences_beyond_the_first_few_are_counted() -> None:
+    problem, _ = _many_groups(4)
+    everyone = np.zeros(problem.n, dtype=np.int64)  # 12 in G1, 0 elsewhere: 4 groups off
+    broken = np.r_[everyone[:-2], 1, 1]
+    buf = io.StringIO()
+    print_evaluation(Console(file=buf, width=80), problem, None, broken,
+                     evaluate(problem, broken))
+    out = buf.getvalue()
+    assert "G1: 10, the rule allows at most 3" in out and "G3: 0, the rule asks at least 3" in out
+    assert OFFENCES_SHOWN > 4 and "more" not in out
