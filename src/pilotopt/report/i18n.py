@@ -16,6 +16,8 @@ from functools import cache
 from importlib import resources
 from typing import Literal, get_args
 
+from pilotopt.schema.scenario import RULE_KINDS
+
 __all__ = ["LANGS", "Lang", "choose", "economy", "economy_letter", "kind_meaning", "nace",
            "tag", "text"]
 
@@ -256,35 +258,23 @@ _ECONOMY: dict[str, tuple[str, str, str, str]] = {
     "knowledge": ("knowledge institution", "kennisinstelling", "K", "K"),
 }
 
-_KIND: dict[str, tuple[str, str]] = {
-    "size": ("every group has a number of members within the bounds",
-             "elke groep telt een aantal leden binnen de grenzen"),
-    "quota": ("members with a given value (e.g. economy) per group within bounds or shares",
-              "leden met een bepaalde waarde (bv. economie) per groep binnen grenzen of "
-              "aandelen"),
-    "spread": ("each value's count in a group close to its share of the whole roster",
-               "elke waarde in een groep ongeveer naar haar aandeel in de hele lijst"),
-    "no_isolation": ("a value is absent from a group or present at least twice",
-                     "een waarde ontbreekt in een groep of komt er minstens twee keer voor"),
-    "balance": ("group totals of a number (e.g. FTE) within a tolerance of the mean group",
-                "groepstotalen van een getal (bv. VTE) binnen een marge rond de gemiddelde "
-                "groep"),
-    "distinct": ("at most a few members of a group share one value (e.g. sector)",
-                 "hoogstens enkele leden van een groep delen een waarde (bv. sector)"),
-    "together": ("pairs that must share a group", "paren die samen in een groep moeten"),
-    "apart": ("pairs that must not share a group (e.g. competitors)",
-              "paren die niet samen in een groep mogen (bv. concurrenten)"),
-    "max_distance": ("members of a group lie within a travel distance of each other",
-                     "leden van een groep liggen binnen een reisafstand van elkaar"),
-    "pin": ("organisations fixed to a group", "organisaties vast in een groep"),
-    "forbid": ("organisations kept out of some groups",
-               "organisaties buiten bepaalde groepen gehouden"),
-    "eligible": ("organisations allowed only in some groups",
-                 "organisaties enkel toegelaten in bepaalde groepen"),
-    "coverage": ("every need of a member is offered by another member of its group",
-                 "elke vraag van een lid wordt aangeboden door een ander lid van de groep"),
-    "optional": ("organisations may be left out, at a cost",
-                 "organisaties mogen buiten de indeling blijven, tegen een kost"),
+#: What a rule kind asks, in Dutch; the English is the kind's own ``meaning`` (one place per rule,
+#: :mod:`pilotopt.schema.scenario`).
+_KIND_NL: dict[str, str] = {
+    "size": "elke groep telt een aantal leden binnen de grenzen",
+    "quota": "leden met een bepaalde waarde (bv. economie) per groep binnen grenzen of aandelen",
+    "spread": "elke waarde in een groep ongeveer naar haar aandeel in de hele lijst",
+    "no_isolation": "een waarde ontbreekt in een groep of komt er minstens twee keer voor",
+    "balance": "groepstotalen van een getal (bv. VTE) binnen een marge rond de gemiddelde groep",
+    "distinct": "hoogstens enkele leden van een groep delen een waarde (bv. sector)",
+    "together": "paren die samen in een groep moeten",
+    "apart": "paren die niet samen in een groep mogen (bv. concurrenten)",
+    "max_distance": "leden van een groep liggen binnen een reisafstand van elkaar",
+    "pin": "organisaties vast in een groep",
+    "forbid": "organisaties buiten bepaalde groepen gehouden",
+    "eligible": "organisaties enkel toegelaten in bepaalde groepen",
+    "coverage": "elke vraag van een lid wordt aangeboden door een ander lid van de groep",
+    "optional": "organisaties mogen buiten de indeling blijven, tegen een kost",
 }
 
 
@@ -313,7 +303,10 @@ def economy_letter(value: str, lang: Lang = "en") -> str:
 
 def kind_meaning(kind: str, lang: Lang = "en") -> str:
     """What a rule kind asks, for rules the user gave no note for ('' for an unknown kind)."""
-    return _pick(_KIND[kind], lang) if kind in _KIND else ""
+    model = RULE_KINDS.get(kind)
+    if model is None:
+        return ""
+    return _KIND_NL.get(kind, model.meaning) if lang == "nl" else model.meaning
 
 
 @cache

@@ -196,7 +196,7 @@ def _pair_link(p: PairLink, groups: IntArray, distance: bool, limit: int | None)
 
 def _allowed(p: Allowed, groups: IntArray, limit: int | None) -> Found:
     placed = np.flatnonzero(groups >= 0)
-    bad = placed[~p.allowed[placed, groups[placed]]]
+    bad = placed[~p.table.allows(placed, groups[placed])]
     return len(bad), [Offence(p.rule, Breach.not_allowed, int(groups[i]), (int(i),))
                       for i in bad[:_first(len(bad), limit)].tolist()]
 
