@@ -194,3 +194,22 @@ def test_primitive_errors_name_kind_and_rule() -> None:
     wide = Allowed(1, np.ones((2, 3), dtype=bool), True)
     with pytest.raises(ValueError, match="Allowed of r must be 2 x 1"):
         make_problem([[0, 1], [1, 0]], 1, extra=[(RuleInfo("r", "pin", "", True), wide)])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_group_lists_agree_with_the_matrix_on_random_tables(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, m = 9, int(rng.integers(1, 6))
+    allowed = rng.random((n, m)) < rng.choice([0.2, 0.5, 0.9])
+    allowed[rng.random(n) < 0.3] = True  # some free rows
+    t = GroupLists.from_dense(allowed)
+    assert np.array_equal(t.dense(), allowed)
+    assert (np.diff(t.indptr) <= (m + 1) // 2).all()  # the shorter of the two lists
+    closed_i, closed_g = np.nonzero(~allowed)
+    assert np.array_equal(GroupLists.closing(n, m, closed_i, closed_g).dense(), allowed)
+    free, cols = rng.permutation(n)[:5], rng.permutation(m)[: max(1, m - 1)]
+    assert np.array_equal(t.take(free, cols).dense(), allowed[np.ix_(free, cols)])
+    order = rng.permutation(n)
+    assert np.array_equal(t.renumber(order).dense(), allowed[order])
+    i, g = rng.integers(0, n, 40), rng.integers(0, m, 40)
+    assert np.array_equal(t.allows(i, g), allowed[i, g])

@@ -711,8 +711,14 @@ class Problem:
         """Whether each organisation may be left out of every group (some LeaveOut names it)."""
         mask = np.zeros(self.n, dtype=bool)
         for p in self.primitives:
-            if isinstance(p, LeaveOut):
-                mask |= p.w > 0
+            match p:
+                case LeaveOut():
+                    mask |= p.w > 0
+                case GroupSum() | PairLink() | Allowed() | NotExactlyOne() | Coverage() \
+                        | MaxDeviation() | Proximity():
+                    pass  # every organisation they name is placed
+                case _:
+                    assert_never(p)
         return mask
 
     def size_bounds(self) -> tuple[IntArray, IntArray]:
@@ -720,9 +726,16 @@ class Problem:
         lo = np.zeros(self.m, dtype=np.int64)
         hi = np.full(self.m, self.n, dtype=np.int64)
         for p in self.primitives:
-            if isinstance(p, GroupSum) and p.hard and np.all(p.w == 1):
-                lo = np.maximum(lo, p.lo)
-                hi = np.minimum(hi, p.hi)
+            match p:
+                case GroupSum():
+                    if p.hard and np.all(p.w == 1):
+                        lo = np.maximum(lo, p.lo)
+                        hi = np.minimum(hi, p.hi)
+                case PairLink() | Allowed() | NotExactlyOne() | Coverage() | LeaveOut() \
+                        | MaxDeviation() | Proximity():
+                    pass  # they bound no group's size
+                case _:
+                    assert_never(p)
         return lo, hi
 
     def interchangeable_groups(self) -> list[list[int]]:
