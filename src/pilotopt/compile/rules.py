@@ -7,9 +7,10 @@ the primitives (the rule's ``RuleInfo`` is added by the caller).
 Where things go (source files; tests mirror them):
 
 * A new rule kind that compiles to existing primitives touches three files: its model in
-  ``schema/scenario.py`` (fields and checks, ``meaning``, ``fact``, ``describe``; a member of
-  ``Rule``), its compiler here (``@compiles(TheRule)``), and its row in ``README.md``. Reports,
-  conflict messages and the scenario reader pick it up from the model.
+  ``schema/scenario.py`` (fields and checks, ``meaning``, ``meaning_nl``, ``fact``,
+  ``describe``; a member of ``Rule``), its compiler here (``@compiles(TheRule)``), and its row
+  in ``README.md``. Reports, conflict messages and the scenario reader pick it up from the
+  model.
 * A new primitive touches at most six: its class in ``problem.py`` (fields, ``validate``,
   ``restrict``, ``renumber``, ``fact_count``; a member of ``Primitive``), its violation in
   ``evaluate.py`` and its CP-SAT constraint in ``solve/cpsat.py`` (each a ``case`` of a

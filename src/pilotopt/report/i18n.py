@@ -258,26 +258,6 @@ _ECONOMY: dict[str, tuple[str, str, str, str]] = {
     "knowledge": ("knowledge institution", "kennisinstelling", "K", "K"),
 }
 
-#: What a rule kind asks, in Dutch; the English is the kind's own ``meaning`` (one place per rule,
-#: :mod:`pilotopt.schema.scenario`).
-_KIND_NL: dict[str, str] = {
-    "size": "elke groep telt een aantal leden binnen de grenzen",
-    "quota": "leden met een bepaalde waarde (bv. economie) per groep binnen grenzen of aandelen",
-    "spread": "elke waarde in een groep ongeveer naar haar aandeel in de hele lijst",
-    "no_isolation": "een waarde ontbreekt in een groep of komt er minstens twee keer voor",
-    "balance": "groepstotalen van een getal (bv. VTE) binnen een marge rond de gemiddelde groep",
-    "distinct": "hoogstens enkele leden van een groep delen een waarde (bv. sector)",
-    "together": "paren die samen in een groep moeten",
-    "apart": "paren die niet samen in een groep mogen (bv. concurrenten)",
-    "max_distance": "leden van een groep liggen binnen een reisafstand van elkaar",
-    "pin": "organisaties vast in een groep",
-    "forbid": "organisaties buiten bepaalde groepen gehouden",
-    "eligible": "organisaties enkel toegelaten in bepaalde groepen",
-    "coverage": "elke vraag van een lid wordt aangeboden door een ander lid van de groep",
-    "optional": "organisaties mogen buiten de indeling blijven, tegen een kost",
-}
-
-
 def _pick(pair: tuple[str, ...], lang: Lang) -> str:
     return pair[LANGS.index(lang)]
 
@@ -306,7 +286,7 @@ def kind_meaning(kind: str, lang: Lang = "en") -> str:
     model = RULE_KINDS.get(kind)
     if model is None:
         return ""
-    return _KIND_NL.get(kind, model.meaning) if lang == "nl" else model.meaning
+    return model.meaning_nl if lang == "nl" else model.meaning
 
 
 @cache

@@ -2,9 +2,10 @@
 
 Each rule kind is one model, a member of the discriminated union :data:`Rule` (on ``kind``). The
 model holds everything about the kind that is not arrays: its fields and their checks, what the
-kind means (:attr:`RuleBase.meaning`, shown in reports), the count behind a conflict
-(:attr:`RuleBase.fact`) and the rule in a matchmaker's words (:meth:`RuleBase.describe`). Its
-compiler to primitives is registered next to the others in :mod:`pilotopt.compile.rules`.
+kind means (:attr:`RuleBase.meaning`, and in Dutch ``meaning_nl``; shown in reports), the count
+behind a conflict (:attr:`RuleBase.fact`) and the rule in a matchmaker's words
+(:meth:`RuleBase.describe`). Its compiler to primitives is registered next to the others in
+:mod:`pilotopt.compile.rules`.
 """
 
 from __future__ import annotations
@@ -138,6 +139,8 @@ class RuleBase(_MinMax):
 
     #: What the kind asks, in a matchmaker's words (reports show it for rules without a note).
     meaning: ClassVar[str]
+    #: The same in Dutch.
+    meaning_nl: ClassVar[str]
     #: What the count behind a conflict means, e.g. ``"{} pairs"`` ("": no count to show).
     fact: ClassVar[str] = ""
 
@@ -160,6 +163,7 @@ class SizeRule(RuleBase):
     """Members per group within [min, max], for all groups or those listed."""
 
     meaning = "every group has a number of members within the bounds"
+    meaning_nl = "elke groep telt een aantal leden binnen de grenzen"
     kind: Literal["size"]
     min: int | None = Field(default=None, ge=0)
     max: int | None = Field(default=None, ge=0)
@@ -180,6 +184,7 @@ class QuotaRule(_Valued, RuleBase):
     and/or as a share of the group within [min_share, max_share] (fractions from 0 to 1)."""
 
     meaning = "members with a given value (e.g. economy) per group within bounds or shares"
+    meaning_nl = "leden met een bepaalde waarde (bv. economie) per groep binnen grenzen of aandelen"
     fact = "{} organisations have that value"
     kind: Literal["quota"]
     attribute: str
@@ -245,6 +250,7 @@ class TogetherRule(_PairRule):
     ``file`` (CSV of two id columns, read by io into ``pairs``)."""
 
     meaning = "pairs that must share a group"
+    meaning_nl = "paren die samen in een groep moeten"
     kind: Literal["together"]
 
 
@@ -252,6 +258,7 @@ class ApartRule(_PairRule):
     """Pairs that must not share a group, e.g. ``column = "competitors"``."""
 
     meaning = "pairs that must not share a group (e.g. competitors)"
+    meaning_nl = "paren die niet samen in een groep mogen (bv. concurrenten)"
     kind: Literal["apart"]
 
 
@@ -259,6 +266,7 @@ class PinRule(RuleBase):
     """Organisations fixed to a group: ``pins = { se01 = 1, rg07 = "Kempen" }``."""
 
     meaning = "organisations fixed to a group"
+    meaning_nl = "organisaties vast in een groep"
     fact = "{} organisations pinned"
     kind: Literal["pin"]
     pins: dict[str, GroupRef] = Field(min_length=1)
@@ -299,6 +307,7 @@ class ForbidRule(_Selection):
     """The chosen organisations are kept out of ``groups``."""
 
     meaning = "organisations kept out of some groups"
+    meaning_nl = "organisaties buiten bepaalde groepen gehouden"
     verb = "kept out of"
     kind: Literal["forbid"]
 
@@ -307,6 +316,7 @@ class EligibleRule(_Selection):
     """``groups`` are open only to the chosen organisations (e.g. a theme group)."""
 
     meaning = "organisations allowed only in some groups"
+    meaning_nl = "organisaties enkel toegelaten in bepaalde groepen"
     verb = "only ones in"
     kind: Literal["eligible"]
 
@@ -315,6 +325,7 @@ class DistinctRule(RuleBase):
     """At most ``max`` members of a group share a value of ``attribute``."""
 
     meaning = "at most a few members of a group share one value (e.g. sector)"
+    meaning_nl = "hoogstens enkele leden van een groep delen een waarde (bv. sector)"
     kind: Literal["distinct"]
     attribute: str
     max: int = Field(ge=1)
@@ -329,6 +340,7 @@ class SpreadRule(RuleBase):
     times the group's own size, rounded down and up, widened by ``slack`` members."""
 
     meaning = "each value's count in a group close to its share of the whole roster"
+    meaning_nl = "elke waarde in een groep ongeveer naar haar aandeel in de hele lijst"
     kind: Literal["spread"]
     attribute: str
     slack: int = Field(default=0, ge=0)
@@ -344,6 +356,7 @@ class BalanceRule(RuleBase):
     (soft: ``weight`` per unit of it)."""
 
     meaning = "group totals of a number (e.g. FTE) within a tolerance of the mean group"
+    meaning_nl = "groepstotalen van een getal (bv. VTE) binnen een marge rond de gemiddelde groep"
     kind: Literal["balance"]
     attribute: str
     tolerance: float | None = Field(default=None, ge=0, allow_inf_nan=False)
@@ -367,6 +380,7 @@ class MaxDistanceRule(RuleBase):
     members sharing the value of ``same`` (e.g. ``"province"``)."""
 
     meaning = "members of a group lie within a travel distance of each other"
+    meaning_nl = "leden van een groep liggen binnen een reisafstand van elkaar"
     fact = "{} pairs too far apart"
     kind: Literal["max_distance"]
     km: float | None = Field(default=None, gt=0, allow_inf_nan=False)
@@ -389,6 +403,7 @@ class NoIsolationRule(_Valued, RuleBase):
     """Members whose ``attribute`` has ``value`` are absent from a group or at least two."""
 
     meaning = "a value is absent from a group or present at least twice"
+    meaning_nl = "een waarde ontbreekt in een groep of komt er minstens twee keer voor"
     fact = "{} organisations have that value"
     kind: Literal["no_isolation"]
     attribute: str
@@ -406,6 +421,7 @@ class OptionalRule(_Valued, RuleBase):
     (hard, or soft at ``weight`` per organisation short)."""
 
     meaning = "organisations may be left out, at a cost"
+    meaning_nl = "organisaties mogen buiten de indeling blijven, tegen een kost"
     fact = "{} organisations may be left out"
     kind: Literal["optional"]
     organisations: list[str] | None = None
@@ -439,6 +455,7 @@ class CoverageRule(RuleBase):
     every need a must."""
 
     meaning = "every need of a member is offered by another member of its group"
+    meaning_nl = "elke vraag van een lid wordt aangeboden door een ander lid van de groep"
     fact = "{} needs"
     kind: Literal["coverage"]
     hard: bool = False
@@ -456,6 +473,8 @@ class AnchorRule(RuleBase):
     flies. Soft, each organisation placed further away costs ``weight``."""
 
     meaning = "members of a group lie within a distance of the place the group is tied to"
+    meaning_nl = ("leden van een groep liggen binnen een afstand "
+                  "van de plaats waaraan de groep gebonden is")
     fact = "{} organisations kept out of a group by distance"
     kind: Literal["anchor"]
     anchors: dict[str, str] = Field(min_length=1)
