@@ -212,9 +212,11 @@ def validate(roster: str, scenario: str | None) -> None:
                    "Chromium; exit 2 when Chromium is not installed.")
 @_lang_opt
 @_notes_opt
+@click.option("--store", type=click.Path(dir_okay=False), default=None,
+              help="Also add the run to this run store (DuckDB file, see pilotopt runs).")
 def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, workers: int,
               out_dir: str, quiet: bool, html: bool, xlsx: bool, pdf: bool, lang: str | None,
-              notes: bool) -> None:
+              notes: bool, store: str | None) -> None:
     """Assign the organisations of ROSTER to pilot groups and check the result."""
     instance = _load(roster, scenario)
     _warn(instance)
@@ -252,6 +254,10 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
                         out / "groups.xlsx" if xlsx else None, language,
                         out / "report.pdf" if pdf else None)
     _out.print("wrote " + ", ".join(str(p) for p in written))
+    if store is not None:
+        from pilotopt.store import record_solve
+
+        record_solve(store, result, sources, time.perf_counter() - _started)
     if "kernel_ready_at" in result.stats and not result.stats["kernel_ready_at"]:
         click.echo("the search kernel was not loaded within the time limit (it is compiled "
                    "once after installation); finishing that so later runs can use it...",

@@ -1,0 +1,83 @@
+"""The run store: rows in, filters, replacing a cell, resume keys, Parquet export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pilotopt.store import (
+    Filters,
+    cell_key,
+    export_parquet,
+    finished_cells,
+    read_runs,
+    record,
+)
+
+
+def _row(cell: str | None, instance: str, outcome: str = "ok", **kw: object) -> dict[str, object]:
+    return {"cell": cell, "batch": "b", "source": "batch", "instance": instance,
+            "configuration": "c", "seed": 1, "outcome": outcome, "objective": 1.5,
+            "violations": {"rule 2": 3}, "trace": [[0.1, 1.0, True]], **kw}
+
+
+def test_rows_round_trip_with_json_columns_decoded(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    record(store, [_row("k1", "a"), _row(None, "b", source="solve")])
+    rows = read_runs(store)
+    assert [r["instance"] for r in rows] == ["a", "b"]
+    assert rows[0]["violations"] == {"rule 2": 3}
+    assert rows[0]["trace"] == [[0.1, 1.0, True]]
+    assert rows[0]["run_id"] != rows[1]["run_id"]
+
+
+def test_a_cell_stored_again_replaces_its_row(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    record(store, [_row("k1", "a", outcome="error")])
+    record(store, [_row("k1", "a", outcome="ok")])
+    record(store, [_row(None, "a"), _row(None, "a")])  # solve runs never replace each other
+    rows = read_runs(store)
+    assert [r["outcome"] for r in rows if r["cell"] == "k1"] == ["ok"]
+    assert len(rows) == 3
+
+
+def test_filters_select_by_pattern_and_value(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    record(store, [_row("1", "Geo_1"), _row("2", "Ran_1", outcome="error"), _row("3", "Geo_2")])
+    assert [r["instance"] for r in read_runs(store, Filters(instance="Geo%"))] == [
+        "Geo_1", "Geo_2"]
+    assert [r["cell"] for r in read_runs(store, Filters(outcome="error"))] == ["2"]
+    assert read_runs(store, Filters(batch="other")) == []
+
+
+def test_finished_cells_leave_errors_to_retry(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    assert finished_cells(store, ["a"]) == set()  # no store yet
+    record(store, [_row("a", "x"), _row("b", "x", outcome="error"),
+                   _row("c", "x", outcome="overrun"), _row("d", "x", outcome="no_solution")])
+    assert finished_cells(store, ["a", "b", "c", "d", "e"]) == {"a", "c", "d"}
+
+
+def test_cell_key_changes_with_each_part() -> None:
+    base = cell_key({"roster": "aa"}, {"name": "c", "time_limit": 1}, 1)
+    assert base == cell_key({"roster": "aa"}, {"time_limit": 1, "name": "c"}, 1)
+    assert base != cell_key({"roster": "ab"}, {"name": "c", "time_limit": 1}, 1)
+    assert base != cell_key({"roster": "aa"}, {"name": "c", "time_limit": 2}, 1)
+    assert base != cell_key({"roster": "aa"}, {"name": "c", "time_limit": 1}, 2)
+
+
+def test_parquet_export_has_the_filtered_rows(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    record(store, [_row("1", "a"), _row("2", "b")])
+    out = tmp_path / "x" / "runs.parquet"
+    assert export_parquet(store, out, Filters(instance="b")) == 1
+    got = duckdb.sql(f"SELECT instance, objective FROM '{out}'").fetchall()
+    assert got == [("b", 1.5)]
+    assert [p.name for p in out.parent.iterdir()] == ["runs.parquet"]  # no temp file left
+
+
+def test_reading_a_missing_store_says_so(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no run store"):
+        read_runs(tmp_path / "none.duckdb")
