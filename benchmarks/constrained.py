@@ -7,9 +7,10 @@ the same seed and 2 workers, counted from the start of each process:
   objective and rule status come from ``TMP/result.json``.
 * baseline: ``python benchmarks/constrained.py --baseline ROSTER SCENARIO -t LIMIT --seed S``
   reads and compiles the same files, builds a plain CP-SAT model of the compiled rules
-  (:class:`PlainModel`: assignment booleans, one boolean per weighted pair and group, each hard
-  rule a constraint, each soft rule a penalty; no hint, no symmetry breaking, no extra cuts) and
-  gives CP-SAT what is left of the limit. Its assignment is re-checked by ``pilotopt.evaluate``.
+  (:class:`pilotopt.batch.baselines.PlainModel`: assignment booleans, one boolean per
+  weighted pair and group, each hard rule a constraint, each soft rule a penalty; no hint, no
+  symmetry breaking, no extra cuts) and gives CP-SAT what is left of the limit. Its assignment
+  is re-checked by ``pilotopt.evaluate``.
 
 Both objectives are the evaluator's, in user units. Limits: 10 s below 100 organisations, 30 s
 from 100 on, times ``--factor``.
@@ -198,181 +199,17 @@ def insert_rows(text: str, lines: Sequence[str], marker: str = TABLE_END) -> str
 
 # --------------------------------------------------------------------------- the baseline model
 
-class OutOfTime(Exception):
-    """The plain model could not be built within the time limit."""
-
-
-class PlainModel:
-    """A plain CP-SAT model of a compiled problem: the rules as written, nothing added.
-
-    ``x[i][g]`` says organisation i is in group g (exactly one per organisation). Each pair with a
-    non-zero net weight (complementarity, plus the penalty of a soft together / apart rule on that
-    pair) gets a boolean per group, linked to the assignment in the direction the objective
-    needs: at most both members for a positive weight, at least both for a negative one. Hard
-    primitives are constraints; soft primitives are penalty variables in the objective, in the
-    problem's integer units, so CP-SAT's objective never exceeds the evaluator's for the same
-    assignment (and equals it at an optimum).
-
-    ``deadline`` (a ``time.perf_counter()`` value) stops the building with :class:`OutOfTime`.
-    """
-
-    def __init__(self, problem: Any, deadline: float | None = None) -> None:
-        import numpy as np
-        from ortools.sat.python import cp_model
-
-        from pilotopt.problem import Allowed, Coverage, GroupSum, NotExactlyOne, PairLink
-
-        def check() -> None:
-            if deadline is not None and time.perf_counter() > deadline:
-                raise OutOfTime
-
-        self.problem = problem
-        self.model = md = cp_model.CpModel()
-        n, m = problem.n, problem.m
-        x = self.x = [[md.new_bool_var(f"x[{i},{g}]") for g in range(m)] for i in range(n)]
-        for i in range(n):
-            md.add_exactly_one(x[i])
-        weight: dict[tuple[int, int], int] = {}
-        rows, cols = np.nonzero(np.triu(problem.score, 1))
-        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-            weight[i, j] = int(problem.score[i, j])
-        pvars: list[Any] = []  # penalty variables and their costs
-        pcost: list[int] = []
-        offset = 0
-        for p in problem.primitives:
-            check()
-            if not p.hard and p.penalty < 0:
-                raise ValueError(f"negative penalty in rule {p.rule}")
-            if isinstance(p, GroupSum):
-                members = np.flatnonzero(p.w).tolist()
-                for g in range(m):
-                    s = cp_model.LinearExpr.weighted_sum(
-                        [x[i][g] for i in members], [int(p.w[i]) for i in members])
-                    lo, hi = int(p.lo[g]), int(p.hi[g])
-                    if p.hard:
-                        md.add_linear_constraint(s, lo, hi)
-                        continue
-                    span = int(np.abs(p.w).sum()) + abs(lo) + abs(hi)
-                    under = md.new_int_var(0, span, f"under[{p.rule},{g}]")
-                    over = md.new_int_var(0, span, f"over[{p.rule},{g}]")
-                    md.add(under >= lo - s)
-                    md.add(over >= s - hi)
-                    pvars += [under, over]
-                    pcost += [p.penalty, p.penalty]
-            elif isinstance(p, PairLink):
-                for a, b in p.pairs.tolist():
-                    if a == b:
-                        continue
-                    key = (min(a, b), max(a, b))
-                    if p.hard:
-                        for g in range(m):
-                            if p.together:
-                                md.add(x[a][g] == x[b][g])
-                            else:
-                                md.add_bool_or([x[a][g].Not(), x[b][g].Not()])
-                    elif p.together:  # penalty * (1 - same)
-                        weight[key] = weight.get(key, 0) + p.penalty
-                        offset -= p.penalty
-                    else:  # penalty * same
-                        weight[key] = weight.get(key, 0) - p.penalty
-            elif isinstance(p, Allowed):
-                for i, g in zip(*np.nonzero(~p.allowed), strict=True):
-                    if p.hard:
-                        md.add(x[int(i)][int(g)] == 0)
-                    else:
-                        pvars.append(x[int(i)][int(g)])
-                        pcost.append(p.penalty)
-            elif isinstance(p, NotExactlyOne):
-                members = np.flatnonzero(p.w).tolist()
-                if not members:
-                    continue
-                for g in range(m):
-                    count = sum(x[i][g] for i in members)
-                    if p.hard:
-                        present = md.new_bool_var(f"present[{p.rule},{g}]")
-                        md.add(count >= 2).only_enforce_if(present)
-                        md.add(count == 0).only_enforce_if(present.Not())
-                    else:
-                        alone = md.new_bool_var(f"alone[{p.rule},{g}]")
-                        md.add(count != 1).only_enforce_if(alone.Not())
-                        pvars.append(alone)
-                        pcost.append(p.penalty)
-            elif isinstance(p, Coverage):
-                for i, t in zip(*np.nonzero(p.needs), strict=True):
-                    offerers = [int(j) for j in np.flatnonzero(p.offers[:, t]) if j != i]
-                    for g in range(m):
-                        offered = sum(x[j][g] for j in offerers)
-                        if p.hard:
-                            md.add(offered >= x[int(i)][g])
-                        else:
-                            unmet = md.new_bool_var(f"unmet[{p.rule},{i},{t},{g}]")
-                            md.add(offered + unmet >= x[int(i)][g])
-                            pvars.append(unmet)
-                            pcost.append(p.penalty)
-            else:
-                raise TypeError(f"unknown primitive {type(p).__name__}")
-        zvars: list[Any] = []
-        zcost: list[int] = []
-        for k, ((i, j), c) in enumerate(weight.items()):
-            if k % 256 == 0:
-                check()
-            if c == 0:
-                continue
-            for g in range(m):
-                z = md.new_bool_var(f"z[{i},{j},{g}]")
-                if c > 0:
-                    md.add_implication(z, x[i][g])
-                    md.add_implication(z, x[j][g])
-                else:
-                    md.add_bool_or([x[i][g].Not(), x[j][g].Not(), z])
-                zvars.append(z)
-                zcost.append(c)
-        check()
-        self.pair_variables = len(zvars)
-        md.maximize(cp_model.LinearExpr.weighted_sum(zvars, zcost)
-                    - cp_model.LinearExpr.weighted_sum(pvars, pcost) + offset)
-
-    def assignment(self, solver: Any) -> list[int]:
-        """Group of each organisation in the solver's current solution."""
-        m = self.problem.m
-        return [next(g for g in range(m) if solver.boolean_value(row[g])) for row in self.x]
-
-
 def solve_plain(problem: Any, *, time_limit: float, seed: int, workers: int,
                 started: float) -> dict[str, Any]:
-    """Build and solve :class:`PlainModel` within ``time_limit`` seconds counted from
-    ``started``; the outcome re-checked by the evaluator, in user units."""
-    from ortools.sat.python import cp_model
+    """:func:`pilotopt.batch.baselines.solve_plain` as this benchmark's JSON outcome."""
+    from pilotopt.batch.baselines import solve_plain as plain
 
-    from pilotopt.evaluate import evaluate
-    from pilotopt.problem import SCALE
-
-    deadline = started + time_limit
-    out: dict[str, Any] = {"status": "unknown", "objective": None, "hard_ok": "none",
-                           "cpsat_objective": None, "bound": None, "pair_variables": None}
-    try:
-        built = PlainModel(problem, deadline=deadline)
-    except OutOfTime:
-        out["status"] = "model not built in time"
-        out["build_seconds"] = round(time.perf_counter() - started, 3)
-        return out
-    out["pair_variables"] = built.pair_variables
-    out["build_seconds"] = round(time.perf_counter() - started, 3)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, deadline - time.perf_counter())
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = workers
-    status = solver.solve(built.model)
-    out["status"] = solver.status_name(status).lower()
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        ev = evaluate(problem, built.assignment(solver))
-        out["objective"] = ev.objective / SCALE
-        out["hard_ok"] = hard_ok(True, ev.feasible)
-        out["cpsat_objective"] = solver.objective_value / SCALE
-        if ev.objective < solver.objective_value:  # the evaluator counts every term CP-SAT does
-            raise RuntimeError("plain model: CP-SAT objective above the evaluator's")
-        out["bound"] = solver.best_objective_bound / SCALE
-    return out
+    got = plain(problem, time_limit=time_limit, seed=seed, workers=workers, started=started)
+    feasible = got.evaluation is not None and got.evaluation.feasible
+    return {"status": got.status, "objective": got.objective,
+            "hard_ok": hard_ok(got.evaluation is not None, feasible),
+            "cpsat_objective": got.cpsat_objective, "bound": got.bound,
+            "pair_variables": got.pair_variables, "build_seconds": got.build_seconds}
 
 
 def baseline_main(roster: str, scenario: str, time_limit: float, seed: int, workers: int,

@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 
 from pilotopt import STARTED
+from pilotopt.batch.cli import batch, runs
 from pilotopt.errors import InfeasibleError, InputError, NoSolutionError
 from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.generate import GenerationError, write_instance
@@ -372,3 +373,7 @@ def generate(organisations: int, groups: int | None, seed: int, out_dir: str,
     _out.print(f"{organisations} organisations, {inst.groups} groups, "
                f"travel max_distance {inst.travel_km:g} km ({travel})")
     _out.print("wrote " + ", ".join(str(p) for p in written))
+
+
+main.add_command(batch)
+main.add_command(runs)
