@@ -119,3 +119,28 @@ def test_overrun_allows_five_percent_and_a_grace() -> None:
 def test_time_counts_from_the_start_of_the_cell() -> None:
     t0 = time.perf_counter()
     assert guarded(lambda stop: time.perf_counter() - t0, 1) < 1
+
+
+def test_a_generated_roster_runs_with_its_own_or_another_scenario(tmp_path: Path) -> None:
+    path = tmp_path / "plan.toml"
+    path.write_text(f"""
+name = "gen"
+time_limit = 2
+[[instances]]
+name = "own"
+generate = {{ organisations = 24, seed = 3 }}
+[[instances]]
+name = "other"
+generate = {{ organisations = 24, seed = 3 }}
+scenario = "{DATA}/scenario.toml"
+[[configurations]]
+name = "deal"
+solver = "sort-deal"
+""")
+    own, other = (run_cell(c) for c in read_plan(path).cells())
+    assert own["outcome"] == other["outcome"] == "ok"
+    assert own["organisations"] == other["organisations"] == 24
+    assert own["scenario"] == "generated" and other["scenario"] == "scenario"
+    assert other["groups"] == 2 and own["groups"] != 2
+    assert own["inputs"]["generate"]["organisations"] == 24
+    assert other["inputs"]["scenario"]["path"] == str(DATA / "scenario.toml")

@@ -44,14 +44,12 @@ def overran(wall: float, time_limit: float) -> bool:
 def base_row(cell: Cell, cluster_workers: int) -> dict[str, Any]:
     """The columns known before the run: what ran, where, with which versions."""
     inst, conf = cell.instance, cell.configuration
-    if inst.kind == "roster":
+    if "scenario" in inst.files:
         scenario = Path(inst.files["scenario"]).stem
     else:
         scenario = "mdgplib" if inst.kind == "mdgplib" else "generated"
-    inputs: dict[str, Any] = {
-        name: {"path": path, "sha256": inst.inputs[name]} for name, path in inst.files.items()}
-    if inst.kind == "generate":
-        inputs = dict(inst.inputs)
+    inputs: dict[str, Any] = {**inst.inputs, **{
+        name: {"path": path, "sha256": inst.inputs[name]} for name, path in inst.files.items()}}
     return {
         "cell": cell.key, "batch": cell.batch, "source": "batch", "instance": inst.name,
         "inputs": inputs, "scenario": scenario, "configuration": conf.name,
@@ -79,7 +77,8 @@ def load_problem(cell: Cell) -> Problem:
             from pilotopt.generate import write_instance
 
             write_instance(tmp, **inst.generate)
-            roster_path, scenario_path = Path(tmp) / "roster.csv", Path(tmp) / "scenario.toml"
+            roster_path = Path(tmp) / "roster.csv"
+            scenario_path = Path(inst.files.get("scenario") or Path(tmp) / "scenario.toml")
         else:
             roster_path, scenario_path = Path(inst.files["roster"]), Path(inst.files["scenario"])
         roster = read_roster(roster_path)

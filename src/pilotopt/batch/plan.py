@@ -263,9 +263,18 @@ def read_plan(path: str | Path, variables: dict[str, str] | None = None) -> Plan
 
             args = raw.generate.model_dump()
             name = raw.name or f"generated-{args['organisations']}-seed{args['seed']}"
-            instances.append(InstanceSpec(
-                name, "generate", {}, args, raw.time_limit,
-                {"generate": args, "generator_version": GENERATOR_VERSION}))
+            files, inputs = {}, {"generate": args, "generator_version": GENERATOR_VERSION}
+            if raw.scenario is not None:  # the generated roster with another scenario
+                scenario = resolve(raw.scenario, f"{key}.scenario")
+                if not scenario.is_file():
+                    problems.append(InputProblem(file, "file not found", key=f"{key}.scenario",
+                                                 value=str(scenario)))
+                    continue
+                _check_overrides(scenario, configurations, file, key, problems)
+                files["scenario"] = str(scenario)
+                inputs["scenario"] = file_digest(scenario)
+            instances.append(InstanceSpec(name, "generate", files, args, raw.time_limit,
+                                          inputs))
         else:
             assert raw.roster is not None and raw.scenario is not None
             roster = resolve(raw.roster, f"{key}.roster")
