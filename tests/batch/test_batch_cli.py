@@ -49,6 +49,10 @@ solver = "sort-deal"
     assert code == 0 and "1 stored already, 0 run" in out
     code, out = _invoke("runs", "--store", store, "--batch", "cli")
     assert code == 0 and "1 run(s)" in out and "tiny" in out and "deal" in out
+    code, out = _invoke("batch", "report", plan, "--store", store, "-o", tmp_path / "rep")
+    assert code == 0 and (tmp_path / "rep" / "report.html").exists()
+    code, out = _invoke("batch", "report", "nothing", "--store", store)
+    assert code == 2 and "no runs of the batch 'nothing'" in out
     code, out = _invoke("runs", "--store", store, "--parquet", tmp_path / "runs.parquet")
     assert code == 0
     assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / 'runs.parquet'}'").fetchall() == [(1,)]

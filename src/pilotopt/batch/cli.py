@@ -108,6 +108,47 @@ def run_cmd(plan_path: str, store: str, scheduler: str | None, jobs: int | None,
     sys.exit(1 if summary.failed else 0)
 
 
+@batch.command(name="report")
+@click.argument("plan_or_name", metavar="PLAN|NAME")
+@_store_opt
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False),
+              default="batch-report", show_default=True,
+              help="Folder for report.html, summary.csv and summary.md.")
+@click.option("--best-known", type=click.Path(dir_okay=False), default=None,
+              help="CSV with columns instance and bks  [default: the plan's best_known]")
+@click.option("--within", type=click.FloatRange(min=0), default=0.5, show_default=True,
+              help="Time-to-target curves: the target is this % below the reference.")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="Value of ${NAME} in the plan's paths (repeatable).")
+def report_cmd(plan_or_name: str, store: str, out_dir: str, best_known: str | None,
+               within: float, variables: tuple[str, ...]) -> None:
+    """Benchmark report of a batch (given by its plan file or its name) from the store:
+    objectives per instance and configuration, gaps, ranks, win/tie/loss, a performance
+    profile and time-to-target curves."""
+    from pathlib import Path
+
+    from pilotopt.batch.plan import read_plan
+    from pilotopt.batch.report import write_report
+    from pilotopt.store import read_runs
+
+    name, known, description = plan_or_name, None, ""
+    try:
+        if Path(plan_or_name).is_file():
+            plan = read_plan(plan_or_name, _variables(variables))
+            name, known, description = plan.name, plan.best_known, plan.description
+        rows = read_runs(store, Filters(batch=name))
+        if not rows:
+            _fail(EXIT_INPUT, f"{store} has no runs of the batch {name!r}")
+        written = write_report(rows, out_dir, name=name, store=store,
+                               best_known=Path(best_known) if best_known else known,
+                               description=description, within=within)
+    except InputError as exc:
+        _input_error(exc)
+    except FileNotFoundError as exc:
+        _fail(EXIT_INPUT, str(exc))
+    _out.print("wrote " + ", ".join(str(p) for p in written))
+
+
 def _fmt(value: Any, spec: str = ".6g") -> str:
     return "" if value is None else format(value, spec)
 
