@@ -122,3 +122,29 @@ def test_offences_beyond_the_first_few_are_counted() -> None:
     out = buf.getvalue()
     assert "G1: 10, the rule allows at most 3" in out and "G3: 0, the rule asks at least 3" in out
     assert OFFENCES_SHOWN > 4 and "more" not in out
+
+
+def test_analyze_says_hard_rules_are_broken_names_the_isolated_and_explains_its_words(
+    round_robin: Path,
+) -> None:
+    env = {**os.environ, "COLUMNS": "80"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from pilotopt.cli import main; main()", "analyze", str(ROSTER),
+         "-s", str(SCENARIO), "-a", str(round_robin)],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    out = re.sub(r"\s+", " ", done.stdout)
+    assert "This assignment breaks hard rules" in out
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    inst = load_instance(ROSTER, SCENARIO)
+    from pilotopt.analysis import analyze
+
+    found = analyze(inst.problem, np.arange(inst.problem.n) % inst.problem.m, inst.orgs,
+                    inst.weights)
+    alone = [oid for g in found.groups for oid in g.isolated]
+    index = {oid: i for i, oid in enumerate(inst.problem.ids)}
+    if alone:
+        assert "Members without a tie in their group:" in out
+        assert all(f"{inst.problem.names[index[oid]]} ({oid})" in out for oid in alone)
+    # Technical words come with what they mean.
+    assert "Louvain method" in out and "1 = the same split" in out

@@ -62,3 +62,36 @@ def test_sheet_names_are_valid_for_excel() -> None:
     assert names[4] == "Y" * 31 and names[5] == "y" * 29 + "~2" and names[6] == "group"
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
     assert len({n.casefold() for n in names}) == len(names)
+
+
+def test_workbook_for_a_funder(tmp_path: Path) -> None:
+    # The roster's own columns (here ``province``, as ``contact`` would be) are kept; NACE names
+    # beside codes; economies and tags by their labels; totals against the mean in per cent.
+    case = dataclasses.replace(demo(), meta={**demo().meta, "gap": 0.125})
+    path = tmp_path / "g.xlsx"
+    write_xlsx(path, *case.args())
+    wb = load_workbook(path)
+    sheet = wb.worksheets[1]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(r for r in rows if r[0] == "id")
+    assert "province" in header and "sector (NACE)" in header
+    values = cells(sheet)
+    assert any(isinstance(v, str) and "social economy" in v for v in values)
+    assert any(isinstance(v, str) and ("Manufacture" in v or "activities" in v)
+               for v in values)
+    assert "FTE" in values and "Target-group FTE" in values
+    fte_row = next(r for r in sheet.iter_rows() if r[0].value == "FTE")
+    assert fte_row[2].number_format == "0.0%"
+    assert all(sheet.column_dimensions[c].width >= 6 for c in "ABCD")
+    summary = wb["Summary"]
+    gap = next(r for r in summary.iter_rows() if r[0].value == "gap")
+    assert gap[1].value == 0.125 and gap[1].number_format == "0.0%"
+
+
+def test_dutch_workbook(tmp_path: Path) -> None:
+    case = demo()
+    write_xlsx(tmp_path / "nl.xlsx", *case.args(), lang="nl")
+    wb = load_workbook(tmp_path / "nl.xlsx")
+    assert wb.sheetnames[0] == "Overzicht"
+    assert "elke harde regel gehaald" in cells(wb["Overzicht"])
+    assert any(isinstance(v, str) and "sociale economie" in v for v in cells(wb.worksheets[1]))

@@ -1,0 +1,53 @@
+"""result.json and score.json carry what the brief is judged on: per group FTE and
+target-group FTE against the mean, the farthest pair, the mix; per broken rule who breaks it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+
+from pilotopt.cli import main
+from pilotopt.evaluate import evaluate
+from pilotopt.instance import load_instance
+from pilotopt.report.summary import judged
+
+ROOT = Path(__file__).resolve().parents[2]
+ROSTER = ROOT / "instances/flanders-40/roster.csv"
+SCENARIO = ROOT / "instances/flanders-40/scenario.toml"
+
+
+def test_judged_groups_and_offences() -> None:
+    inst = load_instance(ROSTER, SCENARIO)
+    problem = inst.problem
+    assignment = np.arange(problem.n) % problem.m
+    ev = evaluate(problem, assignment)
+    doc = judged(problem, assignment, ev, inst.orgs)
+    json.dumps(doc)
+    fte = [o.fte for o in inst.orgs]  # type: ignore[union-attr]
+    first = doc["groups"][0]
+    assert first["group"] == problem.group_names[0]
+    assert first["fte"] == sum(f for f, g in zip(fte, assignment, strict=True) if g == 0)
+    assert first["fte_vs_mean"] == round(first["fte"] / (sum(fte) / problem.m) - 1, 4)
+    assert sum(first["mix"].values()) == first["size"] == len(first["members"])
+    assert first["farthest_km"] > 0 and len(first["farthest_pair"]) == 2
+    broken = {r.id for r in ev.rules if not r.satisfied}
+    assert broken and {o["rule"] for o in doc["offences"]} == broken
+    for o in doc["offences"]:
+        assert o["text"] and set(o["organisations"]) <= set(problem.ids)
+
+
+def test_score_json_has_them_too(tmp_path: Path) -> None:
+    inst = load_instance(ROSTER, SCENARIO)
+    problem = inst.problem
+    path = tmp_path / "a.csv"
+    path.write_text("id,group\n" + "".join(
+        f"{oid},{problem.group_names[i % problem.m]}\n" for i, oid in enumerate(problem.ids)),
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["score", str(ROSTER), "-s", str(SCENARIO), "-a",
+                                       str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    doc = json.loads((tmp_path / "out" / "score.json").read_text(encoding="utf-8"))
+    assert doc["offences"] and "target_group_fte_vs_mean" in doc["groups"][0]
