@@ -154,12 +154,16 @@ class _Groups:
 
     def move(self, i: int, target: int) -> None:
         source = int(self.a[i])
+        # Slices and concatenate: np.delete and np.insert cost several times more on small arrays.
         if source >= 0:
             own = self.members[source]
-            self.members[source] = np.delete(own, np.searchsorted(own, i))
+            k = int(np.searchsorted(own, i))
+            self.members[source] = np.concatenate((own[:k], own[k + 1:]))
         if target >= 0:
             into = self.members[target]
-            self.members[target] = np.insert(into, np.searchsorted(into, i), i)
+            k = int(np.searchsorted(into, i))
+            self.members[target] = np.concatenate((into[:k], np.array([i], dtype=np.int64),
+                                                   into[k:]))
         self.a[i] = target
 
 
@@ -379,16 +383,22 @@ class _CoverageState:
                      for i, t in enumerate(self.tags)]
 
     @staticmethod
-    def _unmet(c: IntArray) -> int:
-        co, cn, cb = c
-        return int(np.where(co == 0, cn, np.where(co == 1, cb, 0)).sum())
+    def _unmet(co: int, cn: int, cb: int) -> int:
+        return cn if co == 0 else (cb if co == 1 else 0)
 
     def change(self, i: int, source: int, target: int, out: Slots) -> int:
         t, row = self.tags[i], self.rows[i]
+        if not len(t):
+            return 0
+        mine = row.T.tolist()
         for g, sign in ((source, -1), (target, 1)):
-            if g >= 0 and len(t):
-                c = self.counts[:, g, t]
-                out[g] = out.get(g, 0) + self._unmet(c + sign * row) - self._unmet(c)
+            if g >= 0:
+                d = 0
+                for (co, cn, cb), (o, n, b) in zip(self.counts[:, g, t].T.tolist(), mine,
+                                                   strict=True):
+                    d += self._unmet(co + sign * o, cn + sign * n, cb + sign * b) - self._unmet(
+                        co, cn, cb)
+                out[g] = out.get(g, 0) + d
         return 0
 
     def move(self, i: int, source: int, target: int) -> None:
