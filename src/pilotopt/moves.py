@@ -348,11 +348,18 @@ class _PairLinkState:
 
 
 class _AllowedState:
+    """The restricted organisations' lists as sets: whether i may join g in O(1)."""
+
     def __init__(self, p: Allowed, groups: _Groups) -> None:
-        self.allowed = p.allowed
+        t = p.table
+        self.lists = {int(i): (bool(opens), set(t.groups[t.indptr[k]:t.indptr[k + 1]].tolist()))
+                      for k, (i, opens) in enumerate(zip(t.rows, t.opens, strict=True))}
 
     def _bad(self, i: int, g: int) -> int:
-        return int(g >= 0 and not self.allowed[i, g])
+        if g < 0 or i not in self.lists:
+            return 0
+        opens, listed = self.lists[i]
+        return int((g in listed) != opens)
 
     def change(self, i: int, source: int, target: int, out: Slots) -> int:
         for g, d in ((source, -self._bad(i, source)), (target, self._bad(i, target))):
