@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -94,3 +95,13 @@ def test_an_empty_group_is_a_problem_where_no_one_may_be_left_out(problem, tmp_p
     text = "id,group\n" + "".join(f"{i},{'' if i == 'se01' else 'G1'}\n" for i in problem.ids)
     with pytest.raises(InputError, match="may not be left out"):
         read_assignment(write(tmp_path, text), problem)
+
+
+def test_organisations_named_absent_may_be_missing(problem, tmp_path: Path) -> None:
+    rows = "".join(f"{i},G1\n" for i in problem.ids if i != "rg03")
+    a = read_assignment(write(tmp_path, "id,group\n" + rows), problem, absent={"rg03"})
+    late = problem.ids.index("rg03")
+    assert a[late] == -1 and (np.delete(a, late) == 0).all()
+    with pytest.raises(InputError) as err:
+        read_assignment(write(tmp_path, "id,group\n" + rows), problem)
+    assert [p.id for p in err.value.problems] == ["rg03"]

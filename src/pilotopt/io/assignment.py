@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,15 @@ from pilotopt.problem import IntArray, Problem
 __all__ = ["read_assignment"]
 
 
-def read_assignment(path: str | Path, problem: Problem) -> IntArray:
+def read_assignment(
+    path: str | Path, problem: Problem, absent: Collection[str] = ()
+) -> IntArray:
     """Group index of each organisation of ``problem``, from a CSV with ``id`` and ``group``.
 
     ``group`` is a group name (as in ``assignment.csv``) or a number from 1, or empty for an
     organisation left out (where an ``optional`` rule allows it). Every organisation must appear
-    once; every problem is reported at once.
+    once, but those of ``absent`` (e.g. a late registration) may be missing (group -1); every
+    problem is reported at once.
     """
     file = str(path)
     try:
@@ -67,9 +71,10 @@ def read_assignment(path: str | Path, problem: Problem) -> IntArray:
                 f"(or 1 to {problem.m})", row=row_no, id=org_id, column="group", value=ref))
             continue
         assignment[index[org_id]] = g
-    absent = [problem.ids[i] for i in np.flatnonzero(assignment < 0) if problem.ids[i] not in seen]
+    missing = [problem.ids[i] for i in np.flatnonzero(assignment < 0)
+               if problem.ids[i] not in seen and problem.ids[i] not in absent]
     problems.extend(InputProblem(file, "this organisation of the roster has no group", id=i)
-                    for i in absent)
+                    for i in missing)
     if problems:
         raise InputError(problems)
     return assignment
