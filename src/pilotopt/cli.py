@@ -377,3 +377,70 @@ def generate(organisations: int, groups: int | None, seed: int, out_dir: str,
 
 main.add_command(batch)
 main.add_command(runs)
+
+
+# ----------------------------------------------------------------------------------------------
+# What-if questions about an assignment (pilotopt.explain, built on pilotopt.moves)
+# ----------------------------------------------------------------------------------------------
+
+
+def _indices(problem_ids: tuple[str, ...], ids: tuple[str, ...]) -> list[int]:
+    index = {org_id: i for i, org_id in enumerate(problem_ids)}
+    unknown = [i for i in ids if i not in index]
+    if unknown:
+        _fail(EXIT_INPUT, "\n".join(f"no organisation with id {i!r} in the roster"
+                                    for i in unknown))
+    return [index[i] for i in ids]
+
+
+@main.command(name="explain")
+@_roster_arg
+@_scenario_opt
+@_assignment_opt
+@click.argument("ids", nargs=-1)
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write explain.json here.")
+def explain_cmd(roster: str, scenario: str | None, assignment_path: str, ids: tuple[str, ...],
+                out_dir: str | None) -> None:
+    """Why each organisation (IDS; default all) sits in its group: what it gives and gets there,
+    its best alternative groups with the exact change of the objective and of each rule, and
+    the rule that blocks a better move."""
+    from pilotopt.explain import explain
+
+    instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
+    problem = instance.problem
+    found = explain(problem, assignment, _indices(problem.ids, ids) if ids else None,
+                    instance.orgs)
+    for e in found:
+        click.echo("\n".join(e.lines(problem)))
+    if out_dir is not None:
+        _write_document(out_dir, "explain.json", assignment_path,
+                        {"organisations": [e.to_dict(problem) for e in found]})
+
+
+@main.command(name="fit")
+@_roster_arg
+@_scenario_opt
+@_assignment_opt
+@click.argument("org_id")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write fit.json here.")
+def fit_cmd(roster: str, scenario: str | None, assignment_path: str, org_id: str,
+            out_dir: str | None) -> None:
+    """Where ORG_ID, a late registration (in the roster, not in the assignment), fits: every
+    group ranked by the change of the objective and of each rule if it joined, nobody else
+    moving, and the best single swap (it takes the seat of a member who moves)."""
+    from pilotopt.explain import fit
+
+    instance = _load(roster, scenario)
+    _warn(instance)
+    problem = instance.problem
+    (newcomer,) = _indices(problem.ids, (org_id,))
+    try:
+        assignment = read_assignment(assignment_path, problem, absent={org_id})
+    except InputError as exc:
+        _input_error(exc)
+    found = fit(problem, assignment, newcomer)
+    click.echo("\n".join(found.lines(problem)))
+    if out_dir is not None:
+        _write_document(out_dir, "fit.json", assignment_path, found.to_dict(problem))

@@ -1,0 +1,392 @@
+"""Why each organisation sits where it does, and where else it could go.
+
+Built on :class:`~pilotopt.moves.WhatIf`, so every number is the exact change the evaluator
+(``pilotopt score``) would report on the changed assignment.
+
+* :func:`explain`: per organisation, what it gives and gets in its group (tags, to and from
+  whom), what it earns there and its share of the group's complementarity, the best alternative
+  groups (moving there, or swapping with the best partner there) with the change of the
+  objective and of each rule, and the hard rule that blocks a better move.
+* :func:`fit`: where a late registration (in the roster, not in the assignment) fits best, each
+  group ranked by the change joining it makes, and the best single swap: it takes the seat of a
+  member who moves to another group.
+
+Alternatives are ranked by the change of the hard rules' violation first (a move that repairs
+a hard rule comes before one that keeps them, which comes before one that breaks one), then by
+the change of the objective.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import assert_never
+
+import numpy as np
+
+from pilotopt.moves import Change, WhatIf
+from pilotopt.problem import (
+    SCALE,
+    Allowed,
+    Coverage,
+    GroupSum,
+    IntArray,
+    LeaveOut,
+    MaxDeviation,
+    NotExactlyOne,
+    PairLink,
+    Problem,
+    Proximity,
+    RuleInfo,
+)
+from pilotopt.schema.roster import Organisation
+
+__all__ = ["Alternative", "Explanation", "Fit", "Tie", "explain", "fit"]
+
+#: Alternative groups shown per organisation.
+ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class Tie:
+    """What an organisation and one other member exchange: the tags it gives them (its offers
+    they need), the tags it gets from them, and the pair's score (scaled)."""
+
+    partner: int
+    gives: tuple[str, ...]
+    gets: tuple[str, ...]
+    score: int
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another place for an organisation: ``change`` made by moving it to ``group`` (or by
+    swapping it with ``partner`` there), and, when that breaks hard rules, why in words."""
+
+    group: int
+    change: Change
+    partner: int | None
+    blocked_by: tuple[str, ...]
+
+    def to_dict(self, problem: Problem) -> dict[str, object]:
+        """Plain values in user units."""
+        return {"group": problem.group_names[self.group],
+                "swap_with": None if self.partner is None else problem.ids[self.partner],
+                "blocked_by": list(self.blocked_by), **self.change.to_dict(problem)}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why organisation ``organisation`` sits in ``group``."""
+
+    organisation: int
+    group: int
+    earns: int  # scaled: the sum of its pair scores with its group's members
+    share: float  # its half of those pairs, over the group's complementarity
+    ties: tuple[Tie, ...]
+    alternatives: tuple[Alternative, ...]
+    blocked: Alternative | None  # the best move that would raise the objective but break a rule
+
+    def to_dict(self, problem: Problem) -> dict[str, object]:
+        """Plain values in user units."""
+        ids = problem.ids
+        return {
+            "organisation": ids[self.organisation],
+            "group": problem.group_names[self.group] if self.group >= 0 else None,
+            "earns": self.earns / SCALE,
+            "share": round(self.share, 4),
+            "gives": sorted({t for tie in self.ties for t in tie.gives}),
+            "gets": sorted({t for tie in self.ties for t in tie.gets}),
+            "ties": [{"with": ids[t.partner], "gives": list(t.gives), "gets": list(t.gets),
+                      "score": t.score / SCALE} for t in self.ties],
+            "alternatives": [a.to_dict(problem) for a in self.alternatives],
+            "blocked": self.blocked.to_dict(problem) if self.blocked else None,
+        }
+
+    def lines(self, problem: Problem) -> list[str]:
+        """The explanation as plain text lines, for the terminal."""
+        ids, names = problem.ids, problem.group_names
+        where = names[self.group] if self.group >= 0 else "no group (left out)"
+        out = [f"{ids[self.organisation]} ({problem.names[self.organisation]}) in {where}: "
+               f"earns {self.earns / SCALE:g} ({self.share:.0%} of the group's "
+               "complementarity)"]
+        for t in self.ties:
+            parts = [f"gives {', '.join(t.gives)}" if t.gives else "",
+                     f"gets {', '.join(t.gets)}" if t.gets else ""]
+            text = "; ".join(x for x in parts if x) or "no tags"
+            out.append(f"  with {ids[t.partner]}: {text} (pair score {t.score / SCALE:g})")
+        for k, alt in enumerate(self.alternatives, start=1):
+            out.append(f"  alternative {k}: {_describe(problem, alt)}")
+        if self.blocked is not None:
+            out.append(f"  blocked: {_describe(problem, self.blocked)}")
+        return out
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Where a newcomer fits: every group ranked (joining it, nobody else moving), and the best
+    single swap (it takes the seat of a member who moves to another group).
+
+    Changes are against the assignment without the newcomer (placed nowhere, at no cost);
+    :meth:`objective_after` is what ``score`` reports with an alternative made."""
+
+    organisation: int
+    ranking: tuple[Alternative, ...]
+    swap: Alternative | None
+    base_objective: int  # scaled: the objective without the newcomer (placed nowhere)
+
+    def objective_after(self, alt: Alternative) -> int:
+        """The objective (scaled) of the assignment with the alternative made."""
+        return self.base_objective + alt.change.objective
+
+    def to_dict(self, problem: Problem) -> dict[str, object]:
+        """Plain values in user units."""
+        def one(a: Alternative) -> dict[str, object]:
+            return {**a.to_dict(problem), "objective_after": self.objective_after(a) / SCALE}
+
+        return {"organisation": problem.ids[self.organisation],
+                "objective_without": self.base_objective / SCALE,
+                "groups": [one(a) for a in self.ranking],
+                "best_swap": one(self.swap) if self.swap else None}
+
+    def lines(self, problem: Problem) -> list[str]:
+        """Plain text lines, for the terminal."""
+        out = [f"{problem.ids[self.organisation]} ({problem.names[self.organisation]}): "
+               f"objective without it {self.base_objective / SCALE:g}"]
+        out += [f"  {k}. {_describe(problem, a)}" for k, a in enumerate(self.ranking, start=1)]
+        if self.swap is not None:
+            out.append(f"  best swap: {_describe(problem, self.swap)}")
+        return out
+
+
+def _describe(problem: Problem, alt: Alternative) -> str:
+    c = alt.change
+    ids, names = problem.ids, problem.group_names
+    if alt.partner is not None:
+        what = f"{names[alt.group]}, {ids[alt.partner]} moving to " + ", ".join(
+            names[mv.target] if mv.target >= 0 else "no group" for mv in c.moves[1:])
+    else:
+        what = names[alt.group]
+    rules = ", ".join(f"{problem.rules[r.rule].label} {r.violation:+d}" for r in c.rules
+                      if r.violation)
+    text = f"{what}: objective {c.objective / SCALE:+g}"
+    if rules:
+        text += f" (violations: {rules})"
+    if alt.blocked_by:
+        text += "; " + "; ".join(alt.blocked_by)
+    return text
+
+
+# ----------------------------------------------------------------------------------------------
+# why a move breaks a hard rule, in words
+# ----------------------------------------------------------------------------------------------
+
+
+def _after(w: WhatIf, change: Change) -> dict[int, int]:
+    """Group of each moved organisation after the change."""
+    return {mv.organisation: mv.target for mv in change.moves}
+
+
+def _pair_reasons(problem: Problem, w: WhatIf, change: Change, p: PairLink | Proximity,
+                  info: RuleInfo) -> list[str]:
+    moved = _after(w, change)
+    ids, names = problem.ids, problem.group_names
+
+    def group(x: int) -> int:
+        return moved.get(x, w.group_of(x))
+
+    out = []
+    for i, g in moved.items():
+        if g < 0:
+            continue
+        if isinstance(p, Proximity):
+            members = [x for x in w.members(g).tolist() if x not in moved] + [
+                x for x, h in moved.items() if h == g and x != i]
+            far = p.far(np.full(len(members), i), np.array(members, dtype=np.int64))
+            out += [f"{ids[x]} in {names[g]} is too far: {info.label}"
+                    for x in np.array(members, dtype=np.int64)[far].tolist()]
+            continue
+        rows = p.pairs[(p.pairs == i).any(axis=1)]
+        for x, y in rows.tolist():
+            other = y if x == i else x
+            if p.together and group(other) != g:
+                where = names[group(other)] if group(other) >= 0 else "no group"
+                out.append(f"{ids[other]} stays in {where}: {info.label}")
+            elif not p.together and group(other) == g:
+                out.append(f"{ids[other]} is there: {info.label}")
+    return out
+
+
+def blocking(problem: Problem, w: WhatIf, change: Change) -> tuple[str, ...]:
+    """Why ``change`` breaks hard rules, in words (e.g. "G3 is full: groups of 6 to 12
+    members", "rg17 is there: competitors apart"); empty if it breaks none."""
+    names = problem.group_names
+    reasons: list[str] = []
+    for r in change.rules:
+        info = problem.rules[r.rule]
+        if not info.hard or r.violation <= 0:
+            continue
+        worse = [g for g, v in r.per_group if v > 0]
+        found: list[str] = []
+        for p in problem.primitives:
+            if p.rule != r.rule or not p.hard:
+                continue
+            match p:
+                case PairLink() | Proximity():
+                    found += _pair_reasons(problem, w, change, p, info)
+                case GroupSum():
+                    for g in worse:
+                        gained = sum(int(p.w[mv.organisation]) * (
+                            (mv.target == g) - (mv.source == g)) for mv in change.moves)
+                        word = "is full" if gained > 0 else "would fall short"
+                        found.append(f"{names[g]} {word}: {info.label}")
+                case Allowed():
+                    found += [f"{names[g]} is closed to {problem.ids[mv.organisation]}: "
+                              f"{info.label}" for mv in change.moves for g in worse
+                              if mv.target == g]
+                case NotExactlyOne() | Coverage() | LeaveOut() | MaxDeviation():
+                    found += [f"{info.label} breaks in {names[g]}" for g in worse]
+                case _:
+                    assert_never(p)
+        if not found:
+            found = [f"{info.label} breaks" + (f" in {', '.join(names[g] for g in worse)}"
+                                               if worse else "")]
+        reasons += found
+    return tuple(dict.fromkeys(reasons))
+
+
+# ----------------------------------------------------------------------------------------------
+# alternatives
+# ----------------------------------------------------------------------------------------------
+
+
+def _key(c: Change) -> tuple[int, int]:
+    return c.hard_violation, -c.objective
+
+
+def _options(
+    problem: Problem, w: WhatIf, i: int
+) -> tuple[list[Alternative], Alternative | None]:
+    """For each group other than i's, the better of moving there and the best swap there; and
+    the change raising the objective most among those that break a hard rule."""
+    own = w.group_of(i)
+    best: list[Alternative] = []
+    blocked: Alternative | None = None
+    for g in range(problem.m):
+        if g == own:
+            continue
+        options = [Alternative(g, w.move(i, g), None, ())] + [
+            Alternative(g, w.swap(i, j), j, ()) for j in w.members(g).tolist()]
+        best.append(min(options, key=lambda a: _key(a.change)))
+        for a in options:
+            if a.change.hard_violation > 0 and (
+                    blocked is None or a.change.objective > blocked.change.objective):
+                blocked = a
+    return best, blocked
+
+
+def _with_reasons(problem: Problem, w: WhatIf, alt: Alternative) -> Alternative:
+    if alt.change.hard_violation <= 0:
+        return alt
+    return replace(alt, blocked_by=blocking(problem, w, alt.change))
+
+
+def _ties(problem: Problem, w: WhatIf, i: int,
+          orgs: Sequence[Organisation] | None) -> tuple[Tie, ...]:
+    g = w.group_of(i)
+    if g < 0:
+        return ()
+    ties = []
+    for j in w.members(g).tolist():
+        if j == i:
+            continue
+        score = pair_score(problem, i, j)
+        gives: tuple[str, ...] = ()
+        gets: tuple[str, ...] = ()
+        if orgs is not None:
+            me, them = orgs[i], orgs[j]
+            gives = tuple(t for t in me.offers if t in them.needs)
+            gets = tuple(t for t in them.offers if t in me.needs)
+        if gives or gets or score:
+            ties.append(Tie(j, gives, gets, score))
+    return tuple(ties)
+
+
+def pair_score(problem: Problem, i: int, j: int) -> int:
+    """The (scaled) score of i and j in one group."""
+    if problem.factors is None:
+        return int(problem.score[i, j])
+    return int(problem.factors.block([i, j])[0, 1])
+
+
+def explain(
+    problem: Problem,
+    assignment: IntArray,
+    organisations: Iterable[int] | None = None,
+    orgs: Sequence[Organisation] | None = None,
+) -> list[Explanation]:
+    """Explain the place of each organisation of ``organisations`` (default: all).
+
+    Parameters
+    ----------
+    problem, assignment
+        The compiled problem and an assignment of it (e.g. read from assignment.csv).
+    organisations
+        Indices of the organisations to explain.
+    orgs
+        The roster's organisations in the problem's order, for the tags they exchange (None:
+        pair scores only, e.g. MDGPLIB).
+    """
+    w = WhatIf(problem, assignment)
+    ev = w.evaluation()
+    out = []
+    for i in (range(problem.n) if organisations is None else organisations):
+        g = w.group_of(i)
+        earns = w.earns(i) if g >= 0 else 0
+        total = ev.group_complementarity[g] if g >= 0 else 0
+        found, blocked = _options(problem, w, i)
+        options = sorted(found, key=lambda a: _key(a.change))
+        top = [_with_reasons(problem, w, a) for a in options[:ALTERNATIVES]]
+        # A better move is blocked if it would raise the objective above every move that keeps
+        # the hard rules (and above 0: staying).
+        best_kept = max((a.change.objective for a in options if a.change.hard_violation <= 0),
+                        default=0)
+        if blocked is not None and blocked.change.objective <= max(0, best_kept):
+            blocked = None
+        out.append(Explanation(
+            organisation=i, group=g, earns=earns,
+            share=earns / (2 * total) if total else 0.0,
+            ties=_ties(problem, w, i, orgs), alternatives=tuple(top),
+            blocked=_with_reasons(problem, w, blocked) if blocked else None))
+    return out
+
+
+def fit(problem: Problem, assignment: IntArray, newcomer: int) -> Fit:
+    """Rank the groups for ``newcomer`` (its entry in ``assignment`` is ignored), and find the
+    best single swap (it joins a group whose member moves to another one)."""
+    # The newcomer may be placed nowhere for the ranking's baseline: a LeaveOut that names only
+    # it, at no cost and with no minimum, under a rule of its own (which never changes).
+    free = np.zeros(problem.n, dtype=np.int64)
+    free[newcomer] = 1
+    extra = RuleInfo("newcomer", "optional", f"{problem.ids[newcomer]} not yet placed", True)
+    base = replace(problem, rules=(*problem.rules, extra), primitives=(
+        *problem.primitives, LeaveOut(len(problem.rules), free, np.zeros_like(free), 0, True)))
+    a = np.array(assignment, dtype=np.int64)
+    a[newcomer] = -1
+    w = WhatIf(base, a)
+    ranking = tuple(sorted((_with_reasons(base, w, Alternative(g, w.move(newcomer, g), None, ()))
+                            for g in range(problem.m)), key=lambda x: _key(x.change)))
+    swap: Alternative | None = None
+    # The swap's groups: the five best to join; the seat's holder goes to any other group.
+    for alt in ranking[:5]:
+        g = alt.group
+        for j in w.members(g).tolist():
+            for h in range(problem.m):
+                if h == g:
+                    continue
+                c = w.change([(newcomer, g), (j, h)])
+                if swap is None or _key(c) < _key(swap.change):
+                    swap = Alternative(g, c, j, ())
+    if swap is not None:
+        swap = _with_reasons(base, w, swap)
+    return Fit(newcomer, ranking, swap, w.evaluation().objective)

@@ -1,0 +1,155 @@
+"""Explanations and fits: hand-checked on four organisations, and through the CLI the numbers
+equal what `pilotopt score` reports on the changed assignment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from click.testing import CliRunner
+
+from pilotopt.cli import main
+from pilotopt.evaluate import evaluate
+from pilotopt.explain import explain, fit
+from pilotopt.problem import GroupSum, PairLink, Problem, RuleInfo
+
+DATA = Path(__file__).parent / "data"
+ROSTER, SCENARIO = DATA / "roster.csv", DATA / "scenario.toml"
+I64 = np.int64
+
+
+def four() -> Problem:
+    """a, b in G1 and c, d in G2, groups of exactly two, a and d competitors.
+
+    Pair scores: a-b 1, a-c 5, a-d 3, b-d 2, c-d 1 (b-c 0). The objective is 2.
+    """
+    s = np.zeros((4, 4), dtype=I64)
+    for (i, j), v in {(0, 1): 1, (0, 2): 5, (0, 3): 3, (1, 3): 2, (2, 3): 1}.items():
+        s[i, j] = s[j, i] = v
+    rules = (RuleInfo("groups.size", "size", "groups of 2 to 2 members", True),
+             RuleInfo("rule 1", "apart", "competitors apart", True))
+    prims = (GroupSum(0, np.ones(4, dtype=I64), np.array([2, 2]), np.array([2, 2]), True),
+             PairLink(1, np.array([[0, 3]], dtype=I64), False, True))
+    return Problem(("a", "b", "c", "d"), ("A", "B", "C", "D"), ("G1", "G2"), s, rules, prims)
+
+
+def test_explain_ranks_alternatives_and_names_what_blocks_a_better_move() -> None:
+    p = four()
+    (e,) = explain(p, np.array([0, 0, 1, 1]), [0])
+    assert (e.group, e.earns, e.share) == (0, 1, 0.5)
+    assert [(t.partner, t.score) for t in e.ties] == [(1, 1)]
+    # G2: swapping with d gives {b, d} 2 + {a, c} 5 = 7 (+5) and keeps every rule.
+    (alt,) = e.alternatives
+    assert (alt.group, alt.partner, alt.change.objective, alt.change.hard_violation) == (
+        1, 3, 5, 0)
+    # Moving there would give {b} 0 + {a, c, d} 9 (+7), but breaks the size and apart rules.
+    assert e.blocked is not None and e.blocked.partner is None
+    assert e.blocked.change.objective == 7
+    assert set(e.blocked.blocked_by) == {"G2 is full: groups of 2 to 2 members",
+                                         "G1 would fall short: groups of 2 to 2 members",
+                                         "d is there: competitors apart"}
+
+
+def test_fit_ranks_the_groups_for_a_newcomer_and_finds_the_best_swap() -> None:
+    p = four()
+    # b is the newcomer: G1 holds a alone, G2 holds c and d (its entry 1 is ignored).
+    f = fit(p, np.array([0, 1, 1, 1]), 1)
+    assert f.base_objective == 1  # {c, d}; G1 short of one member (a hard rule, no penalty)
+    first, second = f.ranking
+    assert (first.group, first.change.objective, first.change.hard_violation) == (0, 1, -1)
+    assert second.group == 1 and "G2 is full: groups of 2 to 2 members" in second.blocked_by
+    for alt in (*f.ranking, f.swap):
+        assert alt is not None
+        after = np.array([0, -1, 1, 1])
+        for mv in alt.change.moves:
+            after[mv.organisation] = mv.target
+        assert evaluate(p, after).objective == f.objective_after(alt)
+    # The best swap: b joins G2, d leaves it for G1: {a, d} breaks apart; c leaving: {a, c} 5
+    # and {b, d} 2, every rule kept.
+    assert f.swap is not None
+    assert (f.swap.group, f.swap.partner, f.objective_after(f.swap)) == (1, 2, 7)
+
+
+# ----------------------------------------------------------------------------------------------
+# the commands: every number equals what score reports on the changed assignment
+# ----------------------------------------------------------------------------------------------
+
+
+def run(*args: Any) -> Any:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code in (0, 1), result.output
+    return result
+
+
+def score(tmp_path: Path, groups: dict[str, str | None], name: str) -> dict[str, Any]:
+    path = tmp_path / f"{name}.csv"
+    path.write_text("id,group\n" + "".join(f"{i},{g or ''}\n" for i, g in groups.items() if g),
+                    encoding="utf-8")
+    run("score", ROSTER, "-s", SCENARIO, "-a", path, "--out", tmp_path / name)
+    doc: dict[str, Any] = json.loads((tmp_path / name / "score.json").read_text())
+    return doc
+
+
+def assert_as_scored(change: dict[str, Any], before: dict[str, Any], after: dict[str, Any],
+                     ) -> None:
+    assert round(before["objective"] + change["objective"], 6) == after["objective"]
+    changed = {r["id"]: r for r in change["rules"]}
+    for rb, ra in zip(before["rules"], after["rules"], strict=True):
+        r = changed.get(rb["id"], {"violation": 0, "penalty": 0.0, "violation_per_group": {}})
+        assert rb["violation"] + r["violation"] == ra["violation"], rb["id"]
+        assert round(rb["penalty"] + r["penalty"], 6) == ra["penalty"], rb["id"]
+        per_group = list(rb["violation_per_group"])
+        for name, v in r["violation_per_group"].items():
+            per_group[int(name[1:]) - 1] += v
+        assert per_group == ra["violation_per_group"], rb["id"]
+
+
+GROUPS = {"se01": "G1", "se02": "G2", "se03": "G1", "se04": "G2", "rg01": "G1", "rg02": "G2",
+          "rg03": "G2", "pb01": "G1"}
+
+
+def test_explain_command_numbers_equal_score_on_the_changed_assignment(tmp_path: Path) -> None:
+    before = score(tmp_path, GROUPS, "before")
+    given = tmp_path / "before.csv"
+    result = run("explain", ROSTER, "-s", SCENARIO, "-a", given, "se01", "rg02", "--out",
+                 tmp_path / "ex")
+    assert "se01 (Atelier Kempen) in G1" in result.output
+    doc = json.loads((tmp_path / "ex" / "explain.json").read_text())
+    assert [o["organisation"] for o in doc["organisations"]] == ["se01", "rg02"]
+    k = 0
+    for org in doc["organisations"]:
+        for alt in [*org["alternatives"], *([org["blocked"]] if org["blocked"] else [])]:
+            changed = dict(GROUPS)
+            for mv in alt["moves"]:
+                changed[mv["organisation"]] = mv["to"]
+            k += 1
+            assert_as_scored(alt, before, score(tmp_path, changed, f"after{k}"))
+    assert k >= 2
+
+
+def test_fit_command_numbers_equal_score_with_the_newcomer_placed(tmp_path: Path) -> None:
+    without = {k: v for k, v in GROUPS.items() if k != "rg03"}
+    path = tmp_path / "a.csv"
+    path.write_text("id,group\n" + "".join(f"{i},{g}\n" for i, g in without.items()),
+                    encoding="utf-8")
+    result = run("fit", ROSTER, "-s", SCENARIO, "-a", path, "rg03", "--out", tmp_path / "fit")
+    assert "rg03" in result.output and "best swap" in result.output
+    doc = json.loads((tmp_path / "fit" / "fit.json").read_text())
+    assert [g["group"] for g in doc["groups"]] in (["G1", "G2"], ["G2", "G1"])
+    for k, alt in enumerate([*doc["groups"], doc["best_swap"]]):
+        changed: dict[str, str | None] = dict(without)
+        for mv in alt["moves"]:
+            changed[mv["organisation"]] = mv["to"]
+        assert score(tmp_path, changed, f"fit{k}")["objective"] == alt["objective_after"]
+
+
+def test_unknown_ids_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("id,group\n" + "".join(f"{i},{g}\n" for i, g in GROUPS.items()),
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["explain", str(ROSTER), "-s", str(SCENARIO), "-a",
+                                       str(path), "xx1", "se01", "yy2"])
+    assert result.exit_code == 2
+    assert "'xx1'" in result.output and "'yy2'" in result.output
