@@ -1,0 +1,132 @@
+"""Time of the what-if API (:mod:`pilotopt.moves`): pricing a move, a swap, and making a move.
+
+For each roster (instances/flanders-300, and a generated one of 20,000 organisations:
+``pilotopt generate --organisations 20000 --seed 1``) the organisations are dealt in a seeded
+random order into the scenario's groups (even sizes: what a move costs depends on the group
+sizes and each organisation's pairs and tags, not on how good the assignment is). Then, with
+the same seed:
+
+* ``move``: a random organisation priced in a random other group;
+* ``swap``: two random organisations of different groups priced trading places;
+* ``apply``: a random move priced and made (the assignment drifts as it goes).
+
+Writes ``benchmarks/results/moves-<date>.csv`` (one row per roster and operation) and prints the
+rows; the table in ``benchmarks/README.md`` is copied from it. Targets (issue 13): under 5 ms
+per move at 300 organisations, under 50 ms at 20,000.
+
+    python benchmarks/moves.py
+    python benchmarks/moves.py --samples 200 --sizes 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from pilotopt.generate import write_instance
+from pilotopt.instance import load_instance
+from pilotopt.moves import WhatIf
+from pilotopt.problem import IntArray, Problem
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FIELDS = ["date", "commit", "roster", "n", "groups", "operation", "samples", "mean_ms",
+          "median_ms", "p95_ms", "max_ms", "build_s"]
+
+
+def dealt(problem: Problem, seed: int) -> IntArray:
+    """The organisations in a seeded random order, dealt to the groups in turn."""
+    order = np.random.default_rng(seed).permutation(problem.n)
+    a = np.empty(problem.n, dtype=np.int64)
+    a[order] = np.arange(problem.n) % problem.m
+    return a
+
+
+def timed(samples: int, step: Callable[[], object]) -> list[float]:
+    """Milliseconds of each of ``samples`` calls."""
+    out = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        step()
+        out.append((time.perf_counter() - t0) * 1e3)
+    return out
+
+
+def measure(name: str, problem: Problem, samples: int, seed: int) -> list[dict[str, object]]:
+    a = dealt(problem, seed)
+    t0 = time.perf_counter()
+    w = WhatIf(problem, a)
+    build = time.perf_counter() - t0
+    rng = np.random.default_rng(seed)
+    n, m = problem.n, problem.m
+
+    def other_group(i: int) -> int:
+        return int((w.group_of(i) + rng.integers(1, m)) % m)
+
+    def move() -> object:
+        i = int(rng.integers(n))
+        return w.move(i, other_group(i))
+
+    def swap() -> object:
+        i, j = (int(x) for x in rng.integers(n, size=2))
+        while w.group_of(j) == w.group_of(i):
+            j = int(rng.integers(n))
+        return w.swap(i, j)
+
+    def apply() -> object:
+        i = int(rng.integers(n))
+        return w.apply(w.move(i, other_group(i)))
+
+    timed(min(samples, 20), move)  # first calls pay for imports and caches
+    rows = []
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    for op, step in (("move", move), ("swap", swap), ("apply", apply)):
+        ms = sorted(timed(samples, step))
+        rows.append({
+            "date": dt.date.today().isoformat(), "commit": commit, "roster": name, "n": n,
+            "groups": m, "operation": op, "samples": samples,
+            "mean_ms": round(statistics.fmean(ms), 4), "median_ms": round(ms[len(ms) // 2], 4),
+            "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 4), "max_ms": round(ms[-1], 4),
+            "build_s": round(build, 3)})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--sizes", default="300,20000",
+                    help="300 reads instances/flanders-300; other sizes are generated")
+    ap.add_argument("--samples", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            if size == 300:
+                folder, name = ROOT / "instances" / "flanders-300", "flanders-300"
+            else:
+                folder, name = Path(tmp) / str(size), f"generated-{size} (seed 1)"
+                write_instance(folder, size, None, 1)
+            problem = load_instance(folder / "roster.csv", folder / "scenario.toml").problem
+            for row in measure(name, problem, args.samples, args.seed):
+                print(row, flush=True)
+                rows.append(row)
+    out = HERE / "results" / f"moves-{dt.date.today().isoformat()}.csv"
+    with out.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
