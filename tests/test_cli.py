@@ -17,6 +17,7 @@ from pilotopt.cli import EXIT_INFEASIBLE, EXIT_INPUT, main
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken"
+BROKEN_ASSIGNMENTS = DATA / "broken_assignments"
 ROSTER = DATA / "roster.csv"
 SCENARIO = DATA / "scenario.toml"
 IDS = ["se01", "se02", "se03", "se04", "rg01", "rg02", "rg03", "pb01"]
@@ -61,12 +62,31 @@ EXPECTED: dict[str, list[list[str]]] = {
     "misspelled_key.toml": [["rules[1].mni (line 17)", "value 1", "did you mean min?"]],
     "duplicate_rule_names.toml": [["rules[2].name (line 15)", "'mixed'", "rules[1]"]],
     "more_groups_than_organisations.toml": [["groups.count", "value 10", "8 organisations"]],
+    "thousands_separator_ambiguous.csv": [
+        ["row 9", "id pb01", "column 'fte'", "'1.200'", "ambiguous", "1200", "1,2"]
+    ],
+    "no_header_row.csv": [["no header row", "first 20 rows", "'se01,Atelier Kempen"]],
+    "unknown_nace_division.csv": [["row 5", "id se04", "column 'sector'", "'34'", "33 and 35"]],
+    "coordinates_outside_belgium.csv": [
+        ["row 8", "id rg03", "column 'lon'", "'50.88'", "outside Belgium", "swapped"]
+    ],
+    "not_text.csv": [["row 8", "byte 0x81", "UTF-8 or Windows-1252"]],
+    "no_roster_sheet.xlsx": [["no sheet has a header row", "'Notes', 'Blad2'"]],
+}
+
+#: Each broken assignment file (with the valid roster and scenario) and what its message names.
+EXPECTED_ASSIGNMENT: dict[str, list[list[str]]] = {
+    "unknown_group_dutch.csv": [["row 8", "id rg03", "column 'group'", "'G3'", "G1, G2"]],
+    "no_group_column.csv": [["column 'group'", "missing"]],
+    "unknown_id_utf16.csv": [["row 4", "column 'id'", "'se33'", "no organisation"],
+                             ["id se03", "no group"]],
+    "sheet_is_no_group.xlsx": [["sheet 'Reserves'", "no group's name or number"]],
 }
 
 
 def _inputs(broken: Path) -> tuple[Path, Path]:
     """A broken roster goes with the valid scenario, a broken scenario with the valid roster."""
-    return (broken, SCENARIO) if broken.suffix == ".csv" else (ROSTER, broken)
+    return (ROSTER, broken) if broken.suffix == ".toml" else (broken, SCENARIO)
 
 
 def _digest(path: Path) -> str:
@@ -106,6 +126,44 @@ def test_broken_input_is_reported_not_raised(name: str, command: str, tmp_path: 
             assert part in line, f"{part!r} not in {line!r}"
     assert not out.exists()
     assert {p: _digest(p) for p in (roster, scenario)} == before
+
+
+def test_every_broken_assignment_has_expectations() -> None:
+    assert sorted(p.name for p in BROKEN_ASSIGNMENTS.iterdir()) == sorted(EXPECTED_ASSIGNMENT)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ASSIGNMENT))
+@pytest.mark.parametrize("command", ["score", "analyze", "report"])
+def test_broken_assignment_is_reported_not_raised(
+    name: str, command: str, tmp_path: Path
+) -> None:
+    path = BROKEN_ASSIGNMENTS / name
+    before = _digest(path)
+    extra = ["--out", tmp_path / "report.html"] if command == "report" else []
+
+    result = _run(command, ROSTER, "-s", SCENARIO, "-a", path, *extra)
+
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert isinstance(result.exception, SystemExit)
+    lines = _problem_lines(result.output)
+    assert len(lines) == len(EXPECTED_ASSIGNMENT[name]), result.output
+    for line, wanted in zip(lines, EXPECTED_ASSIGNMENT[name], strict=True):
+        assert str(path) in line
+        for part in wanted:
+            assert part in line, f"{part!r} not in {line!r}"
+    assert not any(tmp_path.iterdir())
+    assert _digest(path) == before
+
+
+def test_a_broken_assignment_by_a_real_process() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", "from pilotopt.cli import main; main()", "score", str(ROSTER),
+         "-s", str(SCENARIO), "-a", str(BROKEN_ASSIGNMENTS / "unknown_id_utf16.csv")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == EXIT_INPUT
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "unknown_id_utf16.csv, row 4, column 'id', value 'se33'" in proc.stderr
 
 
 def test_several_problems_in_one_go_by_a_real_process(tmp_path: Path) -> None:

@@ -168,7 +168,8 @@ _started = STARTED
 _roster_arg = click.argument("roster", type=click.Path(dir_okay=False))
 _assignment_opt = click.option(
     "--assignment", "-a", "assignment_path", required=True, type=click.Path(dir_okay=False),
-    help="CSV with columns id and group (e.g. an edited assignment.csv).")
+    help="CSV or .xlsx with columns id and group (e.g. an edited assignment.csv), or the "
+    "groups.xlsx of solve --xlsx.")
 _lang_opt = click.option(
     "--lang", type=click.Choice(LANGS), default=None,
     help="Language of the tables, report and workbook  [default: the scenario's lang, else "

@@ -18,9 +18,12 @@ class InputProblem:
     column: str | None = None
     key: str | None = None  # dotted key in a TOML/JSON file, e.g. "rules[3].min"
     value: object = None
+    sheet: str | None = None  # the sheet of a workbook
 
     def __str__(self) -> str:
         where = [self.file]
+        if self.sheet is not None:
+            where.append(f"sheet '{self.sheet}'")
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.id:

@@ -53,16 +53,20 @@ def load_instance(roster_path: str | Path, scenario_path: str | Path | None) -> 
     if scenario_path is None:
         raise InputError([InputProblem(str(roster_path),
                                        "a roster needs a scenario file (--scenario)")])
-    problems: list[InputProblem] = []
     roster = scenario = None
-    try:
-        roster = read_roster(roster_path)
-    except InputError as exc:
-        problems += exc.problems
+    scenario_problems: list[InputProblem] = []
     try:
         scenario = read_scenario(scenario_path)
     except InputError as exc:
+        scenario_problems = exc.problems
+    # The scenario's own tags are no misspellings of the taxonomy's.
+    extra_tags = scenario.complementarity.extra_tags if scenario is not None else ()
+    problems: list[InputProblem] = []
+    try:
+        roster = read_roster(roster_path, extra_tags)
+    except InputError as exc:
         problems += exc.problems
+    problems += scenario_problems  # roster problems first, as the files are named
     if roster is None or scenario is None:
         raise InputError(problems)
     problem = compile_problem(

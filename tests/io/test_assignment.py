@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -11,6 +12,7 @@ from pilotopt.cli import main
 from pilotopt.errors import InputError
 from pilotopt.instance import read_problem
 from pilotopt.io.assignment import read_assignment
+from pilotopt.io.outputs import assignment_csv
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -105,3 +107,126 @@ def test_organisations_named_absent_may_be_missing(problem, tmp_path: Path) -> N
     with pytest.raises(InputError) as err:
         read_assignment(write(tmp_path, "id,group\n" + rows), problem)
     assert [p.id for p in err.value.problems] == ["rg03"]
+
+
+ROUND = [0, 0, 1, 1, 0, 1, 1, 0]  # a grouping of the test roster, by problem.ids
+
+
+def _groups_xlsx(problem, path: Path, assignment: list[int] = ROUND) -> Path:
+    """groups.xlsx as ``solve --xlsx`` writes it, through the report writer."""
+    from pilotopt.evaluate import evaluate
+    from pilotopt.report.xlsx import write_xlsx
+
+    a = np.array(assignment)
+    return write_xlsx(path, problem, a, evaluate(problem, a))
+
+
+def test_groups_xlsx_reads_back_as_the_assignment_it_shows(problem, tmp_path: Path) -> None:
+    path = _groups_xlsx(problem, tmp_path / "groups.xlsx")
+    assert read_assignment(path, problem).tolist() == ROUND
+
+
+def test_a_member_moved_to_another_group_sheet_moves(problem, tmp_path: Path) -> None:
+    path = _groups_xlsx(problem, tmp_path / "groups.xlsx")
+    wb = openpyxl.load_workbook(path)
+    first, second = wb.worksheets[1], wb.worksheets[2]
+    row = next(r for r in range(1, first.max_row + 1) if first.cell(r, 1).value == "se01")
+    second.append([c.value for c in first[row]])
+    first.delete_rows(row)
+    wb.save(path)
+    moved = read_assignment(path, problem).tolist()
+    assert moved == [1, *ROUND[1:]]
+
+
+def test_a_member_on_no_group_sheet_has_no_group(problem, tmp_path: Path) -> None:
+    path = _groups_xlsx(problem, tmp_path / "groups.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[1]
+    ws.delete_rows(next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "se01"))
+    wb.save(path)
+    with pytest.raises(InputError) as err:
+        read_assignment(path, problem)
+    [p] = err.value.problems
+    assert p.id == "se01" and "on no group's sheet" in p.message
+
+
+def test_any_sheet_with_id_and_group_and_names_in_any_case(problem, tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Indeling na overleg"])
+    ws.append(["ID", "Group"])
+    for i, g in zip(problem.ids, ROUND, strict=True):
+        ws.append([i, 2 if g else "g1"])  # a number, as Excel stores it, or a name in lowercase
+    wb.save(tmp_path / "a.xlsx")
+    assert read_assignment(tmp_path / "a.xlsx", problem).tolist() == ROUND
+
+
+def _dutch_csv(problem, path: Path) -> Path:
+    """The assignment as Excel saves it on a Dutch Windows: ';', Windows-1252, CRLF."""
+    names = ["Zoë & Söhne" if i == "se01" else n for i, n in zip(problem.ids, problem.names,
+                                                                  strict=True)]
+    rows = ["id;name;group"] + [f"{i};{n};{problem.group_names[g]}"
+                                for i, n, g in zip(problem.ids, names, ROUND, strict=True)]
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    return path
+
+
+def test_a_dutch_excel_csv_with_accents(problem, tmp_path: Path) -> None:
+    path = _dutch_csv(problem, tmp_path / "a.csv")
+    assert b"\xf6" in path.read_bytes()  # the byte utf-8 chokes on
+    assert read_assignment(path, problem).tolist() == ROUND
+
+
+def test_a_utf16_csv(problem, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    rows = "".join(f"{i}\t{g + 1}\r\n" for i, g in zip(problem.ids, ROUND, strict=True))
+    path.write_text("id\tgroup\r\n" + rows, encoding="utf-16")
+    assert read_assignment(path, problem).tolist() == ROUND
+
+
+def test_formula_like_names_are_written_safely_and_read_back(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    text = (DATA / "roster.csv").read_text(encoding="utf-8")
+    roster.write_text(text.replace("Atelier Kempen", "=HYPERLINK(\"x\")"), encoding="utf-8")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[groups]\ncount = 2\nnames = ["-Noord", "@Zuid"]\n', encoding="utf-8")
+    problem = read_problem(roster, scenario)
+    written = assignment_csv(problem, np.array(ROUND))
+    assert "'=HYPERLINK" in written and "'-Noord" in written and "'@Zuid" in written
+    assert not any(line.split(",")[-1].startswith(("=", "+", "-", "@"))
+                   for line in written.splitlines())
+    assert read_assignment(write(tmp_path, written), problem).tolist() == ROUND
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("solved")
+    result = CliRunner().invoke(main, ["solve", str(DATA / "roster.csv"), "-s",
+                                       str(DATA / "scenario.toml"), "-t", "2", "-q", "--workers",
+                                       "1", "--xlsx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize("form", ["groups.xlsx", "dutch.csv"])
+def test_score_reads_the_workbook_and_the_dutch_csv(solved: Path, form: str, problem,
+                                                    tmp_path: Path) -> None:
+    if form == "dutch.csv":
+        rows = (solved / "assignment.csv").read_text(encoding="utf-8").splitlines()
+        text = "\r\n".join(r.replace(",", ";") for r in rows) + "\r\n"
+        (tmp_path / form).write_bytes(text.replace("Kempen", "Kempen Zoë").encode("cp1252"))
+        path = tmp_path / form
+    else:
+        path = solved / form
+    scored = CliRunner().invoke(main, ["score", str(DATA / "roster.csv"), "-s",
+                                       str(DATA / "scenario.toml"), "-a", str(path),
+                                       "--out", str(tmp_path / "c")])
+    assert scored.exit_code == 0, scored.output
+    result = json.loads((solved / "result.json").read_text())
+    score = json.loads((tmp_path / "c" / "score.json").read_text())
+    assert score["objective"] == result["objective"]
+    assert [g["complementarity"] for g in score["groups"]] == [
+        g["complementarity"] for g in result["groups"]]
+    assert read_assignment(path, problem).tolist() == read_assignment(
+        solved / "assignment.csv", problem).tolist()

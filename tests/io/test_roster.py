@@ -39,7 +39,7 @@ def test_every_format_gives_the_same_organisations(name: str) -> None:
 
 
 def test_the_csv_is_read_as_written() -> None:
-    roster = read_roster(DATA / "roster.csv")
+    roster = read_roster(DATA / "roster.csv", extra_tags=["cleaning"])
     assert roster.ids == ("se01", "se02", "se03", "se04", "rg01", "rg02", "rg03", "pb01")
     assert roster.rows == tuple(range(2, 10))
     se02 = roster.organisations[1]
@@ -177,3 +177,60 @@ def test_reading_does_not_touch_the_file(tmp_path: Path) -> None:
         read_roster(tmp_path / name)
         assert ((tmp_path / name).stat().st_mtime_ns, (tmp_path / name).read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FORMATS)
+
+
+def test_a_tag_outside_the_taxonomy_warns_with_a_suggestion(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "a1,A,social,56,Gent,3,1,packing,", "b1,B,regular,56,Gent,3,1,,packing",
+                "c1,C,regular,56,Gent,3,1,packaging,")
+    [warning] = read_roster(path).warnings
+    assert "row 2, id a1, column 'offers', value 'packing'" in warning
+    assert "did you mean packaging" in warning and "also on row 3" in warning
+    assert read_roster(path, extra_tags=["packing"]).warnings == ()
+
+
+def test_a_thousands_separator_is_refused_where_decimal_commas_are_used(tmp_path: Path) -> None:
+    header = HEADER.replace(",", ";")
+    path = _csv(tmp_path, "a1;A;social;56;Gent;1.200;1,5;;", "b1;B;social;56;Gent;1.200,5;2;;",
+                header=header)
+    [problem] = _problems(path)
+    assert (problem.row, problem.id, problem.column, problem.value) == (2, "a1", "fte", "1.200")
+    assert "ambiguous" in problem.message and "1200" in problem.message
+
+
+def test_with_decimal_points_1_200_is_one_point_two(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "a1,A,social,56,Gent,1.200,1,,", "b1,B,social,56,Gent,\"1.200,5\",2,,")
+    assert [o.fte for o in read_roster(path).organisations] == [1.2, 1200.5]
+
+
+def test_a_title_row_above_the_header(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "a1,A,social,56,Gent,3,1,,", header="Ledenlijst 2026\n" + HEADER)
+    roster = read_roster(path)
+    assert roster.ids == ("a1",) and roster.rows == (3,)
+
+
+def test_utf16_roster_as_excel_saves_unicode_text(tmp_path: Path) -> None:
+    text = (DATA / "roster.csv").read_text(encoding="utf-8").replace(",", "\t")
+    text = text.replace("Atelier Kempen", "Atelier Zoë")  # tags keep their ';'
+    (tmp_path / "r.txt").write_text(text, encoding="utf-16")
+    roster = read_roster(tmp_path / "r.txt")
+    assert roster.organisations[0].name == "Atelier Zoë"
+    assert roster.ids == read_roster(DATA / "roster.csv").ids
+
+
+def test_the_roster_on_the_second_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(DATA / "roster.xlsx")
+    notes = wb.create_sheet("Uitleg", 0)
+    notes.append(["Ledenlijst, zie het tweede blad"])
+    wb.save(tmp_path / "r.xlsx")
+    assert read_roster(tmp_path / "r.xlsx").ids == read_roster(DATA / "roster.xlsx").ids
+
+
+def test_problems_in_a_workbook_name_the_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(DATA / "roster.xlsx")
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Leden"
+    ws["G3"] = -5  # fte of se02
+    wb.save(tmp_path / "r.xlsx")
+    [problem] = _problems(tmp_path / "r.xlsx")
+    assert str(problem).startswith(f"{tmp_path / 'r.xlsx'}, sheet 'Leden', row 3, id se02")

@@ -139,3 +139,29 @@ def test_duplicate_rule_names_are_refused() -> None:
 def test_unknown_kind_suggests_the_nearest() -> None:
     with pytest.raises(InputError, match="did you mean quota"):
         scenario_from_dict({"groups": {"count": 2}, "rules": [{"kind": "qouta"}]})
+
+
+def test_extra_tags_are_declared_in_complementarity() -> None:
+    s = read_scenario(DATA / "scenario.toml")
+    assert s.complementarity.extra_tags == ["cleaning"]
+    bad = {"groups": {"count": 2}, "complementarity": {"extra_tags": ["Packing Plus"]}}
+    [(key, _)] = _problems(bad)
+    assert key == "complementarity.extra_tags"
+
+
+def test_a_pairs_file_as_excel_saves_it_on_a_dutch_windows(tmp_path: Path) -> None:
+    (tmp_path / "pairs.csv").write_bytes("eerste;tweede\r\nse01;se02\r\n;\r\nrg01;rg02\r\n"
+                                         .encode("cp1252"))
+    (tmp_path / "s.toml").write_text('[groups]\ncount = 2\n\n[[rules]]\nkind = "apart"\n'
+                                     'file = "pairs.csv"\n', encoding="utf-8")
+    rule = read_scenario(tmp_path / "s.toml").rules[0]
+    assert isinstance(rule, ApartRule)
+    assert [tuple(p) for p in rule.pairs or []] == [("se01", "se02"), ("rg01", "rg02")]
+
+
+def test_a_pairs_file_row_that_is_no_pair_is_located(tmp_path: Path) -> None:
+    (tmp_path / "pairs.csv").write_text("a,b\nse01,se02\nse03\n", encoding="utf-8")
+    (tmp_path / "s.toml").write_text('[groups]\ncount = 2\n\n[[rules]]\nkind = "together"\n'
+                                     'file = "pairs.csv"\n', encoding="utf-8")
+    [p] = _read(tmp_path / "s.toml")
+    assert (p.file, p.row, p.value) == (str(tmp_path / "pairs.csv"), 3, "se03")

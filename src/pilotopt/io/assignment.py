@@ -1,80 +1,196 @@
-"""Read an assignment file (``id,group``), e.g. one made or edited by hand."""
+"""Read an assignment, e.g. one made or edited by hand: a table with ``id`` and ``group`` (CSV as
+any spreadsheet saves it, or a sheet of a workbook), or the ``groups.xlsx`` that ``solve --xlsx``
+writes (a sheet per group)."""
 
 from __future__ import annotations
 
-import csv
+import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from pilotopt.errors import InputError, InputProblem
+from pilotopt.io.tables import Grid, Table, find_table, is_workbook, read_sheets, read_table
 from pilotopt.problem import IntArray, Problem
 
 __all__ = ["read_assignment"]
+
+_COLUMNS = ("id", "group")
+_LEADING_NUMBER = re.compile(r"^(\d+)\b")
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """One row of the file: an organisation and the group it names."""
+
+    table: Table
+    row: int
+    org_id: str
+    group: int | None  # None: left out (or a group the file names wrongly)
+
+
+class _Groups:
+    """Group references as a person writes them: the name in any case, or the number from 1."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.names = problem.group_names
+        self.exact = {name: g for g, name in enumerate(self.names)}
+        self.folded: dict[str, int] = {}
+        for g, name in enumerate(self.names):
+            self.folded.setdefault(name.casefold(), g)
+
+    def find(self, ref: str) -> int | None:
+        """The group ``ref`` names, or None."""
+        g = self.exact.get(ref, self.folded.get(ref.casefold()))
+        if g is None and ref.isdigit() and 1 <= int(ref) <= len(self.names):
+            g = int(ref) - 1
+        return g
+
+    def of_sheet(self, title: str) -> int | None:
+        """The group of a sheet titled like ``groups.xlsx`` does: ``"3 Gent"`` or ``"Gent"``."""
+        g = self.find(title.strip())
+        number = _LEADING_NUMBER.match(title.strip())
+        if g is None and number is not None:
+            g = self.find(number.group(1))
+        return g
+
+    def listing(self) -> str:
+        return f"groups are {', '.join(self.names)} (or 1 to {len(self.names)})"
+
+
+def _from_table(table: Table, groups: _Groups, optional: list[bool],
+                index: dict[str, int]) -> tuple[list[_Placement], list[InputProblem]]:
+    """Placements of an ``id``/``group`` table."""
+    placements: list[_Placement] = []
+    problems: list[InputProblem] = []
+    for row in table.rows:
+        org_id, ref = row.cells.get("id", ""), row.cells.get("group", "")
+        if not org_id:
+            problems.append(table.problem("this row has a group but no id", row=row.number,
+                                          column="id", value=ref or None))
+            continue
+        g = groups.find(ref) if ref else None
+        if ref and g is None:
+            problems.append(table.problem(f"no such group; {groups.listing()}", row=row.number,
+                                          id=org_id, column="group", value=ref))
+        elif not ref and org_id in index and not optional[index[org_id]]:
+            problems.append(table.problem(
+                f"no group, and this organisation may not be left out; {groups.listing()}",
+                row=row.number, id=org_id, column="group", value=ref))
+        # Placed even so: the organisation is in the file, its problem told once.
+        placements.append(_Placement(table, row.number, org_id, g))
+    return placements, problems
+
+
+def _summary_sheets(sheets: list[tuple[str, Grid]], file: str) -> dict[str, str]:
+    """Sheet name -> group name, from the Summary's ``group | sheet`` table of groups.xlsx."""
+    for name, grid in sheets:
+        table = find_table(file, grid, ("group", "sheet"), sheet=name)
+        if table is not None and {"group", "sheet"} <= set(table.columns):
+            return {r.cells["sheet"]: r.cells["group"] for r in table.rows if r.cells["sheet"]}
+    return {}
+
+
+def _from_group_sheets(
+    file: str, sheets: list[tuple[str, Grid]], groups: _Groups
+) -> tuple[list[_Placement], list[InputProblem]]:
+    """Placements of a groups.xlsx: every member row of a group's sheet is in that group."""
+    named = _summary_sheets(sheets, file)
+    placements: list[_Placement] = []
+    problems: list[InputProblem] = []
+    for name, grid in sheets:
+        table = find_table(file, grid, ("id",), sheet=name)
+        if table is None or "id" not in table.columns or "group" in table.columns:
+            continue  # the Summary, or a sheet of notes
+        group_name = named.get(name)
+        g = groups.find(group_name) if group_name is not None else groups.of_sheet(name)
+        if g is None:
+            problems.append(table.problem(
+                f"the sheet's name is no group's name or number; {groups.listing()}"))
+        # Rows without an id (a total, a note) are no members. The members of a sheet that is
+        # no group are placed nowhere, with that one problem rather than one each.
+        placements += [_Placement(table, row.number, row.cells["id"], g)
+                       for row in table.rows if row.cells.get("id")]
+    return placements, problems
+
+
+def _placements(
+    path: Path, problem: Problem, groups: _Groups, index: dict[str, int]
+) -> tuple[list[_Placement], list[InputProblem], bool]:
+    """Every placement the file makes, its problems, and whether organisations on no group
+    sheet count as left out (a groups.xlsx)."""
+    file = str(path)
+    optional = [bool(x) for x in problem.optional]
+    if not is_workbook(path):
+        table = read_table(path, _COLUMNS, what="assignment")
+        _require(table)
+        return (*_from_table(table, groups, optional, index), False)
+    sheets = read_sheets(path)
+    tables = [find_table(file, grid, _COLUMNS, sheet=name) for name, grid in sheets]
+    plain = [t for t in tables if t is not None and set(_COLUMNS) <= set(t.columns)]
+    if plain:
+        return (*_from_table(plain[0], groups, optional, index), False)
+    placements, problems = _from_group_sheets(file, sheets, groups)
+    if not placements and not problems:
+        names = ", ".join(f"'{name}'" for name, _ in sheets)
+        raise InputError([InputProblem(
+            file, "no sheet has the columns id and group, and no sheet lists group members "
+            f"under an id column as the groups.xlsx of 'solve --xlsx' does; sheets: {names}")])
+    return placements, problems, True
+
+
+def _require(table: Table) -> None:
+    missing = [c for c in _COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError([table.problem("required column is missing", column=c)
+                          for c in missing])
 
 
 def read_assignment(
     path: str | Path, problem: Problem, absent: Collection[str] = ()
 ) -> IntArray:
-    """Group index of each organisation of ``problem``, from a CSV with ``id`` and ``group``.
+    """Group index of each organisation of ``problem`` (-1: left out), read from a file.
 
-    ``group`` is a group name (as in ``assignment.csv``) or a number from 1, or empty for an
-    organisation left out (where an ``optional`` rule allows it). Every organisation must appear
-    once, but those of ``absent`` (e.g. a late registration) may be missing (group -1); every
-    problem is reported at once.
+    The file is a table with the columns ``id`` and ``group`` (CSV, or the first sheet of a
+    workbook that has them): ``group`` is a group's name, in any case, or its number from 1, or
+    empty for an organisation left out (where an ``optional`` rule allows it); every
+    organisation appears once. Or it is the ``groups.xlsx`` that ``solve --xlsx`` writes: each
+    member row of a group's sheet is in that group (moved rows move members), and an
+    organisation on no sheet is left out (where allowed). Organisations of ``absent`` (e.g. a
+    late registration) may be missing from the file (group -1). Every problem is reported at
+    once.
     """
+    path = Path(path)
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError([InputProblem(file, "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([InputProblem(file, f"cannot be read: {exc}")]) from None
-    lines = text.splitlines()
-    delimiter = ";" if lines and lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.DictReader(lines, delimiter=delimiter)
-    columns = [c.strip() for c in reader.fieldnames or []]
-    missing = [c for c in ("id", "group") if c not in columns]
-    if missing:
-        raise InputError([InputProblem(file, "required column is missing", column=c)
-                          for c in missing])
     index = {org_id: i for i, org_id in enumerate(problem.ids)}
-    groups = {name: g for g, name in enumerate(problem.group_names)}
-    assignment = np.full(problem.n, -1, dtype=np.int64)
+    groups = _Groups(problem)
+    placements, problems, absent_left_out = _placements(path, problem, groups, index)
     optional = problem.optional
-    seen: dict[str, int] = {}
-    problems: list[InputProblem] = []
-    for row_no, raw in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
-        org_id, ref = row.get("id", ""), row.get("group", "")
-        if not org_id and not ref:
+    assignment = np.full(problem.n, -1, dtype=np.int64)
+    seen: dict[str, _Placement] = {}
+    for p in placements:
+        if p.org_id not in index:
+            problems.append(p.table.problem("no organisation with this id in the roster",
+                                            row=p.row, column="id", value=p.org_id))
             continue
-        if org_id not in index:
-            problems.append(InputProblem(file, "no organisation with this id in the roster",
-                                         row=row_no, column="id", value=org_id))
+        first = seen.get(p.org_id)
+        if first is not None:
+            where = f"row {first.row}" if first.table is p.table else (
+                f"sheet '{first.table.sheet}', row {first.row}")
+            problems.append(p.table.problem(f"assigned twice (first on {where})", row=p.row,
+                                            id=p.org_id, column="id", value=p.org_id))
             continue
-        if org_id in seen:
-            problems.append(InputProblem(file, f"assigned twice (first on row {seen[org_id]})",
-                                         row=row_no, id=org_id, column="id", value=org_id))
+        seen[p.org_id] = p
+        if p.group is not None:
+            assignment[index[p.org_id]] = p.group
+    for i, org_id in enumerate(problem.ids):
+        if org_id in seen or org_id in absent or (absent_left_out and optional[i]):
             continue
-        seen[org_id] = row_no
-        if not ref and optional[index[org_id]]:
-            continue  # left out
-        g = groups.get(ref)
-        if g is None and ref.isdigit() and 1 <= int(ref) <= problem.m:
-            g = int(ref) - 1
-        if g is None:
-            left_out = " (it may not be left out)" if not ref else ""
-            problems.append(InputProblem(
-                file, f"no such group{left_out}; groups are {', '.join(problem.group_names)} "
-                f"(or 1 to {problem.m})", row=row_no, id=org_id, column="group", value=ref))
-            continue
-        assignment[index[org_id]] = g
-    missing = [problem.ids[i] for i in np.flatnonzero(assignment < 0)
-               if problem.ids[i] not in seen and problem.ids[i] not in absent]
-    problems.extend(InputProblem(file, "this organisation of the roster has no group", id=i)
-                    for i in missing)
+        where = " (it is on no group's sheet)" if absent_left_out else ""
+        problems.append(InputProblem(
+            file, f"this organisation of the roster has no group{where}", id=org_id))
     if problems:
         raise InputError(problems)
     return assignment

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pilotopt.io.tables import safe_cell
 from pilotopt.problem import Problem
 
 __all__ = ["assignment_csv", "atomic_write", "file_digest", "write_outputs"]
@@ -40,13 +41,16 @@ def file_digest(path: str | Path) -> str:
 
 
 def assignment_csv(problem: Problem, assignment: Any) -> str:
-    """``id,name,group`` rows, in roster order; an organisation left out has an empty group."""
+    """``id,name,group`` rows, in roster order; an organisation left out has an empty group.
+
+    Text a spreadsheet would run as a formula is kept text (:func:`~pilotopt.io.tables.safe_cell`).
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["id", "name", "group"])
     for i, g in enumerate(assignment):
-        writer.writerow([problem.ids[i], problem.names[i],
-                         problem.group_names[int(g)] if g >= 0 else ""])
+        writer.writerow([safe_cell(problem.ids[i]), safe_cell(problem.names[i]),
+                         safe_cell(problem.group_names[int(g)] if g >= 0 else "")])
     return buf.getvalue()
 
 

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-import csv
+import difflib
 import json
 import re
-import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from pilotopt.compile.complementarity import known_tags
 from pilotopt.errors import InputError, InputProblem
 from pilotopt.io.municipalities import find_municipality, suggest_municipalities
+from pilotopt.io.tables import Row, Table, read_table
 from pilotopt.schema.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Organisation
 
 __all__ = ["Roster", "read_roster"]
 
-_NUMERIC = ("fte", "target_group_fte", "lat", "lon")
+_COUNTS = ("fte", "target_group_fte")
+_NUMERIC = (*_COUNTS, "lat", "lon")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+#: ``1.200``: twelve hundred with a thousands separator, or 1.2 with three decimals.
+_GROUPED = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+#: ``1.200,5``: a thousands separator and a decimal comma, unambiguous.
+_GROUPED_COMMA = re.compile(r"^-?\d{1,3}(\.\d{3})+,\d+$")
 
 
 @dataclass(frozen=True)
@@ -39,67 +45,51 @@ class Roster:
         return tuple(o.id for o in self.organisations)
 
 
-def _sniff_delimiter(header: str) -> str:
-    # Spreadsheets set to a Dutch locale write ';'-separated CSV; the header tells which.
-    return max((",", ";", "\t"), key=header.count)
-
-
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="cp1252")
-    lines = text.splitlines()
-    if not lines:
-        return [], []
-    reader = csv.DictReader(lines, delimiter=_sniff_delimiter(lines[0]))
-    columns = [c.strip() for c in (reader.fieldnames or [])]
-    rows = []
-    for raw in reader:
-        row = {
-            k.strip(): (v.strip() if isinstance(v, str) else v)
-            for k, v in raw.items()
-            if k is not None
-        }
-        if None in raw:  # more cells than header columns
-            row["__extra__"] = raw[None]
-        rows.append(row)
-    return columns, rows
-
-
-def _read_xlsx(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
-    import pandas as pd  # only spreadsheets need it; keeps start-up short
-
-    with path.open("rb") as fh:
-        if fh.read(2) != b"PK":  # every .xlsx is a zip archive
-            raise ValueError("not an Excel workbook (.xlsx); save it from a spreadsheet as .xlsx")
-    frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
-    columns = [str(c).strip() for c in frame.columns]
-    frame.columns = pd.Index(columns)
-    return columns, [{k: v.strip() for k, v in r.items()} for r in frame.to_dict("records")]
-
-
-def _read_json(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+def _read_json(file: str, path: Path) -> Table:
     data = json.loads(path.read_text(encoding="utf-8"))
     if isinstance(data, dict):
         data = data.get("organisations")
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise ValueError("expected a list of organisations, or {\"organisations\": [...]}")
-    columns = list(dict.fromkeys(k for r in data for k in r))
-    return columns, data
-
-
-_READERS = {".csv": _read_csv, ".txt": _read_csv, ".xlsx": _read_xlsx, ".json": _read_json}
+    columns = tuple(dict.fromkeys(k for r in data for k in r))
+    # Items are numbered from 1 (there is no header row).
+    return Table(file, columns, tuple(Row(k, r) for k, r in enumerate(data, start=1)), 0)
 
 
 def _cell(value: Any) -> Any:
-    """Empty cells are missing values; a decimal comma is a decimal point."""
+    """Empty cells are missing values."""
     if value is None or (isinstance(value, str) and value == ""):
         return None
     return value
 
 
-def _problem_from_error(file: str, row: int, org_id: str | None, err: Any) -> InputProblem:
+def _decimal_comma(table: Table) -> bool:
+    """Whether the numbers of ``table`` are written with a decimal comma: a ';'-separated file
+    (a Dutch or French locale) or one with a number like ``35,5``."""
+    return table.delimiter == ";" or any(
+        isinstance(v := r.cells.get(c), str) and _DECIMAL_COMMA.match(v)
+        for r in table.rows for c in _NUMERIC
+    )
+
+
+def _number(column: str, value: Any, decimal_comma: bool) -> tuple[Any, str | None]:
+    """A numeric cell as pydantic reads it, or a reason to refuse it."""
+    if not isinstance(value, str):
+        return value, None
+    if _DECIMAL_COMMA.match(value) or _GROUPED_COMMA.match(value):
+        return value.replace(".", "").replace(",", "."), None
+    # Coordinates never run into thousands: 4.123 is a longitude, only FTE counts are in doubt.
+    if decimal_comma and column in _COUNTS and _GROUPED.match(value):
+        whole = value.replace(".", "")
+        point = value.replace(".", ",", 1).rstrip("0").rstrip(",")
+        return value, (f"ambiguous in a file with decimal commas: write {whole} (without the "
+                       f"thousands separator) or {point}")
+    return value, None
+
+
+def _problem_from_error(
+    table: Table, row: int, org_id: str | None, err: Any
+) -> InputProblem:
     column = str(err["loc"][0]) if err["loc"] else None
     value = err.get("input")
     message = str(err["msg"]).removeprefix("Value error, ")
@@ -107,55 +97,64 @@ def _problem_from_error(file: str, row: int, org_id: str | None, err: Any) -> In
         message = "a value is required"
     elif isinstance(value, dict):
         value = None
-    return InputProblem(file, message, row=row, id=org_id, column=column, value=value)
+    return table.problem(message, row=row, id=org_id, column=column, value=value)
 
 
-def _validate_rows(
-    file: str, columns: list[str], rows: list[dict[str, Any]], first_row: int
-) -> tuple[list[Organisation], list[int], list[InputProblem]]:
+def _validate_rows(table: Table) -> tuple[list[Organisation], list[int], list[InputProblem]]:
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    decimal_comma = _decimal_comma(table)
     orgs: list[Organisation] = []
     where: list[int] = []
     ids: list[tuple[str | None, int]] = []
     problems: list[InputProblem] = []
-    for k, raw in enumerate(rows):
-        row_no = first_row + k
-        if all(_cell(v) is None for v in raw.values()):
+    for raw in table.rows:
+        row_no = raw.number
+        if all(_cell(v) is None for v in raw.cells.values()):
             continue  # blank line in a spreadsheet
-        org_id = str(raw.get("id") or "").strip() or None
-        if "__extra__" in raw:
-            problems.append(InputProblem(
-                file, f"this row has more cells than the {len(columns)} header columns",
-                row=row_no, id=org_id,
+        org_id = str(raw.cells.get("id") or "").strip() or None
+        if raw.extra:
+            problems.append(table.problem(
+                f"this row has more cells than the {len(table.columns)} named header columns",
+                row=row_no, id=org_id, value=raw.extra[0],
             ))
             continue
         ids.append((org_id, row_no))
         fields: dict[str, Any] = {}
         attributes: dict[str, str] = {}
-        for col in columns:
-            value = _cell(raw.get(col))
-            if col in _NUMERIC and isinstance(value, str) and _DECIMAL_COMMA.match(value):
-                value = value.replace(",", ".")
+        refused: list[InputProblem] = []
+        for col in table.columns:
+            value = _cell(raw.cells.get(col))
+            if col in _NUMERIC:
+                value, why = _number(col, value, decimal_comma)
+                if why is not None:
+                    refused.append(table.problem(why, row=row_no, id=org_id, column=col,
+                                                 value=value))
+                    value = None  # not read as 1.2 by the checks that follow
             if col in known:
                 fields[col] = value
             elif value is not None:
                 attributes[col] = str(value)
+        problems += refused
         try:
-            orgs.append(Organisation(**fields, attributes=attributes))
-            where.append(row_no)
+            org = Organisation(**fields, attributes=attributes)
         except ValidationError as exc:
-            errors = exc.errors()
-            problems.extend(_problem_from_error(file, row_no, org_id, e) for e in errors)
+            errors = [e for e in exc.errors()
+                      if not any(p.column == str(e["loc"][0]) for p in refused if e["loc"])]
+            problems.extend(_problem_from_error(table, row_no, org_id, e) for e in errors)
             # Report an unknown municipality here too: every problem of the row at once.
             mun = fields.get("municipality")
             if isinstance(mun, str) and all(e["loc"][:1] != ("municipality",) for e in errors):
-                problems += _municipality_problem(file, row_no, org_id, mun.strip())
-    problems += _duplicates(file, ids)
+                problems += _municipality_problem(table, row_no, org_id, mun.strip())
+            continue
+        if not refused:
+            orgs.append(org)
+            where.append(row_no)
+    problems += _duplicates(table, ids)
     return orgs, where, problems
 
 
 def _locate(
-    file: str, orgs: list[Organisation], rows: list[int]
+    table: Table, orgs: list[Organisation], rows: list[int]
 ) -> tuple[list[Organisation], list[InputProblem]]:
     """Fill coordinates and province from the municipality table."""
     located: list[Organisation] = []
@@ -166,7 +165,7 @@ def _locate(
             continue
         mun = find_municipality(org.municipality)
         if mun is None:
-            problems += _municipality_problem(file, row, org.id, org.municipality)
+            problems += _municipality_problem(table, row, org.id, org.municipality)
             located.append(org)
             continue
         attributes = {"province": mun.province, **org.attributes}
@@ -177,19 +176,21 @@ def _locate(
     return located, problems
 
 
-def _municipality_problem(file: str, row: int, org_id: str | None, name: str) -> list[InputProblem]:
+def _municipality_problem(
+    table: Table, row: int, org_id: str | None, name: str
+) -> list[InputProblem]:
     """A located problem when ``name`` is no known municipality, else nothing."""
     if find_municipality(name) is not None:
         return []
     near = suggest_municipalities(name)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
-    return [InputProblem(
-        file, f"not a Flemish or Brussels municipality name or NIS code{hint}",
+    return [table.problem(
+        f"not a Flemish or Brussels municipality name or NIS code{hint}",
         row=row, id=org_id, column="municipality", value=name,
     )]
 
 
-def _duplicates(file: str, ids: Iterable[tuple[str | None, int]]) -> list[InputProblem]:
+def _duplicates(table: Table, ids: Iterable[tuple[str | None, int]]) -> list[InputProblem]:
     """Ids used on more than one row (rows with other problems included)."""
     first: dict[str, int] = {}
     problems = []
@@ -197,8 +198,8 @@ def _duplicates(file: str, ids: Iterable[tuple[str | None, int]]) -> list[InputP
         if org_id is None:
             continue
         if org_id in first:
-            problems.append(InputProblem(
-                file, f"duplicate id (first used on row {first[org_id]})",
+            problems.append(table.problem(
+                f"duplicate id (first used on row {first[org_id]})",
                 row=row, id=org_id, column="id", value=org_id,
             ))
         else:
@@ -206,8 +207,59 @@ def _duplicates(file: str, ids: Iterable[tuple[str | None, int]]) -> list[InputP
     return problems
 
 
-def read_roster(path: str | Path) -> Roster:
+def _read(path: Path) -> Table:
+    """The roster's table, from whichever format the extension names."""
+    file = str(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            return _read_json(file, path)
+        except FileNotFoundError:
+            raise InputError([InputProblem(file, "file not found")]) from None
+        except (OSError, ValueError) as exc:
+            raise InputError([InputProblem(file, f"cannot be read: {exc}")]) from None
+    if suffix not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
+        raise InputError([InputProblem(
+            file, f"unsupported roster format '{path.suffix}'; use .csv, .xlsx or .json"
+        )])
+    return read_table(path, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, what="roster")
+
+
+def _tag_warnings(
+    file: str, orgs: Sequence[Organisation], rows: Sequence[int], extra_tags: Iterable[str]
+) -> list[str]:
+    """One warning per tag neither in the capability taxonomy nor declared by the scenario:
+    such a tag only ever matches the same word, so a misspelling silently scores nothing."""
+    known = known_tags() | set(extra_tags)
+    seen: dict[str, list[tuple[int, str, str]]] = {}
+    for org, row in zip(orgs, rows, strict=True):
+        for column in ("offers", "needs"):
+            for tag in getattr(org, column):
+                if tag not in known:
+                    seen.setdefault(tag, []).append((row, org.id, column))
+    warnings = []
+    for tag, places in seen.items():
+        row, org_id, column = places[0]
+        near = difflib.get_close_matches(tag, sorted(known_tags()), n=2, cutoff=0.6)
+        hint = f"did you mean {' or '.join(near)}? " if near else ""
+        more = ""
+        if len(places) > 1:
+            others = ", ".join(str(r) for r, _, _ in places[1:6])
+            more = f" (also on row{'s' if len(places) > 2 else ''} {others}"
+            more += ", ...)" if len(places) > 6 else ")"
+        warnings.append(
+            f"{file}, row {row}, id {org_id}, column '{column}', value {tag!r}: not a tag of "
+            f"the capability taxonomy{more}; {hint}Declare a tag of your own in the "
+            "scenario's [complementarity] extra_tags"
+        )
+    return warnings
+
+
+def read_roster(path: str | Path, extra_tags: Iterable[str] = ()) -> Roster:
     """Read and validate a roster file.
+
+    ``extra_tags`` are tags of the scenario's own, beside the capability taxonomy: any other
+    tag in ``offers`` or ``needs`` gives a warning.
 
     Raises
     ------
@@ -216,42 +268,29 @@ def read_roster(path: str | Path) -> Roster:
     """
     path = Path(path)
     file = str(path)
-    reader = _READERS.get(path.suffix.lower())
-    if reader is None:
-        raise InputError([InputProblem(
-            file, f"unsupported roster format '{path.suffix}'; use .csv, .xlsx or .json"
-        )])
-    try:
-        columns, rows = reader(path)
-    except FileNotFoundError:
-        raise InputError([InputProblem(file, "file not found")]) from None
-    except (OSError, ValueError, KeyError, csv.Error, zipfile.BadZipFile) as exc:
-        raise InputError([InputProblem(file, f"cannot be read: {exc}")]) from None
-
+    table = _read(path)
+    columns = list(table.columns)
     problems: list[InputProblem] = [
-        InputProblem(file, "the header has this column more than once", column=c)
+        table.problem("the header has this column more than once", column=c)
         for c in dict.fromkeys(c for c in columns if columns.count(c) > 1)
     ]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    problems.extend(
-        InputProblem(file, "required column is missing", column=c) for c in missing
-    )
+    problems.extend(table.problem("required column is missing", column=c) for c in missing)
     if "municipality" not in columns and not {"lat", "lon"} <= set(columns):
-        problems.append(InputProblem(
-            file, "a location column is missing: give 'municipality' or 'lat' and 'lon'",
+        problems.append(table.problem(
+            "a location column is missing: give 'municipality' or 'lat' and 'lon'",
             column="municipality",
         ))
-    if not rows:
-        problems.append(InputProblem(file, "the roster has no organisations"))
+    if not table.rows:
+        problems.append(table.problem("the roster has no organisations"))
     if problems:
         raise InputError(problems)
 
-    first_row = 1 if path.suffix.lower() == ".json" else 2  # JSON: item number
-    orgs, where, problems = _validate_rows(file, columns, rows, first_row)
-    orgs, located_problems = _locate(file, orgs, where)
+    orgs, where, problems = _validate_rows(table)
+    orgs, located_problems = _locate(table, orgs, where)
     problems += located_problems
     if not orgs and not problems:
-        problems.append(InputProblem(file, "the roster has no organisations"))
+        problems.append(table.problem("the roster has no organisations"))
     if problems:
         raise InputError(sorted(problems, key=lambda p: p.row or 0))  # in file order
 
@@ -264,4 +303,5 @@ def read_roster(path: str | Path) -> Roster:
                 f"{file}, row {row}, id {org.id}, column 'competitors': "
                 f"{', '.join(unknown)} not in the roster (ignored)"
             )
+    warnings += _tag_warnings(file, orgs, where, extra_tags)
     return Roster(file, tuple(orgs), tuple(columns), tuple(where), tuple(warnings))

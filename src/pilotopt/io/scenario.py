@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 import tomllib
@@ -13,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pilotopt.errors import InputError, InputProblem
+from pilotopt.io.tables import read_table
 from pilotopt.schema.scenario import RULE_KINDS, Complementarity, Groups, Scenario
 
 __all__ = ["read_scenario", "scenario_from_dict"]
@@ -108,20 +108,18 @@ def _pairs_from_file(
     path = Path(file).parent / raw["file"]
     rest = {k: v for k, v in raw.items() if k != "file"}
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(InputProblem(file, f"cannot read the pairs file: {exc}",
-                                     key=f"{prefix}.file", value=raw["file"]))
+        table = read_table(path, what="pairs file")
+    except InputError as exc:
+        problems.extend(InputProblem(file, f"cannot read the pairs file: {p}",
+                                     key=f"{prefix}.file", value=raw["file"])
+                        for p in exc.problems)
         return rest
     pairs = []
-    delimiter = ";" if lines and lines[0].count(";") > lines[0].count(",") else ","
-    for row_no, cells in enumerate(csv.reader(lines[1:], delimiter=delimiter), start=2):
-        cells = [c.strip() for c in cells if c.strip()]
-        if not cells:
-            continue
+    for row in table.rows:
+        cells = [c for c in row.values if c]
         if len(cells) != 2:
-            problems.append(InputProblem(str(path), "a pair is two ids", row=row_no,
-                                         value=",".join(cells)))
+            problems.append(table.problem("a pair is two ids", row=row.number,
+                                          value=",".join(cells)))
             continue
         pairs.append((cells[0], cells[1]))
     return {**rest, "pairs": pairs}

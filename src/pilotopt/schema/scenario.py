@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from pilotopt.schema.roster import parse_tags
+
 __all__ = [
     "RULE_KINDS",
     "AnchorRule",
@@ -103,6 +105,13 @@ class Complementarity(_Model):
     sector_diversity: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     economy_mix: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     tags: dict[str, float] = Field(default_factory=dict)
+    #: Tags of the scenario's own, beside the capability taxonomy (no warning for them).
+    extra_tags: list[str] = Field(default_factory=list)
+
+    @field_validator("extra_tags")
+    @classmethod
+    def _tag_form(cls, v: list[str]) -> list[str]:
+        return list(parse_tags(v))
 
     @model_validator(mode="after")
     def _tag_weights(self) -> Self:
