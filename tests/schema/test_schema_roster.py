@@ -98,3 +98,24 @@ def test_problems_name_their_column(fields: dict[str, Any], column: str, words: 
 def test_coordinates_alone_locate() -> None:
     org = _org(municipality=None, lat=51.0, lon=4.5)
     assert (org.lat, org.lon) == (51.0, 4.5)
+
+
+@pytest.mark.parametrize(("sector", "nearest"), [("34", "33 and 35"), ("00", "01 and 02"),
+                                                 ("04.1", "03 and 05")])
+def test_a_nace_division_that_does_not_exist(sector: str, nearest: str) -> None:
+    column, message = _error(sector=sector)
+    assert column == "sector" and f"no division {sector[:2]}" in message and nearest in message
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "words"),
+    [(4.4, 51.2, "swapped"), (48.85, 2.35, "outside Belgium"), (0.0, 0.0, "outside Belgium")],
+)
+def test_coordinates_outside_belgium(lat: float, lon: float, words: str) -> None:
+    column, message = _error(municipality=None, lat=lat, lon=lon)
+    assert column == "lon" and words in message
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(50.63, 3.06), (50.85, 5.69), (51.44, 3.57)])
+def test_partners_just_over_the_border_are_welcome(lat: float, lon: float) -> None:
+    assert _org(municipality=None, lat=lat, lon=lon).lat == lat  # Lille, Maastricht, Vlissingen

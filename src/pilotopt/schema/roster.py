@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from enum import StrEnum
+from functools import cache
+from importlib import resources
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 __all__ = [
+    "BELGIUM",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "Economy",
     "Organisation",
+    "nace_divisions",
     "parse_tags",
 ]
 
@@ -24,6 +29,23 @@ OPTIONAL_COLUMNS = ("municipality", "lat", "lon", "competitors")
 _TAG = re.compile(r"^[a-z][a-z0-9_]*$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _SECTOR = re.compile(r"^\d{2}(\.\d{1,2})?$")
+
+#: Belgium (latitude 49.50-51.50, longitude 2.55-6.40) with a margin of about 25 km, so partners
+#: just over the border (Lille, Maastricht, Aachen) stay welcome: (lat min, lat max, lon min,
+#: lon max).
+BELGIUM = (49.25, 51.75, 2.2, 6.75)
+
+
+@cache
+def nace_divisions() -> frozenset[str]:
+    """The two-digit NACE Rev. 2 divisions (``data/nace_divisions.csv``)."""
+    text = resources.files("pilotopt.data").joinpath("nace_divisions.csv").read_text("utf-8")
+    return frozenset(row["division"] for row in csv.DictReader(text.splitlines()))
+
+
+def _in_belgium(lat: float, lon: float) -> bool:
+    lat_min, lat_max, lon_min, lon_max = BELGIUM
+    return lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
 
 
 class Economy(StrEnum):
@@ -113,6 +135,11 @@ class Organisation(BaseModel):
             text = "0" + text  # a spreadsheet dropped the leading zero of division 01-09
         if not _SECTOR.match(text):
             raise ValueError("sector is a NACE division of two digits, e.g. '25' or '82.92'")
+        divisions = nace_divisions()
+        if text[:2] not in divisions:
+            near = sorted(divisions, key=lambda d: (abs(int(d) - int(text[:2])), d))[:2]
+            raise ValueError(f"NACE has no division {text[:2]}; the nearest are "
+                             f"{' and '.join(sorted(near))}")
         return text
 
     @field_validator("offers", "needs", mode="before")
@@ -149,6 +176,10 @@ class Organisation(BaseModel):
             raise ValueError("give both lat and lon, or neither")
         if v is None and info.data.get("municipality") is None and "lat" in info.data:
             raise ValueError("give a municipality (name or NIS code) or lat and lon")
+        if v is not None and lat is not None and not _in_belgium(lat, v):
+            swapped = "; are lat and lon swapped?" if _in_belgium(v, lat) else ""
+            raise ValueError(f"lat {lat:g}, lon {v:g} lies outside Belgium{swapped} (lat is "
+                             "about 51, lon about 4 in Flanders)")
         return v
 
     @property
