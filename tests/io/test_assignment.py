@@ -112,17 +112,19 @@ def test_organisations_named_absent_may_be_missing(problem, tmp_path: Path) -> N
 ROUND = [0, 0, 1, 1, 0, 1, 1, 0]  # a grouping of the test roster, by problem.ids
 
 
-def _groups_xlsx(problem, path: Path, assignment: list[int] = ROUND) -> Path:
+def _groups_xlsx(problem, path: Path, lang: str = "en") -> Path:
     """groups.xlsx as ``solve --xlsx`` writes it, through the report writer."""
     from pilotopt.evaluate import evaluate
     from pilotopt.report.xlsx import write_xlsx
 
-    a = np.array(assignment)
-    return write_xlsx(path, problem, a, evaluate(problem, a))
+    a = np.array(ROUND)
+    return write_xlsx(path, problem, a, evaluate(problem, a), lang=lang)
 
 
-def test_groups_xlsx_reads_back_as_the_assignment_it_shows(problem, tmp_path: Path) -> None:
-    path = _groups_xlsx(problem, tmp_path / "groups.xlsx")
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_groups_xlsx_reads_back_as_the_assignment_it_shows(problem, tmp_path: Path,
+                                                          lang: str) -> None:
+    path = _groups_xlsx(problem, tmp_path / "groups.xlsx", lang)
     assert read_assignment(path, problem).tolist() == ROUND
 
 
