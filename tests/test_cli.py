@@ -200,6 +200,25 @@ def test_validate_accepts_the_test_data() -> None:
     assert "8 organisations, 2 groups, 5 rules (4 hard)" in result.output
 
 
+def test_a_tag_outside_the_taxonomy_is_a_warning_unless_the_scenario_declares_it(
+    tmp_path: Path
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER.read_text(encoding="utf-8").replace("assembly;packaging",
+                                                                  "assembly;packing"),
+                      encoding="utf-8")
+    result = _run("validate", roster, "-s", SCENARIO)
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert "row 2, id se01, column 'offers', value 'packing'" in warning
+    assert "did you mean packaging?" in warning
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO.read_text(encoding="utf-8").replace(
+        'extra_tags = ["cleaning"]', 'extra_tags = ["cleaning", "packing"]'), encoding="utf-8")
+    result = _run("validate", roster, "-s", scenario)
+    assert result.exit_code == 0 and "warning" not in result.output, result.output
+
+
 def test_solve_writes_assignment_and_result(tmp_path: Path) -> None:
     out = tmp_path / "out"
     before = {p: _digest(p) for p in (ROSTER, SCENARIO)}

@@ -234,3 +234,10 @@ def test_problems_in_a_workbook_name_the_sheet(tmp_path: Path) -> None:
     wb.save(tmp_path / "r.xlsx")
     [problem] = _problems(tmp_path / "r.xlsx")
     assert str(problem).startswith(f"{tmp_path / 'r.xlsx'}, sheet 'Leden', row 3, id se02")
+
+
+@pytest.mark.parametrize(("tag", "meant"), [("repair", "repair_refurbish"), ("asembly", "assembly"),
+                                            ("packing", "packaging")])
+def test_the_suggested_tag_is_the_one_meant(tmp_path: Path, tag: str, meant: str) -> None:
+    [warning] = read_roster(_csv(tmp_path, f"a1,A,social,56,Gent,3,1,{tag},")).warnings
+    assert f"did you mean {meant}? " in warning

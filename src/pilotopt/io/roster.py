@@ -225,6 +225,20 @@ def _read(path: Path) -> Table:
     return read_table(path, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, what="roster")
 
 
+def _nearest_tags(tag: str) -> list[str]:
+    """Taxonomy tags ``tag`` may have meant: those it begins (``repair`` for
+    ``repair_refurbish``), else the closest spellings (``packing`` for ``packaging``)."""
+    taxonomy = sorted(known_tags())
+    prefix = [k for k in taxonomy if k.startswith(tag) or tag.startswith(k)]
+    if prefix:
+        return prefix[:3]
+    scored = sorted(((difflib.SequenceMatcher(None, tag, k).ratio(), k) for k in taxonomy),
+                    reverse=True)
+    best = scored[0][0] if scored else 0.0
+    # Only spellings about as close as the best: 'financing' is no second guess for 'packing'.
+    return [k for r, k in scored if r >= 0.6 and r >= best - 0.05][:2]
+
+
 def _tag_warnings(
     file: str, orgs: Sequence[Organisation], rows: Sequence[int], extra_tags: Iterable[str]
 ) -> list[str]:
@@ -240,7 +254,7 @@ def _tag_warnings(
     warnings = []
     for tag, places in seen.items():
         row, org_id, column = places[0]
-        near = difflib.get_close_matches(tag, sorted(known_tags()), n=2, cutoff=0.6)
+        near = _nearest_tags(tag)
         hint = f"did you mean {' or '.join(near)}? " if near else ""
         more = ""
         if len(places) > 1:
