@@ -146,3 +146,10 @@ def test_reading_does_not_touch_the_file(tmp_path: Path) -> None:
     path.write_bytes(data)
     read_table(path, NEEDED)
     assert path.read_bytes() == data
+
+
+def test_a_cell_the_csv_module_refuses_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("id,name,group\na1,A,G1\nb2,\"" + "x" * 200_000 + "\",G2\n", encoding="utf-8")
+    problem = _problem(path)
+    assert problem.row == 3 and "field larger than field limit" in problem.message

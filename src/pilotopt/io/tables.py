@@ -124,9 +124,16 @@ def _undo_safe(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and unsafe_start(cell[1:]) else cell
 
 
-def _parse(text: str, delimiter: str) -> Grid:
+def _parse(text: str, delimiter: str, file: str | None = None) -> Grid:
+    """The cells of CSV text; with ``file``, what the csv module refuses (e.g. a cell over
+    128 KB) is an :class:`InputError` naming the line."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [[_undo_safe(c.strip()) for c in cells] for cells in reader]
+    try:
+        return [[_undo_safe(c.strip()) for c in cells] for cells in reader]
+    except csv.Error as exc:
+        if file is None:
+            raise
+        raise _fail(file, f"cannot be read as CSV: {exc}", row=reader.line_num) from None
 
 
 def _canonical(cell: str, names: Iterable[str]) -> str:
@@ -254,10 +261,7 @@ def _read_csv(file: str, path: Path, required: Sequence[str]) -> tuple[Grid, str
         raise _fail(file, "an old Excel workbook (.xls); save it as .xlsx or as CSV")
     text = _decode(file, data)
     delimiter = _sniff(text, required)
-    try:
-        return _parse(text, delimiter), delimiter
-    except csv.Error as exc:
-        raise _fail(file, f"cannot be read as CSV: {exc}") from None
+    return _parse(text, delimiter, file), delimiter
 
 
 def is_workbook(path: str | Path) -> bool:
