@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from matplotlib.path import Path as Outline
 from report_cases import EVIL, ROOT, Case, demo, flanders300, mdgplib
 
 from pilotopt.compile import compile_problem
 from pilotopt.evaluate import evaluate
 from pilotopt.instance import load_instance
-from pilotopt.report.html import render_html, write_html
+from pilotopt.report.html import province_outlines, render_html, write_html
 from pilotopt.report.i18n import tag
 
 
@@ -136,3 +138,27 @@ def test_dutch_report() -> None:
     text = "".join(Page(render_html(*case.args(), lang="nl")).text)
     assert "De groepen" in text and "Wat elke regel vraagt" in text
     assert "sociale economie" in text and "Every hard rule" not in text
+
+
+def test_province_outlines_ship_with_the_package_and_draw_on_the_map() -> None:
+    outlines = province_outlines()
+    assert set(outlines) == {"Antwerpen", "Vlaams-Brabant", "West-Vlaanderen",
+                             "Oost-Vlaanderen", "Limburg", "Brussels-Capital Region"}
+    for rings in outlines.values():
+        for ring in rings:
+            assert (ring[0] == ring[-1]).all()  # closed
+            assert ((ring[:, 0] > 2.5) & (ring[:, 0] < 6.5)).all()
+            assert ((ring[:, 1] > 50.6) & (ring[:, 1] < 51.6)).all()
+        assert 30 <= sum(len(r) for r in rings) <= 600  # a few hundred points at most
+    # Every municipality of a province lies inside that province's outline.
+
+    with open(ROOT / "src/pilotopt/data/municipalities_flanders.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    inside = 0
+    for row in rows:
+        point = (float(row["lon"]), float(row["lat"]))
+        inside += any(Outline(r).contains_point(point) for r in outlines[row["province"]])
+    assert inside == len(rows)
+    html = render_html(*demo().args())
+    map_svg = html[html.index('id="map"'):]
+    assert map_svg.count("<path") > len(outlines)

@@ -7,8 +7,8 @@ only, so no organisation or group name ever passes through a chart unescaped.
 
 from __future__ import annotations
 
-import csv
 import io
+import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -35,7 +35,8 @@ from pilotopt.schema.roster import Organisation
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["ECONOMY_COLOURS", "render_html", "report_context", "write_html"]
+__all__ = ["ECONOMY_COLOURS", "province_outlines", "render_html", "report_context",
+           "write_html"]
 
 #: One colour per economy, in the cards, the graphs and the legend.
 ECONOMY_COLOURS = {
@@ -78,13 +79,13 @@ def _svg(fig: Any) -> Markup:
 
 
 @cache
-def _municipality_points() -> tuple[tuple[float, float], ...]:
-    """(lon, lat) of every Flemish and Brussels municipality, the map's faint background."""
-    points = []
-    for name in ("municipalities_flanders.csv", "municipalities_brussels.csv"):
-        text = resources.files("pilotopt.data").joinpath(name).read_text(encoding="utf-8")
-        points += [(float(r["lon"]), float(r["lat"])) for r in csv.DictReader(io.StringIO(text))]
-    return tuple(points)
+def province_outlines() -> dict[str, list[npt.NDArray[np.float64]]]:
+    """Outlines of the Flemish provinces and Brussels: per province its rings of (lon, lat),
+    shipped with the package (``data/provinces.json``), so the map needs no network."""
+    text = resources.files("pilotopt.data").joinpath("provinces.json").read_text(encoding="utf-8")
+    found = json.loads(text)["provinces"]
+    return {name: [np.array(ring, dtype=np.float64) for ring in rings]
+            for name, rings in found.items()}
 
 
 def _map_svg(orgs: Sequence[Organisation], groups: npt.NDArray[np.int64]) -> Markup | None:
@@ -97,8 +98,9 @@ def _map_svg(orgs: Sequence[Organisation], groups: npt.NDArray[np.int64]) -> Mar
     grp = groups[located]
     fig, ax = plt.subplots(figsize=(12, 5))
     fig.subplots_adjust(left=0, right=1, bottom=0, top=1)
-    bg = np.array(_municipality_points())
-    ax.scatter(bg[:, 0], bg[:, 1], s=4, c="#cccccc", linewidths=0)
+    for rings in province_outlines().values():
+        for ring in rings:
+            ax.plot(ring[:, 0], ring[:, 1], color="#bbbbbb", linewidth=0.6, zorder=0)
     size = 24 if len(located) <= 500 else 8
     out = grp < 0
     ax.scatter(lon[out], lat[out], s=size, c="#999999", marker="x", linewidths=0.8)
