@@ -1,32 +1,11 @@
-"""Shared builders of tiny, hand-checkable problems."""
+"""Fixtures shared by the tests (builders live in helpers.py)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from pilotopt.problem import GroupSum, Primitive, Problem, RuleInfo
-
-
-def make_problem(
-    score: list[list[int]] | np.ndarray,
-    m: int,
-    *,
-    size: tuple[int, int] | None = None,
-    extra: list[tuple[RuleInfo, Primitive]] = (),  # type: ignore[assignment]
-) -> Problem:
-    """A problem over ``len(score)`` organisations named a, b, c, ... in ``m`` groups."""
-    s = np.asarray(score, dtype=np.int64)
-    n = len(s)
-    ids = tuple(chr(ord("a") + i) for i in range(n))
-    lo, hi = size or (1, n)
-    rules = [RuleInfo("groups.size", "size", f"groups of {lo} to {hi}", True)]
-    prims: list[Primitive] = [GroupSum(0, np.ones(n, dtype=np.int64), np.full(m, lo),
-                                       np.full(m, hi), True)]
-    for info, prim in extra:
-        rules.append(info)
-        prims.append(prim)
-    return Problem(ids, ids, tuple(f"G{g + 1}" for g in range(m)), s, tuple(rules), tuple(prims))
+from helpers import make_problem
+from pilotopt.problem import Problem
 
 
 @pytest.fixture

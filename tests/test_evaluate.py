@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from conftest import make_problem
+from helpers import make_problem
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import Allowed, GroupSum, LeaveOut, MaxDeviation, PairLink, RuleInfo
 

@@ -1,11 +1,9 @@
 """No-isolation and coverage: evaluator by hand, CP-SAT and solve against brute force."""
 
-import itertools
-
 import numpy as np
 import pytest
 
-from conftest import make_problem
+from helpers import brute_force, make_problem
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import Coverage, NotExactlyOne, Problem, RuleInfo
 from pilotopt.solve import Params, solve
@@ -48,17 +46,11 @@ def test_not_exactly_one_counts_lonely_groups() -> None:
     assert evaluate(p, [0, 1, 1, 0]).feasible  # a and d together
 
 
-def brute(p: Problem) -> int | None:
-    evs = [evaluate(p, a) for a in itertools.product(range(p.m), repeat=p.n)]
-    feasible = [e.objective for e in evs if e.feasible]
-    return max(feasible) if feasible else None
-
-
 @pytest.mark.parametrize("kind", ["coverage", "no_isolation"])
 @pytest.mark.parametrize("hard", [True, False])
 def test_cpsat_and_solve_match_brute_force(kind: str, hard: bool) -> None:
     p = problem(hard, kind)
-    best = brute(p)
+    best = brute_force(p)
     out = solve_cpsat(p, time_limit=10, seed=0, workers=1)
     if best is None:
         assert out.status == "infeasible"

@@ -1,6 +1,6 @@
 """A tiny roster whose ecosystem figures are worked out by hand in the tests.
 
-Not a conftest.py: ``from conftest import`` elsewhere must keep finding tests/conftest.py.
+Not a conftest.py: tests import it by name, as they import tests/helpers.py.
 
 Weights: offer_need 1, tag transition_jobs counts 2, economy_mix 0.5, sector_diversity 0.
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import numpy as np
 import pytest
 
-from conftest import make_problem
+from helpers import brute_force, make_problem
 from pilotopt.batch.baselines import PlainModel, solve_plain, sort_and_deal
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import (
@@ -22,15 +21,6 @@ from pilotopt.problem import (
     Problem,
     RuleInfo,
 )
-
-
-def brute_force(problem: Problem) -> int | None:
-    best = None
-    for a in itertools.product(range(problem.m), repeat=problem.n):
-        ev = evaluate(problem, a)
-        if ev.feasible and (best is None or ev.objective > best):
-            best = ev.objective
-    return best
 
 
 def _rule(k: int, kind: str, hard: bool) -> RuleInfo:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_problem
+from helpers import make_problem
 from pilotopt.problem import (
     SCALE,
 )

@@ -1,6 +1,6 @@
 """Solved instances and analyses shared by the report tests, each built once per run.
 
-Not a conftest.py: ``from conftest import`` elsewhere must keep finding tests/conftest.py.
+Not a conftest.py: tests import it by name, as they import tests/helpers.py.
 """
 
 from __future__ import annotations

@@ -1,25 +1,13 @@
 """The CP-SAT model against brute force on tiny instances, and conflict naming."""
 
-import itertools
-
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_problem
+from helpers import brute_force, make_problem
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import Allowed, GroupSum, PairLink, Problem, RuleInfo
 from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
-
-
-def brute_force(problem: Problem) -> int | None:
-    """Best objective over every assignment meeting every hard rule, or None."""
-    best = None
-    for a in itertools.product(range(problem.m), repeat=problem.n):
-        ev = evaluate(problem, a)
-        if ev.feasible and (best is None or ev.objective > best):
-            best = ev.objective
-    return best
 
 
 @st.composite

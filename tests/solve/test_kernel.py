@@ -9,72 +9,16 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import brute_force, hard_violation, random_problem
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import (
     Allowed,
-    Coverage,
     GroupSum,
-    LeaveOut,
-    MaxDeviation,
-    NotExactlyOne,
     PairLink,
-    Primitive,
     Problem,
     RuleInfo,
 )
 from pilotopt.solve import kernel as K
-
-
-def random_problem(seed: int, n: int, m: int, *, rules: bool, optional: bool = False,
-                   with_hard: bool = True) -> Problem:
-    """Random symmetric scores, per-group size bounds and (optionally) every other primitive,
-    soft and (with ``with_hard``) hard; with ``optional``, about half may be left out."""
-    rng = np.random.default_rng(seed)
-    s = np.triu(rng.integers(-20, 100, size=(n, n)), 1)
-    score = (s + s.T).astype(np.int64)
-    base = n // m
-    lo = rng.integers(max(0, base - 2), base + 1, size=m)
-    hi = lo + rng.integers(0, 3, size=m)
-    while hi.sum() < n:
-        hi[rng.integers(m)] += 1
-    infos = [RuleInfo("groups.size", "size", "size", True)]
-    prims: list[Primitive] = [GroupSum(0, np.ones(n, np.int64), lo.astype(np.int64),
-                                       hi.astype(np.int64), True)]
-
-    def rule(kind: str, hard: bool) -> tuple[int, int]:
-        """A new rule's index and penalty (0 when hard)."""
-        infos.append(RuleInfo(f"r{len(infos)}", kind, kind, hard))
-        return len(infos) - 1, 0 if hard else int(rng.integers(1, 50))
-
-    if rules:
-        for hard in (False, True)[: 1 + with_hard]:
-            k, pen = rule("quota", hard)
-            w = rng.integers(0, 4, size=n).astype(np.int64)
-            prims.append(GroupSum(k, w, np.full(m, 1, np.int64), np.full(m, 5, np.int64),
-                                  hard, pen))
-            for together in (True, False):
-                k, pen = rule("pair", hard)
-                pairs = rng.integers(0, n, size=(3, 2)).astype(np.int64)
-                prims.append(PairLink(k, pairs, together, hard, pen))
-            k, pen = rule("allowed", hard)
-            prims.append(Allowed(k, rng.random((n, m)) > 0.2, hard, pen))
-            k, pen = rule("no_isolation", hard)
-            prims.append(NotExactlyOne(k, (rng.random(n) < 0.3).astype(np.int64), hard, pen))
-            k, pen = rule("coverage", hard)
-            offers = (rng.random((n, 4)) < 0.3).astype(np.int64)
-            needs = (rng.random((n, 4)) < 0.2).astype(np.int64)
-            prims.append(Coverage(k, needs, offers, hard, pen))
-        k, pen = rule("balance", False)
-        w = rng.integers(0, 30, size=n).astype(np.int64)
-        prims.append(MaxDeviation(k, w, int(w.sum() // m), False, pen))
-    if optional:
-        hard = bool(rng.random() < 0.5)
-        k, pen = rule("optional", hard)
-        chosen = (rng.random(n) < 0.5).astype(np.int64)
-        cost = rng.integers(0, 40, size=n).astype(np.int64) * chosen
-        prims.append(LeaveOut(k, chosen, cost, int(rng.integers(0, chosen.sum() + 1)), hard, pen))
-    ids = tuple(str(i) for i in range(n))
-    return Problem(ids, ids, tuple(f"G{g}" for g in range(m)), score, tuple(infos), tuple(prims))
 
 
 def random_start(problem: Problem, rng: np.random.Generator) -> np.ndarray:
@@ -91,10 +35,6 @@ def random_start(problem: Problem, rng: np.random.Generator) -> np.ndarray:
         if rng.random() < 0.5 and np.sum(a == a[i]) > lo[a[i]]:
             a[i] = -1
     return a
-
-
-def hard_violation(problem: Problem, a: np.ndarray) -> int:
-    return sum(r.violation for r in evaluate(problem, a).rules if r.hard)
 
 
 def search_objective(problem: Problem, enc: K._Encoded, a: np.ndarray) -> int:
@@ -194,17 +134,6 @@ def test_feasible_start_stays_feasible_and_improves() -> None:
         ev = evaluate(problem, a)
         assert ev.feasible
         assert stats["objective"] == ev.objective >= evaluate(problem, a0).objective
-
-
-def brute_force(problem: Problem) -> int | None:
-    """The best objective over every assignment meeting every hard rule (None: there is none)."""
-    best = None
-    choices = [range(-1 if o else 0, problem.m) for o in problem.optional]
-    for combo in itertools.product(*choices):
-        ev = evaluate(problem, np.array(combo, dtype=np.int64))
-        if ev.feasible and (best is None or ev.objective > best):
-            best = ev.objective
-    return best
 
 
 def test_finds_brute_force_optimum_n8_m2() -> None:

@@ -11,24 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import factored_problem, hard_violation
 from pilotopt import Params, evaluate, solve
 from pilotopt.compile import compile_problem
 from pilotopt.generate import write_instance
 from pilotopt.io.roster import read_roster
 from pilotopt.io.scenario import read_scenario
 from pilotopt.problem import (
-    Allowed,
-    Coverage,
-    GroupSum,
-    LowRankScore,
-    MaxDeviation,
-    NotExactlyOne,
     PairLink,
-    Primitive,
     Problem,
     Proximity,
     RuleInfo,
-    SparseRows,
 )
 from pilotopt.solve import large as L
 
@@ -37,53 +30,6 @@ from pilotopt.solve import large as L
 def compiled() -> None:
     """Compile (or load) the search first, so that no solve below spends its clock on it."""
     L.warm_up()
-
-
-def factored_problem(seed: int, n: int, m: int) -> Problem:
-    """Random offers/needs factors, explicit pairs and every primitive, hard and soft."""
-    rng = np.random.default_rng(seed)
-    tags = 4
-    offers = (rng.random((n, tags)) < 0.3).astype(np.int64)
-    needs = (rng.random((n, tags)) < 0.3).astype(np.int64)
-    w = rng.integers(1, 5, size=tags) * 100
-    kind = np.eye(3, dtype=np.int64)[rng.integers(0, 3, size=n)]
-    x = np.hstack([offers * w, needs, -70 * kind])
-    y = np.hstack([needs, offers * w, kind])
-    pairs = np.array(sorted({(int(a), int(b)) for a, b in rng.integers(0, n, size=(4, 2))
-                             if a < b}), dtype=np.int64).reshape(-1, 2)
-    factors = LowRankScore(90, SparseRows.from_dense(x), SparseRows.from_dense(y), pairs,
-                           rng.integers(-300, 300, size=len(pairs)))
-    lo = np.full(m, max(1, n // m - 1), dtype=np.int64)
-    hi = np.full(m, n // m + 2, dtype=np.int64)
-    infos = [RuleInfo("groups.size", "size", "size", True)]
-    prims: list[Primitive] = [GroupSum(0, np.ones(n, np.int64), lo, hi, True)]
-
-    def add(hard: bool, make: object) -> None:
-        infos.append(RuleInfo(f"r{len(infos)}", "x", "x", hard))
-        prims.append(make(len(infos) - 1, hard, 0 if hard else int(rng.integers(1, 400))))  # type: ignore[operator]
-
-    points = np.zeros((n, 3), dtype=np.int64)
-    points[:, :2] = rng.integers(0, 10, size=(n, 2))
-    for hard in (False, True):
-        add(hard, lambda k, h, pen: GroupSum(k, rng.integers(-1, 3, size=n), np.full(m, 0),
-                                             np.full(m, 4), h, pen))
-        for together in (True, False):
-            add(hard, lambda k, h, pen, t=together: PairLink(
-                k, rng.integers(0, n, size=(3, 2)), t, h, pen))
-        add(hard, lambda k, h, pen: Allowed(k, rng.random((n, m)) > 0.3, h, pen))
-        add(hard, lambda k, h, pen: NotExactlyOne(k, (rng.random(n) < 0.3).astype(np.int64),
-                                                  h, pen))
-        add(hard, lambda k, h, pen: Coverage(k, needs, offers, h, pen))
-        add(hard, lambda k, h, pen: Proximity(k, points, 30, rng.integers(0, 2, size=n), h, pen))
-    add(False, lambda k, h, pen: MaxDeviation(k, rng.integers(0, 5, size=n), 4, h, pen))
-    ids = tuple(str(i) for i in range(n))
-    return Problem(ids, ids, tuple(f"G{g}" for g in range(m)), np.zeros((0, 0), np.int64),
-                   tuple(infos), tuple(prims), factors=factors)
-
-
-def hard_violation(problem: Problem, a: np.ndarray) -> int:
-    ev = evaluate(problem, a)
-    return sum(r.violation for r in ev.rules if r.hard)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

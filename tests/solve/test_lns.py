@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_kernel import random_problem
 
+from helpers import random_problem
 from pilotopt.evaluate import evaluate
 from pilotopt.instance import read_problem
 from pilotopt.problem import Problem
