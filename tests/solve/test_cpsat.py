@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from helpers import brute_force, make_problem
 from pilotopt.evaluate import evaluate
-from pilotopt.problem import Allowed, GroupSum, PairLink, Problem, RuleInfo
+from pilotopt.problem import Allowed, GroupSum, LeaveOut, PairLink, Problem, RuleInfo
 from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
 
 
@@ -86,3 +86,17 @@ def test_conflicting_rules_are_named_minimally() -> None:
 
 def test_feasible_problem_has_no_conflict(four_square) -> None:
     assert conflicting_rules(four_square, time_limit=5, seed=0) is None
+
+
+def test_hard_together_pair_left_out_is_broken_as_the_evaluator_says() -> None:
+    # a and b may both be left out, and leaving them out pays; but two left out are not together.
+    rules = [
+        (RuleInfo("rule 1", "together", "", True), PairLink(1, np.array([[0, 1]]), True, True)),
+        (RuleInfo("rule 2", "optional", "", True),
+         LeaveOut(2, np.array([1, 1, 0]), np.zeros(3, dtype=np.int64), 0, True)),
+    ]
+    p = make_problem([[0, -5, -5], [-5, 0, -5], [-5, -5, 0]], 2, size=(0, 3), extra=rules)
+    out = solve_cpsat(p, time_limit=5, seed=0, workers=1)
+    assert out.status == "optimal" and out.assignment is not None
+    assert evaluate(p, out.assignment).feasible
+    assert round(out.objective or 0) == brute_force(p) == -5

