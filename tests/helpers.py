@@ -40,7 +40,7 @@ __all__ = [
 
 
 def make_problem(
-    score: Sequence[Sequence[int]] | npt.NDArray[np.int64],
+    score: npt.ArrayLike,
     m: int,
     *,
     size: tuple[int, int] | None = None,
@@ -162,9 +162,8 @@ def factored_problem(seed: int, n: int, m: int) -> Problem:
     for hard in (False, True):
         add(hard, lambda k, h, pen: GroupSum(k, rng.integers(-1, 3, size=n), np.full(m, 0),
                                              np.full(m, 4), h, pen))
-        for together in (True, False):
-            add(hard, lambda k, h, pen, t=together: PairLink(
-                k, rng.integers(0, n, size=(3, 2)), t, h, pen))
+        add(hard, lambda k, h, pen: PairLink(k, rng.integers(0, n, size=(3, 2)), True, h, pen))
+        add(hard, lambda k, h, pen: PairLink(k, rng.integers(0, n, size=(3, 2)), False, h, pen))
         add(hard, lambda k, h, pen: Allowed(k, rng.random((n, m)) > 0.3, h, pen))
         add(hard, lambda k, h, pen: NotExactlyOne(k, (rng.random(n) < 0.3).astype(np.int64),
                                                   h, pen))

@@ -111,7 +111,8 @@ def test_broken_input_is_reported_not_raised(name: str, command: str, tmp_path: 
     roster, scenario = _inputs(BROKEN / name)
     before = {p: _digest(p) for p in (roster, scenario)}
     out = tmp_path / "out"
-    extra = ["-t", "1", "--workers", "1", "--out", out] if command == "solve" else []
+    extra: list[str | Path] = (["-t", "1", "--workers", "1", "--out", out]
+                               if command == "solve" else [])
 
     result = _run(command, roster, "--scenario", scenario, *extra)
 

@@ -5,7 +5,7 @@ import pytest
 
 from helpers import brute_force, make_problem
 from pilotopt.evaluate import evaluate
-from pilotopt.problem import Coverage, NotExactlyOne, Problem, RuleInfo
+from pilotopt.problem import Coverage, NotExactlyOne, Primitive, Problem, RuleInfo
 from pilotopt.solve import Params, solve
 from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
 
@@ -16,6 +16,7 @@ NEEDS = np.array([[0, 1], [1, 0], [0, 0], [1, 0]])
 
 
 def problem(hard: bool, kind: str) -> Problem:
+    prim: Primitive
     if kind == "coverage":
         prim = Coverage(1, NEEDS, OFFERS, hard, 0 if hard else 5)
     else:  # at most... a and d are 'knowledge': never alone in a group
@@ -55,7 +56,8 @@ def test_cpsat_and_solve_match_brute_force(kind: str, hard: bool) -> None:
     if best is None:
         assert out.status == "infeasible"
         return
-    assert out.status == "optimal" and evaluate(p, out.assignment).objective == best
+    assert out.status == "optimal" and out.assignment is not None
+    assert evaluate(p, out.assignment).objective == best
     result = solve(p, Params(time_limit=3, seed=0, workers=1))
     assert result.evaluation.objective == best and result.evaluation.feasible
 

@@ -34,8 +34,8 @@ def test_rejects_nonzero_diagonal() -> None:
 def test_rejects_primitive_of_wrong_shape() -> None:
     rule = RuleInfo("r", "size", "r", True)
     with pytest.raises(ValueError, match="wrong shapes"):
-        make_problem([[0, 1], [1, 0]], 2, extra=[(rule, GroupSum(1, np.ones(3), np.zeros(2),
-                                                                   np.ones(2), True))])
+        make_problem([[0, 1], [1, 0]], 2, extra=[(rule, GroupSum(
+            1, np.ones(3, np.int64), np.zeros(2, np.int64), np.ones(2, np.int64), True))])
 
 
 def test_size_bounds_take_the_tightest_hard_unit_sum() -> None:

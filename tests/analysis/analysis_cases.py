@@ -43,7 +43,8 @@ def org(id_: str, economy: str, offers: str, needs: str, tgf: float = 0) -> Orga
     """An organisation in Geel, sector 25, 20 FTE."""
     return Organisation(id=id_, name=f"Org {id_}", economy=economy, sector="25",
                         municipality="Geel", lat=51.16, lon=4.99, fte=20, target_group_fte=tgf,
-                        offers=offers, needs=needs, attributes={"type": "test"})
+                        offers=offers, needs=needs, competitors="",
+                        attributes={"type": "test"})
 
 
 def problem_of(orgs: tuple[Organisation, ...], weights: Complementarity, m: int) -> Problem:

@@ -15,6 +15,7 @@ from pilotopt.errors import InfeasibleError, InputError
 from pilotopt.evaluate import evaluate
 from pilotopt.io import read_roster, scenario_from_dict
 from pilotopt.problem import Allowed, GroupSum, LeaveOut, MaxDeviation, PairLink, Problem
+from pilotopt.schema.scenario import TogetherRule
 from pilotopt.solve import Params, solve
 
 DATA = Path(__file__).parents[1] / "data"
@@ -178,6 +179,7 @@ def test_pairs_from_a_csv_file_next_to_the_scenario(tmp_path: Path) -> None:
         '[groups]\ncount = 2\n[[rules]]\nkind = "together"\nfile = "partners.csv"\n',
         encoding="utf-8")
     scenario = read_scenario(tmp_path / "s.toml")
+    assert isinstance(scenario.rules[0], TogetherRule)
     assert scenario.rules[0].pairs == [("se01", "rg01"), ("se02", "rg03")]
 
 

@@ -22,7 +22,7 @@ from pilotopt.schema.scenario import Complementarity
 
 def _org(id_: str, economy: str, sector: str, offers: str, needs: str) -> Organisation:
     return Organisation(id=id_, name=id_, economy=economy, sector=sector, lat=51, lon=4, fte=1,
-                        target_group_fte=0, offers=offers, needs=needs)
+                        target_group_fte=0, offers=offers, needs=needs, competitors="")
 
 
 ORGS = (

@@ -36,7 +36,8 @@ class Case:
     analysis: Analysis | None
     meta: dict[str, Any]
 
-    def args(self) -> tuple[Any, ...]:
+    def args(self) -> tuple[Problem, IntArray, Evaluation, tuple[Organisation, ...] | None,
+                            Analysis | None, dict[str, Any]]:
         return (self.problem, self.assignment, self.evaluation, self.orgs, self.analysis,
                 self.meta)
 

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from helpers import brute_force, make_problem
 from pilotopt.evaluate import evaluate
-from pilotopt.problem import Allowed, GroupSum, LeaveOut, PairLink, Problem, RuleInfo
+from pilotopt.problem import Allowed, GroupSum, LeaveOut, PairLink, Primitive, Problem, RuleInfo
 from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
 
 
@@ -16,7 +16,7 @@ def tiny_problems(draw: st.DrawFn) -> Problem:
     m = draw(st.integers(2, 3))
     upper = draw(st.lists(st.integers(-3, 9), min_size=n * n, max_size=n * n))
     s = np.triu(np.array(upper).reshape(n, n), 1)
-    extra = []
+    extra: list[tuple[RuleInfo, Primitive]] = []
     flags = draw(st.lists(st.booleans(), min_size=4, max_size=4))
     if flags[0]:  # a quota on a random attribute
         w = np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
@@ -53,6 +53,7 @@ def test_cpsat_optimum_equals_brute_force(problem: Problem) -> None:
         assert out.status == "infeasible"
         return
     assert out.status == "optimal"
+    assert out.assignment is not None and out.objective is not None
     ev = evaluate(problem, out.assignment)
     assert ev.feasible
     assert ev.objective == best == round(out.objective)
@@ -60,7 +61,8 @@ def test_cpsat_optimum_equals_brute_force(problem: Problem) -> None:
 
 def test_symmetry_breaking_keeps_the_optimum(four_square) -> None:
     out = solve_cpsat(four_square, time_limit=5, seed=3, workers=1)
-    assert out.status == "optimal" and evaluate(four_square, out.assignment).objective == 18
+    assert out.status == "optimal" and out.assignment is not None
+    assert evaluate(four_square, out.assignment).objective == 18
     assert out.assignment[0] == 0  # the first organisation opens the first group
 
 
@@ -72,7 +74,7 @@ def test_hint_is_accepted(four_square) -> None:
 
 def test_conflicting_rules_are_named_minimally() -> None:
     n = 4
-    rules = [
+    rules: list[tuple[RuleInfo, Primitive]] = [
         (RuleInfo("rule 1", "together", "", True), PairLink(1, np.array([[0, 1]]), True, True)),
         (RuleInfo("rule 2", "quota", "", True),  # harmless on its own
          GroupSum(2, np.ones(n, dtype=np.int64), np.zeros(2, dtype=np.int64),
@@ -90,7 +92,7 @@ def test_feasible_problem_has_no_conflict(four_square) -> None:
 
 def test_hard_together_pair_left_out_is_broken_as_the_evaluator_says() -> None:
     # a and b may both be left out, and leaving them out pays; but two left out are not together.
-    rules = [
+    rules: list[tuple[RuleInfo, Primitive]] = [
         (RuleInfo("rule 1", "together", "", True), PairLink(1, np.array([[0, 1]]), True, True)),
         (RuleInfo("rule 2", "optional", "", True),
          LeaveOut(2, np.array([1, 1, 0]), np.zeros(3, dtype=np.int64), 0, True)),

@@ -11,8 +11,8 @@ from pilotopt.compile import compile_problem
 from pilotopt.generate import write_instance
 from pilotopt.io.roster import read_roster
 from pilotopt.io.scenario import read_scenario
-from pilotopt.problem import GroupSum, PairLink, RuleInfo
-from pilotopt.solve import pair_bound
+from pilotopt.problem import GroupSum, PairLink, Primitive, RuleInfo
+from pilotopt.solve import Progress, pair_bound
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -30,7 +30,7 @@ def test_result_is_rechecked_and_meets_every_hard_rule(small) -> None:
 
 
 def test_progress_is_reported_and_traced(small) -> None:
-    seen = []
+    seen: list[Progress] = []
     result = solve(small, Params(time_limit=2, seed=0, workers=2), on_progress=seen.append)
     trace = result.stats["trace"]
     assert [(p.seconds, p.objective, p.feasible) for p in seen] == trace
@@ -54,7 +54,7 @@ def test_tiny_problem_solved_to_optimality(four_square) -> None:
 def test_conflicting_hard_rules_are_named() -> None:
     n = 6
     social = np.array([1, 1, 1, 0, 0, 0])
-    rules = [
+    rules: list[tuple[RuleInfo, Primitive]] = [
         (RuleInfo("rule 1", "quota", "quota economy=social min 2", True),
          GroupSum(1, social, np.full(2, 2), np.full(2, n), True)),
         (RuleInfo("rule 2", "apart", "apart column competitors", True),
