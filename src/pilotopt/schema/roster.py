@@ -105,12 +105,12 @@ class Organisation(BaseModel):
     sector: str
     fte: float = Field(ge=0, allow_inf_nan=False)
     target_group_fte: float = Field(ge=0, allow_inf_nan=False)
-    offers: Tags
-    needs: Tags
+    offers: Tags = ()
+    needs: Tags = ()
     municipality: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
-    competitors: Tags
+    competitors: Tags = ()
     attributes: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("id")
