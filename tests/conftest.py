@@ -6,6 +6,15 @@ import pytest
 
 from helpers import make_problem
 from pilotopt.problem import Problem
+from pilotopt.solve import kernel, large
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_searches() -> None:
+    """Compile (or load from numba's cache) both searches before any test: a solve's clock
+    must not pay for compiling, whether the cache is warm or cold."""
+    kernel.warm_up()
+    large.warm_up()
 
 
 @pytest.fixture

@@ -47,14 +47,6 @@ MIN_BRUTE = 50
 MIN_LARGE = 50
 
 
-@pytest.fixture(scope="module", autouse=True)
-def compiled() -> None:
-    """Compile (or load) both searches first; no budget below is in seconds, this only keeps
-    the compile time out of the first example."""
-    kernel.warm_up()
-    large.warm_up()
-
-
 def _ints(draw: st.DrawFn, size: int, lo: int, hi: int) -> IntArray:
     return np.array(draw(st.lists(st.integers(lo, hi), min_size=size, max_size=size)),
                     dtype=np.int64).reshape(size)

@@ -194,13 +194,20 @@ def test_best_sizes_maximise_pairs() -> None:
     assert K.best_sizes(20, lo, hi).shape == (0,)
 
 
-def test_time_limit_and_callback() -> None:
+def test_callback_hears_each_improvement() -> None:
+    # An iteration budget, not a clock: the first call may spend seconds compiling.
     problem = random_problem(1, 30, 3, rules=False)
     seen: list[int] = []
-    a, stats = K.local_search(problem, None, 0.2, 1,
+    a, stats = K.local_search(problem, None, None, 1, max_iterations=3000,
                               on_improve=lambda a, obj, feasible: seen.append(obj))
     assert seen and seen[-1] == stats["objective"] == evaluate(problem, a).objective
     assert seen == sorted(seen)
+
+
+def test_time_limit_alone_ends_the_search() -> None:
+    problem = random_problem(1, 30, 3, rules=False)
+    a, stats = K.local_search(problem, None, 0.2, 1)
+    assert stats["objective"] == evaluate(problem, a).objective
 
 
 @settings(max_examples=20, deadline=None)
