@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from pilotopt.evaluate import evaluate
+from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.problem import (
+    SCALE,
     Allowed,
     Coverage,
     GroupSum,
@@ -29,9 +30,11 @@ from pilotopt.problem import (
     RuleInfo,
     SparseRows,
 )
+from pilotopt.solve import Result
 
 __all__ = [
     "brute_force",
+    "checked",
     "factored_problem",
     "hard_violation",
     "make_problem",
@@ -74,6 +77,18 @@ def brute_force(problem: Problem) -> int | None:
         if ev.feasible and (best is None or ev.objective > best):
             best = ev.objective
     return best
+
+
+def checked(problem: Problem, result: Result) -> Evaluation:
+    """The evaluator's verdict on a solve's assignment, once it is shown that the solve told the
+    truth: every hard rule holds, and the best objective any phase reported (its own count)
+    is the evaluator's count of the assignment returned, neither more nor less."""
+    ev = evaluate(problem, result.assignment)
+    assert ev.feasible, [r.label for r in ev.broken_hard_rules()]
+    trace = result.stats["trace"]
+    assert isinstance(trace, list)
+    assert max(objective for _, objective, feasible in trace if feasible) == ev.objective / SCALE
+    return ev
 
 
 def hard_violation(problem: Problem, a: npt.ArrayLike) -> int:

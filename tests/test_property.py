@@ -11,9 +11,9 @@ import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from helpers import checked
 from pilotopt.compile import compile_problem
 from pilotopt.errors import InfeasibleError, NoSolutionError
-from pilotopt.evaluate import evaluate
 from pilotopt.io import scenario_from_dict
 from pilotopt.schema.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Economy, Organisation
 from pilotopt.solve import Params, solve
@@ -137,9 +137,7 @@ def test_solve_keeps_every_hard_rule_or_says_why_not(
         event(type(exc).__name__)
         return
     event(f"solved, {sum(r['hard'] for r in raw['rules'])} hard rules")
-    ev = evaluate(problem, result.assignment)
-    assert result.evaluation == ev
-    assert ev.feasible, [r.label for r in ev.broken_hard_rules()]
+    checked(problem, result)
     for k, r in enumerate(raw["rules"], start=1):
         if r["hard"] and r["kind"] == "quota":
             assert quota_holds(r, orgs, result.assignment, problem.m), problem.rules[k].label

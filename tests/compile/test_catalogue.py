@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from helpers import checked
 from pilotopt.compile import compile_problem
 from pilotopt.compile.rules import chord_limit, earth_points
 from pilotopt.errors import InfeasibleError, InputError
@@ -122,8 +123,7 @@ def test_every_new_kind_solves_and_is_checked(hard: bool) -> None:
         {"kind": "balance", "attribute": "target_group_fte", "tolerance": 0.5, **extra},
     )
     result = solve(p, Params(time_limit=2, seed=0, workers=1))
-    ev = evaluate(p, result.assignment)
-    assert ev == result.evaluation and ev.feasible
+    ev = checked(p, result)
     if hard:
         assert all(r.satisfied for r in ev.rules)
         assert result.assignment[p.ids.index("pb01")] == 1
@@ -158,7 +158,7 @@ def test_soft_coverage_solves_and_counts_unmet_needs() -> None:
     p = compile_rules({"kind": "coverage", "hard": False, "weight": 1.0},
                       {"kind": "no_isolation", "attribute": "economy", "value": "regular"})
     result = solve(p, Params(time_limit=2, seed=0, workers=1))
-    assert result.evaluation.feasible and result.evaluation == evaluate(p, result.assignment)
+    checked(p, result)
     counts = np.bincount(result.assignment[[4, 5, 6]], minlength=2)
     assert set(counts.tolist()) <= {0, 2, 3}
 
@@ -226,8 +226,7 @@ def test_optional_leaves_out_who_does_not_fit() -> None:
     p = compile_rules({"kind": "optional", "priority": "fte", "weight": 0.001},
                       {"kind": "size", "min": 3, "max": 3})
     result = solve(p, Params(time_limit=3, seed=0, workers=1))
-    ev = evaluate(p, result.assignment)
-    assert ev == result.evaluation and ev.feasible
+    ev = checked(p, result)
     assert len(ev.left_out) == 2 and sum(ev.group_sizes) == 6
 
 
@@ -254,8 +253,7 @@ def test_balance_without_tolerance_minimises_the_largest_deviation() -> None:
     assert prim.penalty == 500 and not prim.hard
     assert "smallest largest deviation" in p.rules[1].label
     result = solve(p, Params(time_limit=2, seed=0, workers=1))
-    ev = evaluate(p, result.assignment)
-    assert ev == result.evaluation
+    ev = checked(p, result)
     sizes = np.bincount(result.assignment, weights=prim.w, minlength=2)
     assert ev.rules[1].violation == int(np.abs(sizes - prim.target).max())
 

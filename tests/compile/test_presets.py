@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import checked
 from pilotopt.compile import compile_problem
-from pilotopt.evaluate import evaluate
 from pilotopt.io import read_roster, read_scenario
 from pilotopt.problem import Problem
 from pilotopt.solve import Params, solve
@@ -50,7 +50,5 @@ def test_preset_validates_and_compiles(path: Path) -> None:
 def test_preset_solves_the_demo_with_every_hard_rule(path: Path) -> None:
     problem = compile_preset(path)
     result = solve(problem, Params(time_limit=2, seed=0, workers=1))
-    ev = evaluate(problem, result.assignment)
-    assert ev == result.evaluation
-    assert ev.feasible, [r.label for r in ev.broken_hard_rules()]
+    ev = checked(problem, result)
     assert ev.complementarity > 0

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from helpers import checked
 from pilotopt.compile import compile_problem
 from pilotopt.errors import InputError
 from pilotopt.evaluate import evaluate
@@ -116,7 +117,7 @@ def test_hard_min_share_holds_after_solving() -> None:
                       {"kind": "quota", "attribute": "economy", "value": "regular",
                        "min_share": 0.25})
     result = solve(p, Params(time_limit=2, seed=0, workers=1))
-    assert result.evaluation.feasible and result.evaluation == evaluate(p, result.assignment)
+    checked(p, result)
     economy = [o.economy.value for o in ROSTER.organisations]
     for g in range(p.m):
         members = [economy[i] for i in np.flatnonzero(result.assignment == g)]

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import brute_force, make_problem
-from pilotopt import InfeasibleError, Params, evaluate, read_problem, solve
+from helpers import brute_force, checked, make_problem
+from pilotopt import InfeasibleError, Params, read_problem, solve
 from pilotopt.compile import compile_problem
 from pilotopt.generate import write_instance
 from pilotopt.io.roster import read_roster
@@ -24,8 +24,7 @@ def small():
 
 def test_result_is_rechecked_and_meets_every_hard_rule(small) -> None:
     result = solve(small, Params(time_limit=2, seed=0, workers=2))
-    again = evaluate(small, result.assignment)
-    assert again == result.evaluation and again.feasible
+    checked(small, result)
     assert result.bound is None or result.bound >= result.objective - 1e-9
 
 
@@ -109,4 +108,4 @@ def test_large_problem_with_optional_rule_falls_back_to_the_kernel(tmp_path: Pat
     assert problem.factors is not None and problem.optional.any()
     result = solve(problem, Params(time_limit=3, seed=0, workers=1))
     assert "large" not in result.stats and result.evaluation.feasible
-    assert evaluate(problem, result.assignment) == result.evaluation
+    checked(problem, result)
