@@ -73,7 +73,7 @@ def test_parquet_export_has_the_filtered_rows(tmp_path: Path) -> None:
     record(store, [_row("1", "a"), _row("2", "b")])
     out = tmp_path / "x" / "runs.parquet"
     assert export_parquet(store, out, Filters(instance="b")) == 1
-    got = duckdb.sql(f"SELECT instance, objective FROM '{out}'").fetchall()
+    got = duckdb.execute(f"SELECT instance, objective FROM '{out}'").fetchall()
     assert got == [("b", 1.5)]
     assert [p.name for p in out.parent.iterdir()] == ["runs.parquet"]  # no temp file left
 

@@ -18,6 +18,7 @@ from pilotopt.problem import (
     LeaveOut,
     NotExactlyOne,
     PairLink,
+    Primitive,
     Problem,
     RuleInfo,
 )
@@ -37,7 +38,7 @@ def _tiny(hard: bool, lonely: tuple[int, int] = (2, 4), seed: int = 7) -> Proble
     rng = np.random.default_rng(seed)
     s = np.triu(rng.integers(-3, 9, size=(n, n)), 1)
     pen = 0 if hard else 4
-    extra = [
+    extra: list[tuple[RuleInfo, Primitive]] = [
         (_rule(1, "quota", hard), GroupSum(1, np.array([1, 1, 0, 0, 1, 0]), np.full(m, 1),
                                            np.full(m, 2), hard, pen)),
         (_rule(2, "apart", hard), PairLink(2, np.array([[0, 1], [3, 2]]), False, hard, pen)),

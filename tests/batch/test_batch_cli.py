@@ -55,7 +55,8 @@ solver = "sort-deal"
     assert code == 2 and "no runs of the batch 'nothing'" in out
     code, out = _invoke("runs", "--store", store, "--parquet", tmp_path / "runs.parquet")
     assert code == 0
-    assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / 'runs.parquet'}'").fetchall() == [(1,)]
+    parquet = tmp_path / "runs.parquet"
+    assert duckdb.execute(f"SELECT count(*) FROM '{parquet}'").fetchall() == [(1,)]
 
 
 def test_runs_filters_and_a_missing_store(tmp_path: Path) -> None:

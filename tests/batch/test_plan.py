@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,7 +136,7 @@ def test_variables_from_the_command_line_win(tmp_path: Path) -> None:
 
 
 def test_overrides_merge_tables_and_rules_by_number() -> None:
-    data = {"groups": {"count": 2, "size": {"min": 3}},
+    data: dict[str, Any] = {"groups": {"count": 2, "size": {"min": 3}},
             "rules": [{"kind": "quota", "min": 1}, {"kind": "apart", "hard": True}]}
     got = scenario_with_overrides(data, {"groups": {"size": {"max": 5}},
                                          "rules": {"2": {"hard": False, "weight": 3}}})
