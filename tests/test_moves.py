@@ -276,8 +276,7 @@ def random_problems(draw: st.DrawFn) -> tuple[Problem, list[int]]:
                          pairs.astype(I64), ints(-5, 10, len(pairs)))
         p = Problem(ids, ids, groups, np.zeros((0, 0), dtype=I64), infos, tuple(prims), factors=f)
     optional = p.optional
-    a = [int(ints(-1 if optional[i] else 0, m)) for i in range(n)]
-    return p, a
+    return p, [int(ints(-1 if optional[i] else 0, m)) for i in range(n)]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
