@@ -140,7 +140,7 @@ def test_broken_assignment_is_reported_not_raised(
 ) -> None:
     path = BROKEN_ASSIGNMENTS / name
     before = _digest(path)
-    extra = ["--out", tmp_path / "report.html"] if command == "report" else []
+    extra: list[str | Path] = ["--out", tmp_path / "report.html"] if command == "report" else []
 
     result = _run(command, ROSTER, "-s", SCENARIO, "-a", path, *extra)
 

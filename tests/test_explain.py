@@ -106,8 +106,9 @@ def assert_as_scored(change: dict[str, Any], before: dict[str, Any], after: dict
         assert per_group == ra["violation_per_group"], rb["id"]
 
 
-GROUPS = {"se01": "G1", "se02": "G2", "se03": "G1", "se04": "G2", "rg01": "G1", "rg02": "G2",
-          "rg03": "G2", "pb01": "G1"}
+GROUPS: dict[str, str | None] = {
+    "se01": "G1", "se02": "G2", "se03": "G1", "se04": "G2", "rg01": "G1", "rg02": "G2",
+    "rg03": "G2", "pb01": "G1"}
 
 
 def test_explain_command_numbers_equal_score_on_the_changed_assignment(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import openpyxl
@@ -112,7 +113,7 @@ def test_organisations_named_absent_may_be_missing(problem, tmp_path: Path) -> N
 ROUND = [0, 0, 1, 1, 0, 1, 1, 0]  # a grouping of the test roster, by problem.ids
 
 
-def _groups_xlsx(problem, path: Path, lang: str = "en") -> Path:
+def _groups_xlsx(problem, path: Path, lang: Literal["en", "nl"] = "en") -> Path:
     """groups.xlsx as ``solve --xlsx`` writes it, through the report writer."""
     from pilotopt.evaluate import evaluate
     from pilotopt.report.xlsx import write_xlsx
@@ -123,7 +124,7 @@ def _groups_xlsx(problem, path: Path, lang: str = "en") -> Path:
 
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_groups_xlsx_reads_back_as_the_assignment_it_shows(problem, tmp_path: Path,
-                                                          lang: str) -> None:
+                                                          lang: Literal["en", "nl"]) -> None:
     path = _groups_xlsx(problem, tmp_path / "groups.xlsx", lang)
     assert read_assignment(path, problem).tolist() == ROUND
 
