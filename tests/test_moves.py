@@ -309,3 +309,14 @@ def test_every_change_is_after_minus_before(
             assert w.assignment.tolist() == current.tolist()
             assert w.evaluation() == evaluate(p, current)
     assert w.assignment.tolist() == current.tolist()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_problems())
+def test_pair_scores_and_earnings_agree_with_the_pricing(case: tuple[Problem, list[int]]) -> None:
+    p, a = case
+    w = WhatIf(p, a)
+    dense = p.score if p.factors is None else p.factors.dense()
+    for i in range(p.n):
+        assert w.pair_scores(i).tolist() == dense[i].tolist()
+        assert w.earnings(i).tolist() == [w.earns(i, g) for g in range(p.m)]

@@ -13,7 +13,10 @@ Built on :class:`~pilotopt.moves.WhatIf`, so every number is the exact change th
 
 Alternatives are ranked by the change of the hard rules' violation first (a move that repairs
 a hard rule comes before one that keeps them, which comes before one that breaks one), then by
-the change of the objective.
+the change of the objective. Every rule is priced for the :data:`GROUPS` groups and, in each,
+the :data:`PARTNERS` swap partners that change the complementarity most (that change is
+computed exactly for all of them at once): explaining every organisation of a roster then costs
+O(n) per organisation, not a pricing of all n swaps.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ __all__ = ["Alternative", "Explanation", "Fit", "Tie", "explain", "fit"]
 
 #: Alternative groups shown per organisation.
 ALTERNATIVES = 3
+#: Groups priced with every rule per organisation, and swap partners per group: those that
+#: change the complementarity most (see :func:`_candidates`).
+GROUPS, PARTNERS = 8, 3
 
 
 @dataclass(frozen=True)
@@ -264,19 +270,46 @@ def _key(c: Change) -> tuple[int, int]:
     return c.hard_violation, -c.objective
 
 
+def _candidates(w: WhatIf, i: int, own: IntArray) -> list[tuple[int, list[int]]]:
+    """The groups worth pricing for i and, in each, the partners worth pricing a swap with.
+
+    Ranked by the exact change of complementarity, computed for every group and partner at once
+    (O(n + the group's members' factor entries)); the rules are priced only for these. ``own``
+    is what each organisation earns in its own group now.
+    """
+    a = w.group_of(i)
+    groups = w.assignment
+    earn, s = w.earnings(i), w.pair_scores(i)
+    here = int(earn[a]) if a >= 0 else 0
+    gain = earn - here  # of moving to each group, then raised by the best swap there
+    swap = np.full(len(groups), np.iinfo(np.int64).min, dtype=np.int64)
+    if a >= 0:  # one left out has no seat to trade
+        others = [k for k in w.members(a).tolist() if k != i]
+        # What each organisation would earn in a, without i: sum of a's other members' rows.
+        into_a = (np.sum([w.pair_scores(k) for k in others], axis=0) if others
+                  else np.zeros(len(groups), dtype=np.int64))
+        ok = (groups >= 0) & (groups != a)
+        swap[ok] = (earn[groups[ok]] - s[ok] + into_a[ok] - here - own[ok])
+        np.maximum.at(gain, groups[ok], swap[ok])
+    order = [int(g) for g in np.argsort(-gain, kind="stable") if g != a][:GROUPS]
+    out = []
+    for g in order:
+        members = w.members(g)
+        best = members[np.argsort(-swap[members], kind="stable")][:PARTNERS].tolist()
+        out.append((g, best if a >= 0 else []))
+    return out
+
+
 def _options(
-    problem: Problem, w: WhatIf, i: int
+    problem: Problem, w: WhatIf, i: int, own: IntArray
 ) -> tuple[list[Alternative], Alternative | None]:
-    """For each group other than i's, the better of moving there and the best swap there; and
-    the change raising the objective most among those that break a hard rule."""
-    own = w.group_of(i)
+    """For each candidate group, the better of moving there and the best swap there; and the
+    change raising the objective most among those that break a hard rule."""
     best: list[Alternative] = []
     blocked: Alternative | None = None
-    for g in range(problem.m):
-        if g == own:
-            continue
+    for g, partners in _candidates(w, i, own):
         options = [Alternative(g, w.move(i, g), None, ())] + [
-            Alternative(g, w.swap(i, j), j, ()) for j in w.members(g).tolist()]
+            Alternative(g, w.swap(i, j), j, ()) for j in partners]
         best.append(min(options, key=lambda a: _key(a.change)))
         for a in options:
             if a.change.hard_violation > 0 and (
@@ -339,12 +372,14 @@ def explain(
     """
     w = WhatIf(problem, assignment)
     ev = w.evaluation()
+    own = np.array([w.earns(j) if w.group_of(j) >= 0 else 0 for j in range(problem.n)],
+                   dtype=np.int64)
     out = []
     for i in (range(problem.n) if organisations is None else organisations):
         g = w.group_of(i)
         earns = w.earns(i) if g >= 0 else 0
         total = ev.group_complementarity[g] if g >= 0 else 0
-        found, blocked = _options(problem, w, i)
+        found, blocked = _options(problem, w, i, own)
         options = sorted(found, key=lambda a: _key(a.change))
         top = [_with_reasons(problem, w, a) for a in options[:ALTERNATIVES]]
         # A better move is blocked if it would raise the objective above every move that keeps
@@ -363,7 +398,8 @@ def explain(
 
 def fit(problem: Problem, assignment: IntArray, newcomer: int) -> Fit:
     """Rank the groups for ``newcomer`` (its entry in ``assignment`` is ignored), and find the
-    best single swap (it joins a group whose member moves to another one)."""
+    best single swap (it joins one of the :data:`GROUPS` best groups and a member there moves
+    to one of the :data:`PARTNERS` groups where it would earn most)."""
     # The newcomer may be placed nowhere for the ranking's baseline: a LeaveOut that names only
     # it, at no cost and with no minimum, under a rule of its own (which never changes).
     free = np.zeros(problem.n, dtype=np.int64)
@@ -377,11 +413,14 @@ def fit(problem: Problem, assignment: IntArray, newcomer: int) -> Fit:
     ranking = tuple(sorted((_with_reasons(base, w, Alternative(g, w.move(newcomer, g), None, ()))
                             for g in range(problem.m)), key=lambda x: _key(x.change)))
     swap: Alternative | None = None
-    # The swap's groups: the five best to join; the seat's holder goes to any other group.
-    for alt in ranking[:5]:
+    # The swap's groups: the best to join; the seat's holder goes to one of the groups where it
+    # would earn most (every rule priced only for those).
+    for alt in ranking[:GROUPS]:
         g = alt.group
         for j in w.members(g).tolist():
-            for h in range(problem.m):
+            earn = w.earnings(j)
+            earn[g] = np.iinfo(np.int64).min
+            for h in np.argsort(-earn, kind="stable")[:PARTNERS].tolist():
                 if h == g:
                     continue
                 c = w.change([(newcomer, g), (j, h)])

@@ -187,6 +187,9 @@ class _DenseScore:
         self.score = score
         self.groups = groups
 
+    def row(self, i: int) -> IntArray:
+        return np.array(self.score[i], dtype=np.int64)
+
     def gain(self, i: int, g: int) -> int:
         # The diagonal is zero, so i's own presence in g adds nothing.
         return int(self.score[i, self.groups.members[g]].sum()) if g >= 0 else 0
@@ -215,6 +218,18 @@ class _FactorScore:
         values = np.concatenate([f.values, f.values]) if len(f.pairs) else f.values
         self.pp, (self.partner, self.value) = _csr(f.n, both[:, 0].copy(), both[:, 1].copy(),
                                                    values)
+        self.y_rows = f.y.entry_rows()
+
+    def row(self, i: int) -> IntArray:
+        cols, data = self._row(self.f.x, i)
+        xi = np.zeros(self.f.x.width, dtype=np.int64)
+        xi[cols] = data
+        out = np.bincount(self.y_rows, weights=self.f.y.data * xi[self.f.y.indices],
+                          minlength=self.f.n).round().astype(np.int64) + self.f.constant
+        lo, hi = self.pp[i], self.pp[i + 1]
+        np.add.at(out, self.partner[lo:hi], self.value[lo:hi])
+        out[i] = 0
+        return out
 
     @staticmethod
     def _row(s: SparseRows, i: int) -> tuple[IntArray, IntArray]:
@@ -606,6 +621,18 @@ class WhatIf:
         """What i earns (scaled) with the members of g (default: its own group) other than
         itself: the change of complementarity if it left and rejoined."""
         return self._score.gain(i, self.group_of(i) if g is None else g)
+
+    def pair_scores(self, i: int) -> IntArray:
+        """The (scaled) score of i with every organisation (0 with itself), O(n + factor
+        entries): for screening many moves at once."""
+        return self._score.row(i)
+
+    def earnings(self, i: int) -> IntArray:
+        """What i would earn (scaled) in each group, with its members other than i, O(n)."""
+        a = self._groups.a
+        placed = a >= 0
+        return np.bincount(a[placed], weights=self._score.row(i)[placed],
+                           minlength=self.problem.m).round().astype(np.int64)
 
     def move(self, i: int, g: int) -> Change:
         """The change if organisation i went to group g (-1: left out)."""
