@@ -8,7 +8,10 @@ the same seed:
 
 * ``move``: a random organisation priced in a random other group;
 * ``swap``: two random organisations of different groups priced trading places;
-* ``apply``: a random move priced and made (the assignment drifts as it goes).
+* ``apply``: a random move priced and made (the assignment drifts as it goes);
+* ``explain``: :func:`pilotopt.explain.explain` of one random organisation (``build_s`` here:
+  the explainer's own start, what every organisation each earns now included), and ``fit``
+  of one random organisation as if it were a late registration; ``--explain-samples`` each.
 
 Writes ``benchmarks/results/moves-<date>.csv`` (one row per roster and operation) and prints the
 rows; the table in ``benchmarks/README.md`` is copied from it. Targets (issue 13): under 5 ms
@@ -32,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pilotopt.explain import explain, fit
 from pilotopt.generate import write_instance
 from pilotopt.instance import load_instance
 from pilotopt.moves import WhatIf
@@ -61,7 +65,8 @@ def timed(samples: int, step: Callable[[], object]) -> list[float]:
     return out
 
 
-def measure(name: str, problem: Problem, samples: int, seed: int) -> list[dict[str, object]]:
+def measure(name: str, problem: Problem, samples: int, seed: int,
+            explain_samples: int) -> list[dict[str, object]]:
     a = dealt(problem, seed)
     t0 = time.perf_counter()
     w = WhatIf(problem, a)
@@ -90,11 +95,21 @@ def measure(name: str, problem: Problem, samples: int, seed: int) -> list[dict[s
     rows = []
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
-    for op, step in (("move", move), ("swap", swap), ("apply", apply)):
-        ms = sorted(timed(samples, step))
+    def explain_one() -> object:
+        return explain(problem, a, [int(rng.integers(n))])
+
+    def fit_one() -> object:
+        return fit(problem, a, int(rng.integers(n)))
+
+    for op, step, k in (("move", move, samples), ("swap", swap, samples),
+                        ("apply", apply, samples), ("explain", explain_one, explain_samples),
+                        ("fit", fit_one, explain_samples)):
+        if not k:
+            continue
+        ms = sorted(timed(k, step))
         rows.append({
             "date": dt.date.today().isoformat(), "commit": commit, "roster": name, "n": n,
-            "groups": m, "operation": op, "samples": samples,
+            "groups": m, "operation": op, "samples": k,
             "mean_ms": round(statistics.fmean(ms), 4), "median_ms": round(ms[len(ms) // 2], 4),
             "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 4), "max_ms": round(ms[-1], 4),
             "build_s": round(build, 3)})
@@ -106,6 +121,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="300,20000",
                     help="300 reads instances/flanders-300; other sizes are generated")
     ap.add_argument("--samples", type=int, default=2000)
+    ap.add_argument("--explain-samples", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rows = []
@@ -117,7 +133,7 @@ def main() -> None:
                 folder, name = Path(tmp) / str(size), f"generated-{size} (seed 1)"
                 write_instance(folder, size, None, 1)
             problem = load_instance(folder / "roster.csv", folder / "scenario.toml").problem
-            for row in measure(name, problem, args.samples, args.seed):
+            for row in measure(name, problem, args.samples, args.seed, args.explain_samples):
                 print(row, flush=True)
                 rows.append(row)
     out = HERE / "results" / f"moves-{dt.date.today().isoformat()}.csv"
