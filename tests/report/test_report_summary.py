@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from pilotopt.cli import main
@@ -37,6 +38,21 @@ def test_judged_groups_and_offences() -> None:
     assert broken and {o["rule"] for o in doc["offences"]} == broken
     for o in doc["offences"]:
         assert o["text"] and set(o["organisations"]) <= set(problem.ids)
+    counts = doc["offence_counts"]
+    assert set(counts) == broken
+    assert all(counts[r] == sum(1 for o in doc["offences"] if o["rule"] == r) for r in counts)
+
+
+def test_offences_are_capped_but_all_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pilotopt.report.summary as summary
+
+    monkeypatch.setattr(summary, "OFFENCES_KEPT", 1)
+    inst = load_instance(ROSTER, SCENARIO)
+    problem = inst.problem
+    assignment = np.arange(problem.n) % problem.m
+    doc = judged(problem, assignment, evaluate(problem, assignment), inst.orgs)
+    assert any(v > 1 for v in doc["offence_counts"].values())
+    assert len(doc["offences"]) < sum(doc["offence_counts"].values())
 
 
 def test_score_json_has_them_too(tmp_path: Path) -> None:
