@@ -85,7 +85,7 @@ def checked(problem: Problem, result: Result) -> Evaluation:
     is the evaluator's count of the assignment returned, neither more nor less."""
     ev = evaluate(problem, result.assignment)
     assert ev.feasible, [r.label for r in ev.broken_hard_rules()]
-    trace = result.stats["trace"]
+    trace = result.stats.trace
     assert isinstance(trace, list)
     assert max(objective for _, objective, feasible in trace if feasible) == ev.objective / SCALE
     return ev

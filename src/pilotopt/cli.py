@@ -260,7 +260,7 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
         from pilotopt.store import record_solve
 
         record_solve(store, result, sources, time.perf_counter() - _started)
-    if "kernel_ready_at" in result.stats and not result.stats["kernel_ready_at"]:
+    if result.stats.large is None and result.stats.kernel_ready_at is None:
         click.echo("the search kernel was not loaded within the time limit (it is compiled "
                    "once after installation); finishing that so later runs can use it...",
                    err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["InfeasibleError", "InputError", "InputProblem", "NoSolutionError"]
+__all__ = ["InfeasibleError", "InputError", "InputProblem", "NoSolutionError", "StoppedError"]
 
 
 @dataclass(frozen=True)
@@ -55,3 +55,7 @@ class InfeasibleError(Exception):
 
 class NoSolutionError(Exception):
     """No assignment meeting every hard rule was found within the time limit."""
+
+
+class StoppedError(NoSolutionError):
+    """A stop request ended the run before any assignment meeting every hard rule was found."""

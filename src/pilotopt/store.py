@@ -136,12 +136,12 @@ def result_fields(result: Result) -> dict[str, Any]:
     """The columns a solver :class:`~pilotopt.solve.Result` fills (read through its public
     attributes): status, bound, objective, feasibility, violations, improvement trace."""
     status = result.status
-    trace = result.stats.get("trace") or []
+    trace = result.stats.trace
     return {
         **evaluation_fields(result.evaluation),
         "status": str(getattr(status, "value", status)),
         "bound": result.bound,
-        "trace": [[float(t), float(obj), bool(ok)] for t, obj, ok in trace],  # type: ignore[attr-defined]
+        "trace": [[float(t), float(obj), bool(ok)] for t, obj, ok in trace],
     }
 
 

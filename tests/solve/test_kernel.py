@@ -255,15 +255,3 @@ def test_threads_repeat_the_single_thread_search() -> None:
     for s in (1, 2):
         assert np.array_equal(got[s][0], expected[s][0])
         assert got[s][1]["objective"] == expected[s][1]["objective"]
-
-
-def test_parallel_local_search_returns_the_best_feasible_thread() -> None:
-    from pilotopt.solve import Params, _parallel_local_search
-
-    p = random_problem(5, 24, 3, rules=True)
-    a, stats = _parallel_local_search(p, None, 0.2, Params(time_limit=1.0, seed=3, workers=2))
-    ev = evaluate(p, a)
-    assert ev.objective == stats["objective"]
-    threads = stats.get("threads", [stats])
-    assert isinstance(threads, list)
-    assert stats["objective"] == max(t["objective"] for t in threads)

@@ -91,12 +91,12 @@ def test_large_path_meets_every_hard_rule_and_repeats(tmp_path: Path) -> None:
     # A limit the work budget (not the clock) ends first, even on a busy machine.
     runs = [solve(problem, Params(time_limit=20, seed=4, workers=1)) for _ in range(2)]
     result = runs[0]
-    assert "large" in result.stats
+    assert result.stats.large is not None
     checked(problem, result)
     assert np.array_equal(runs[0].assignment, runs[1].assignment)
-    trace = result.stats["trace"]
+    trace = result.stats.trace
     assert isinstance(trace, list) and trace[-1][2] is True
-    assert result.stats["first_feasible_at"] is not None
+    assert result.stats.first_feasible_at is not None
 
 
 def test_cpsat_repairs_a_part_with_the_rest_fixed() -> None:

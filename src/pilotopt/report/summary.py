@@ -61,10 +61,13 @@ def result_document(
     problem: Problem, result: Result, inputs: dict[str, dict[str, str]] | None = None,
     orgs: Sequence[Organisation] | None = None,
 ) -> dict[str, Any]:
-    """Everything needed to judge and reproduce a run, in plain JSON values (see
-    :func:`judged`; ``orgs``, the roster's organisations, add FTE, mix and distances)."""
+    """Everything needed to judge and reproduce a run, in plain JSON values, as
+    :class:`pilotopt.schema.result.ResultFile` (see :func:`judged`; ``orgs``, the roster's
+    organisations, add FTE, mix and distances)."""
+    from pilotopt.schema.result import ResultFile
+
     ev = judged(problem, result.assignment, result.evaluation, orgs)
-    return {
+    document = {
         "pilotopt_version": package_version(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
@@ -85,3 +88,5 @@ def result_document(
         "left_out": [problem.ids[i] for i in result.evaluation.left_out],
         "stats": result.stats,
     }
+    # Through the shipped model, so the file always matches result.schema.json.
+    return ResultFile.model_validate(document).model_dump(mode="json")

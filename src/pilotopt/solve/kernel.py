@@ -36,6 +36,7 @@ with ``max_iterations`` runs are reproducible.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -990,6 +991,7 @@ def local_search(
     on_improve: Callable[[IntArray, int, bool], None] | None = None,
     max_iterations: int | None = None,
     tuning: dict[str, float] | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[IntArray, dict[str, Any]]:
     """Iterated tabu search; returns the best assignment found and statistics.
 
@@ -1012,6 +1014,9 @@ def local_search(
         Iteration budget (one tabu move each); at least one of it and ``time_limit`` is needed.
     tuning
         Overrides of :data:`TUNING` entries for this search.
+    stop
+        When set (from another thread), the search returns its best at the end of the current
+        chunk of iterations (~20 ms).
 
     The compiled functions release the GIL, so searches in several threads run in parallel
     (numba's random generator is per thread: each thread's search is seeded by its call).
@@ -1090,6 +1095,8 @@ def local_search(
         if todo <= 0:
             break
         if deadline is not None and time.perf_counter() >= deadline:
+            break
+        if stop is not None and stop.is_set():
             break
         t1 = time.perf_counter()
         _run(todo, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp,

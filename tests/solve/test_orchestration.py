@@ -1,18 +1,20 @@
 """The orchestrated solve: checked, reproducible, conflicts named."""
 
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import brute_force, checked, make_problem
+from helpers import checked, make_problem
 from pilotopt import InfeasibleError, Params, evaluate, read_problem, solve
 from pilotopt.compile import compile_problem
+from pilotopt.errors import StoppedError
 from pilotopt.generate import write_instance
 from pilotopt.io.roster import read_roster
 from pilotopt.io.scenario import read_scenario
 from pilotopt.problem import GroupSum, PairLink, Primitive, RuleInfo
-from pilotopt.solve import Progress, pair_bound
+from pilotopt.solve import Progress, Status
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -31,7 +33,7 @@ def test_result_is_rechecked_and_meets_every_hard_rule(small) -> None:
 def test_progress_is_reported_and_traced(small) -> None:
     seen: list[Progress] = []
     result = solve(small, Params(time_limit=2, seed=0, workers=2), on_progress=seen.append)
-    trace = result.stats["trace"]
+    trace = result.stats.trace
     assert [(p.seconds, p.objective, p.feasible) for p in seen] == trace
     assert all(a < b for (_, a, _), (_, b, _) in zip(trace, trace[1:], strict=False))
     assert trace[-1][1] == result.objective and trace[-1][2]
@@ -41,7 +43,7 @@ def test_progress_is_reported_and_traced(small) -> None:
 def test_same_seed_one_worker_same_assignment(small) -> None:
     runs = [solve(small, Params(time_limit=2, seed=7, workers=1)) for _ in range(2)]
     assert np.array_equal(runs[0].assignment, runs[1].assignment)
-    assert runs[0].stats["deterministic"] is True
+    assert runs[0].stats.deterministic is True
 
 
 def test_tiny_problem_solved_to_optimality(four_square) -> None:
@@ -80,23 +82,6 @@ def test_demo_infeasible_scenario_names_quota_and_pin() -> None:
     assert "Relaxing quota economy=public min 1 (rule 1) or pin" in message
 
 
-def test_pair_bound_is_each_members_best_partners(four_square) -> None:
-    # Groups of 2: each member's best partner is worth 9; the four pairs count twice: 18.
-    assert pair_bound(four_square) == 18
-    negative = make_problem(-np.ones((4, 4), dtype=np.int64) + np.eye(4, dtype=np.int64), 2)
-    assert pair_bound(negative) == 0  # negative scores are never counted
-
-
-def test_pair_bound_is_above_every_assignment() -> None:
-    rng = np.random.default_rng(5)
-    for _ in range(20):
-        s = rng.integers(-5, 10, size=(6, 6))
-        s = np.triu(s, 1) + np.triu(s, 1).T
-        p = make_problem(s, 2, size=(2, 4))
-        best = brute_force(p)
-        assert best is not None and best <= pair_bound(p)
-
-
 def test_large_problem_with_optional_rule_falls_back_to_the_kernel(tmp_path: Path) -> None:
     write_instance(tmp_path, 60, 6, seed=2)
     with (tmp_path / "scenario.toml").open("a") as fh:
@@ -107,7 +92,48 @@ def test_large_problem_with_optional_rule_falls_back_to_the_kernel(tmp_path: Pat
                               columns=roster.columns, dense=False)
     assert problem.factors is not None and problem.optional.any()
     result = solve(problem, Params(time_limit=3, seed=0, workers=1))
-    assert "large" not in result.stats
+    assert result.stats.large is None
     # Not checked(): the kernel ignores the travel rule's Proximity, so the objective it reports
     # is above the evaluator's (test_backends.test_dense_search_reads_proximity, xfail).
     assert evaluate(problem, result.assignment).feasible
+
+
+def test_parallel_local_search_returns_the_best_feasible_thread() -> None:
+    from pilotopt.solve.orchestration import _parallel_local_search
+
+    rng = np.random.default_rng(5)
+    s = rng.integers(-5, 10, size=(24, 24))
+    p = make_problem(np.triu(s, 1) + np.triu(s, 1).T, 3, size=(6, 10))
+    a, stats = _parallel_local_search(p, None, 0.2, Params(time_limit=1.0, seed=3, workers=2))
+    ev = evaluate(p, a)
+    assert ev.objective == stats["objective"]
+    threads = stats.get("threads", [stats])
+    assert isinstance(threads, list)
+    assert stats["objective"] == max(t["objective"] for t in threads)
+
+
+def test_stop_event_returns_the_best_so_far_as_interrupted(small) -> None:
+    stop = threading.Event()
+    seen: list[float] = []
+
+    def on_progress(p) -> None:  # the first improvement found: ask the run to stop
+        seen.append(p.objective)
+        stop.set()
+
+    result = solve(small, Params(time_limit=60, seed=0, workers=2), on_progress=on_progress,
+                   stop=stop)
+    assert result.status == Status.INTERRUPTED and result.stats.stopped_by == "interrupt"
+    assert result.evaluation.feasible and evaluate(small, result.assignment) == result.evaluation
+
+
+def test_stop_set_before_the_run_raises_stopped_when_nothing_was_found(small) -> None:
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(StoppedError):
+        solve(small, Params(time_limit=60, seed=0, workers=1), stop=stop)
+
+
+def test_run_ends_when_the_objective_meets_the_bound(four_square) -> None:
+    result = solve(four_square, Params(time_limit=60, seed=0, workers=2))
+    assert result.status == Status.OPTIMAL and result.stats.stopped_by == "optimal"
+    assert "proven optimal" in result.summary()
