@@ -102,3 +102,10 @@ def test_the_report_is_self_contained(tmp_path: Path) -> None:
     assert len(csv_text) == 5
     md = (tmp_path / "out" / "summary.md").read_text()
     assert "| a | 1.50 | 4 | 2 | 1 | 2.000 |" in md
+
+
+def test_best_known_file_as_excel_saves_it_on_a_dutch_windows(tmp_path: Path) -> None:
+    path = tmp_path / "bks.csv"
+    path.write_bytes("Beste bekende waarden\r\ninstance;bks\r\ni1;100,5\r\ni2;42\r\n"
+                     .encode("cp1252"))
+    assert read_best_known(path) == {"i1": 100.5, "i2": 42.0}

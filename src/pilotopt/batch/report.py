@@ -67,23 +67,24 @@ def _gap(value: float | None, reference: float | None) -> float | None:
 
 def read_best_known(path: str | Path) -> dict[str, float]:
     """``instance -> best known objective`` from a CSV with columns ``instance`` and ``bks``."""
+    from pilotopt.io.tables import read_table
+
+    table = read_table(path, ("instance", "bks"), what="best-known file")
+    missing = {"instance", "bks"} - set(table.columns)
+    if missing:
+        raise InputError([table.problem("the columns instance and bks are needed; missing "
+                                        f"{', '.join(sorted(missing))}")])
     problems: list[InputProblem] = []
     out: dict[str, float] = {}
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            missing = {"instance", "bks"} - set(reader.fieldnames or [])
-            if missing:
-                raise InputError([InputProblem(str(path), "the columns instance and bks are "
-                                               f"needed; missing {', '.join(sorted(missing))}")])
-            for row_no, row in enumerate(reader, start=2):
-                try:
-                    out[row["instance"]] = float(row["bks"])
-                except (TypeError, ValueError):
-                    problems.append(InputProblem(str(path), "not a number", row=row_no,
-                                                 column="bks", value=row["bks"]))
-    except OSError as exc:
-        raise InputError([InputProblem(str(path), f"cannot be read: {exc}")]) from None
+    for row in table.rows:
+        value = row.cells["bks"]
+        try:
+            # A spreadsheet with a Dutch locale writes a decimal comma.
+            out[row.cells["instance"]] = float(value.replace(",", ".") if table.delimiter == ";"
+                                               else value)
+        except ValueError:
+            problems.append(table.problem("not a number", row=row.number, column="bks",
+                                          value=value))
     if problems:
         raise InputError(problems)
     return out
@@ -349,6 +350,7 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *, name
     from markupsafe import Markup
 
     from pilotopt.io.outputs import atomic_write
+    from pilotopt.io.tables import safe_cell
 
     bks = read_best_known(best_known) if best_known is not None else None
     summaries = summarise(rows, bks)
@@ -358,7 +360,8 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: str | Path, *, name
     writer = csv.DictWriter(buf, fieldnames=list(asdict(summaries[0])) if summaries else [],
                             lineterminator="\n")
     writer.writeheader()
-    writer.writerows(asdict(s) for s in summaries)
+    # Instance and configuration names come from the plan: keep formula-like ones text.
+    writer.writerows({k: safe_cell(v) for k, v in asdict(s).items()} for s in summaries)
     versions = sorted({f"pilotopt {r.get('pilotopt_version')}, OR-Tools "
                        f"{r.get('ortools_version')}, numba {r.get('numba_version')}"
                        for r in rows})
