@@ -49,3 +49,17 @@ def test_without_chromium_a_message_and_exit_2(tmp_path: Path,
                                        str(assignment), "--pdf", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2 and "needs Chromium" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "r.pdf").exists()
+
+
+@needs_chromium
+def test_report_command_writes_the_pdf_and_html(tmp_path: Path) -> None:
+    assignment = tmp_path / "a.csv"
+    assignment.write_text("id,group\n" + "".join(
+        f"{oid},{'G1' if k % 2 else 'G2'}\n" for k, oid in enumerate(
+            ["se01", "se02", "se03", "se04", "rg01", "rg02", "rg03", "pb01"])), encoding="utf-8")
+    result = CliRunner().invoke(main, [
+        "report", str(ROSTER), "-s", str(SCENARIO), "-a", str(assignment), "--lang", "nl",
+        "--out", str(tmp_path / "r.html"), "--pdf", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert "De groepen" in (tmp_path / "r.html").read_text(encoding="utf-8")

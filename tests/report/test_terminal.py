@@ -148,3 +148,15 @@ def test_analyze_says_hard_rules_are_broken_names_the_isolated_and_explains_its_
         assert all(f"{inst.problem.names[index[oid]]} ({oid})" in out for oid in alone)
     # Technical words come with what they mean.
     assert "Louvain method" in out and "1 = the same split" in out
+
+
+def test_the_scenario_chooses_the_language(round_robin: Path, tmp_path: Path) -> None:
+    dutch = tmp_path / "scenario.toml"
+    dutch.write_text('lang = "nl"\n' + SCENARIO.read_text(encoding="utf-8"), encoding="utf-8")
+    env = {**os.environ, "COLUMNS": "80", "LANG": "C.UTF-8"}
+    env.pop("LC_ALL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", "from pilotopt.cli import main; main()", "score", str(ROSTER),
+         "-s", str(dutch), "-a", str(round_robin)],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert "Proeftuinen" in done.stdout and "Wie de regels niet haalt" in done.stdout
