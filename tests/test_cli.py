@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -335,3 +338,86 @@ def test_report_of_an_assignment_and_its_problems(tmp_path: Path) -> None:
     clash = runner.invoke(main, [*base, "--out", str(assignment)])
     assert clash.exit_code == EXIT_INPUT and "would overwrite an input" in clash.output
     assert assignment.read_text(encoding="utf-8").startswith("id,group")
+
+
+def _solve_until_feasible(args: list[str], out: Path) -> subprocess.Popen[str]:
+    """Start ``pilotopt -v solve`` and return once it has an assignment meeting the hard
+    rules (it logs so), its stderr still being read in the background."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from pilotopt.cli import main; main()", "-v", "solve", *args,
+         "-t", "120", "-q", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready = threading.Event()
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if "first assignment meeting every hard rule" in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    assert ready.wait(110), "".join(lines[-20:])
+    proc.lines = lines  # type: ignore[attr-defined]
+    return proc
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_writes_the_best_so_far(tmp_path: Path, sig: int, code: int) -> None:
+    root = Path(__file__).parents[1]
+    demo = root / "instances" / "demo"
+    out = tmp_path / "out"
+    proc = _solve_until_feasible(
+        [str(demo / "roster.csv"), "-s", str(root / "models" / "esf-proeftuin.toml")], out)
+    proc.send_signal(sig)
+    proc.communicate(timeout=60)
+    assert proc.returncode == code
+    assert "interrupted: wrote the best assignment" in "".join(proc.lines)  # type: ignore[attr-defined]
+    result = json.loads((out / "result.json").read_text())
+    assert result["status"] == "interrupted" and result["all_hard_rules_hold"]
+    assert (out / "assignment.csv").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp file left
+
+
+def test_interrupt_on_a_large_roster_writes_the_best_so_far(tmp_path: Path) -> None:
+    inst = tmp_path / "inst"
+    assert CliRunner().invoke(main, ["generate", "-n", "300", "--seed", "1", "--out",
+                                str(inst)]).exit_code == 0
+    out = tmp_path / "out"
+    proc = _solve_until_feasible([str(inst / "roster.csv"), "-s", str(inst / "scenario.toml")],
+                                 out)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    result = json.loads((out / "result.json").read_text())
+    assert result["status"] == "interrupted" and result["all_hard_rules_hold"]
+
+
+def test_out_that_is_a_file_is_refused_before_solving(tmp_path: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    res = CliRunner().invoke(main, ["solve", str(DATA / "roster.csv"), "-s",
+                               str(DATA / "scenario.toml"), "-t", "60", "--out", str(blocker)])
+    assert res.exit_code == 2 and "--out" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_out_is_refused_before_solving(tmp_path: Path) -> None:
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o500)
+    res = CliRunner().invoke(main, ["solve", str(DATA / "roster.csv"), "-s",
+                               str(DATA / "scenario.toml"), "-t", "60", "--out", str(out)])
+    assert res.exit_code == 2 and "cannot write" in res.output
+
+
+def test_hand_edited_assignment_is_kept_as_backup(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "assignment.csv").write_text("id,name,group\nedited by hand\n")
+    res = CliRunner().invoke(main, ["solve", str(DATA / "roster.csv"), "-s",
+                               str(DATA / "scenario.toml"), "-t", "1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (out / "assignment.csv.bak").read_text() == "id,name,group\nedited by hand\n"
+    assert "assignment.csv.bak" in res.output

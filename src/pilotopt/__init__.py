@@ -10,11 +10,17 @@ import time
 #: When the package was first imported: the command line counts its time limit from here.
 STARTED = time.perf_counter()
 
-from pilotopt.errors import InfeasibleError, InputError, InputProblem, NoSolutionError
+from pilotopt.errors import (
+    InfeasibleError,
+    InputError,
+    InputProblem,
+    NoSolutionError,
+    StoppedError,
+)
 from pilotopt.evaluate import Evaluation, RuleStatus, evaluate
 from pilotopt.instance import Instance, load_instance, read_problem
 from pilotopt.problem import SCALE, Problem
-from pilotopt.solve import Params, Result, solve
+from pilotopt.solve import Params, Result, Statistics, Status, solve
 
 __all__ = [
     "SCALE",
@@ -28,6 +34,9 @@ __all__ = [
     "Problem",
     "Result",
     "RuleStatus",
+    "Statistics",
+    "Status",
+    "StoppedError",
     "evaluate",
     "load_instance",
     "read_problem",

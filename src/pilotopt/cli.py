@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 
 from pilotopt import STARTED
 from pilotopt.batch.cli import batch, runs
-from pilotopt.errors import InfeasibleError, InputError, NoSolutionError
+from pilotopt.errors import InfeasibleError, InputError, NoSolutionError, StoppedError
 from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.generate import GenerationError, write_instance
 from pilotopt.instance import Instance, load_instance
@@ -31,9 +34,11 @@ from pilotopt.report import (
 )
 from pilotopt.report.i18n import LANGS, Lang, choose
 from pilotopt.report.summary import judged, package_version
-from pilotopt.solve import Params, finish_kernel_compilation, solve
+from pilotopt.solve import Params, Result, Status, finish_kernel_compilation, solve
 
 __all__ = ["main"]
+
+T = TypeVar("T")
 
 EXIT_INPUT = 2
 EXIT_INFEASIBLE = 3
@@ -230,15 +235,42 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     language = _lang(lang, instance)
     if pdf:
         _need_chromium()
+    _check_out(out)
     problem = instance.problem
+    interrupts = _Interrupts()
     try:
         params = Params(time_limit=time_limit, seed=seed, workers=workers, started=_started)
-        with solve_progress(_err, time_limit, _started, show=not quiet) as on_progress:
-            result = solve(problem, params, on_progress=on_progress)
+        with interrupts, solve_progress(_err, time_limit, _started,
+                                        show=not quiet) as on_progress:
+            result = interrupts.run(lambda: solve(problem, params, on_progress=on_progress,
+                                                  stop=interrupts.stop))
+            _keep_hand_edits(out, assignment_csv(problem, result.assignment))
+            _solve_outputs(instance, result, given, out, quiet, html, xlsx, pdf, language,
+                           notes, store)
+    except StoppedError:
+        _fail(interrupts.code, "interrupted before any assignment meeting every hard rule was "
+              "found; nothing written")
     except InfeasibleError as exc:
         _fail(EXIT_INFEASIBLE, f"infeasible: {exc}")
     except NoSolutionError as exc:
         _fail(EXIT_NO_SOLUTION, str(exc))
+    except _Aborted as exc:
+        _fail(exc.code, "aborted: nothing more written")
+    if result.status is Status.INTERRUPTED:
+        _fail(interrupts.code, "interrupted: wrote the best assignment found so far "
+              "(status interrupted in result.json)")
+    if result.stats.large is None and result.stats.kernel_ready_at is None:
+        click.echo("the search kernel was not loaded within the time limit (it is compiled "
+                   "once after installation); finishing that so later runs can use it...",
+                   err=True)
+        finish_kernel_compilation()
+
+
+def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str | None],
+                   out: Path, quiet: bool, html: bool, xlsx: bool, pdf: bool, language: Any,
+                   notes: bool, store: str | None) -> None:
+    """Write and print what a solve produced (each file whole or not at all)."""
+    problem = instance.problem
     sources = {k: {"path": str(p), "sha256": file_digest(str(p))} for k, p in given.items()}
     written = write_outputs(out, {
         "assignment.csv": assignment_csv(problem, result.assignment),
@@ -249,7 +281,9 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     else:
         print_result(_out, problem, instance.orgs, result, lang=language, notes=notes,
                      files=[str(p) for p in written])
-    meta = {"status": result.status, "seed": seed, "time_limit": time_limit, "workers": workers,
+    params = result.params
+    meta = {"status": str(result.status), "seed": params.seed, "time_limit": params.time_limit,
+            "workers": params.workers,
             "runtime": round(result.runtime, 1), "bound": result.bound, "gap": result.gap}
     written += _reports(instance, result.assignment, result.evaluation, meta,
                         out / "report.html" if html else None,
@@ -260,11 +294,88 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
         from pilotopt.store import record_solve
 
         record_solve(store, result, sources, time.perf_counter() - _started)
-    if result.stats.large is None and result.stats.kernel_ready_at is None:
-        click.echo("the search kernel was not loaded within the time limit (it is compiled "
-                   "once after installation); finishing that so later runs can use it...",
-                   err=True)
-        finish_kernel_compilation()
+
+
+class _Aborted(BaseException):
+    """A second interrupt: stop at once (a BaseException, so atomic writes clean up)."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+class _Interrupts:
+    """SIGINT/SIGTERM during a solve: the first sets :attr:`stop` (the solve returns its best,
+    which is written), a second aborts at once. :attr:`code` is the exit code, 128 + signal."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.code = 128 + signal.SIGINT
+        self._before: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupts:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._before[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._before.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        if self.stop.is_set():
+            raise _Aborted(128 + signum)
+        self.code = 128 + signum
+        self.stop.set()
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Run ``work`` in a thread while this (main) thread stays free to take signals: a
+        solver's C code in the main thread would hold them back until it returns."""
+        box: list[T] = []
+        errors: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                box.append(work())
+            except BaseException as exc:  # re-raised here
+                errors.append(exc)
+
+        thread = threading.Thread(target=target, name="pilotopt-solve", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.05)
+        if errors:
+            raise errors[0]
+        return box[0]
+
+
+def _check_out(out: Path) -> None:
+    """Fail before solving when --out cannot take the files (exit 2, one line)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".pilotopt-probe-")
+        try:
+            os.write(fd, b"\0" * 65536)  # a full disk fails here
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except FileExistsError:
+        _fail(EXIT_INPUT, f"--out {out}: not a folder")
+    except OSError as exc:
+        _fail(EXIT_INPUT, f"--out {out}: cannot write there ({exc.strerror or exc})")
+
+
+def _keep_hand_edits(out: Path, new: str) -> None:
+    """An assignment.csv in --out that differs from the new one (e.g. edited by hand) is kept
+    as assignment.csv.bak (replacing an older backup) before it is overwritten."""
+    old = out / "assignment.csv"
+    try:
+        if old.read_text(encoding="utf-8", errors="replace") == new:
+            return
+    except FileNotFoundError:
+        return
+    os.replace(old, out / "assignment.csv.bak")
+    click.echo(f"kept the previous {old} as assignment.csv.bak", err=True)
 
 
 @main.command()

@@ -319,6 +319,9 @@ def _solver(time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = workers
+    # Signals belong to the caller (pilotopt solve turns the first SIGINT into a stop request);
+    # CP-SAT's own SIGINT handler would replace it while it runs.
+    solver.parameters.catch_sigint_signal = False
     solver.parameters.log_search_progress = log.isEnabledFor(logging.DEBUG)
     if log.isEnabledFor(logging.DEBUG):
         solver.log_callback = log.debug

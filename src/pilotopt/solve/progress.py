@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from pilotopt.problem import SCALE
 from pilotopt.solve.clock import Clock
 
 __all__ = ["Progress", "Tracker"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class Tracker:
             key = (feasible, objective)
             if self._best is not None and key <= self._best:
                 return
+            if feasible and (self._best is None or not self._best[0]):
+                log.info("first assignment meeting every hard rule (%s)", self.phase)
             self._best = key
             event = Progress(round(self.clock.elapsed(), 3), self.phase, objective / SCALE,
                              feasible)
