@@ -349,18 +349,21 @@ class _Interrupts:
 
 
 def _check_out(out: Path) -> None:
-    """Fail before solving when --out cannot take the files (exit 2, one line)."""
+    """Fail before solving when --out cannot take the files (exit 2, one line). Nothing is
+    created: a missing folder is checked through the nearest folder above it that exists."""
+    if out.exists() and not out.is_dir():
+        _fail(EXIT_INPUT, f"--out {out}: not a folder")
+    probe_dir = next((d for d in (out, *out.absolute().parents) if d.exists()), Path("."))
+    if not probe_dir.is_dir():
+        _fail(EXIT_INPUT, f"--out {out}: {probe_dir} is not a folder")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=out, prefix=".pilotopt-probe-")
+        fd, probe = tempfile.mkstemp(dir=probe_dir, prefix=".pilotopt-probe-")
         try:
             os.write(fd, b"\0" * 65536)  # a full disk fails here
             os.fsync(fd)
         finally:
             os.close(fd)
             os.unlink(probe)
-    except FileExistsError:
-        _fail(EXIT_INPUT, f"--out {out}: not a folder")
     except OSError as exc:
         _fail(EXIT_INPUT, f"--out {out}: cannot write there ({exc.strerror or exc})")
 
