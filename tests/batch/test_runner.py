@@ -134,3 +134,39 @@ def test_a_killed_worker_loses_no_cell(
     assert sorted(r["cell"] for r in rows) == sorted(c.key for c in plan.cells())
     assert {r["outcome"] for r in rows} == {"ok"}
     assert {r["cluster_workers"] for r in rows} == {2}
+
+
+def test_ctrl_c_keeps_the_finished_cells_and_a_rerun_does_the_rest(tmp_path: Path) -> None:
+    import duckdb
+
+    plan_path = _plan(tmp_path, seeds=6)
+    store = tmp_path / "runs.duckdb"
+    script = Path(sys.executable).parent / "pilotopt"
+    argv = [str(script), "batch", str(plan_path), "--store", str(store), "--jobs", "1", "-q"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        stored = 0
+        deadline = time.monotonic() + 300
+        while stored == 0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.3)
+            try:  # the batch opens the store only to write a cell
+                with duckdb.connect(str(store), read_only=True) as con:
+                    stored = con.execute("SELECT count(*) FROM runs").fetchall()[0][0]
+            except (duckdb.Error, OSError):
+                continue
+        os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    plan = read_plan(plan_path)
+    rows = read_runs(store)
+    assert proc.returncode == 130, err
+    assert b"run the same command again" in err
+    assert 1 <= len(rows) < 6
+    assert {r["outcome"] for r in rows} == {"ok"}
+    summary = run_batch(plan, store, jobs=1)
+    assert summary.skipped == len(rows) and summary.done == 6 - len(rows)
+    assert sorted(r["cell"] for r in read_runs(store)) == sorted(c.key for c in plan.cells())

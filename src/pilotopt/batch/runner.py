@@ -96,7 +96,7 @@ def _client(scheduler: str | None, jobs: int) -> Iterator[Client]:
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
             Client(cluster, set_as_default=False) as client:
         yield client
 
