@@ -311,7 +311,7 @@ def bench_main(args: argparse.Namespace) -> None:
 
     # Build (or load) the compile cache once, outside any timed run.
     subprocess.run([sys.executable, "-c",
-                    "from pilotopt.solve.kernel import warm_up; warm_up()"], check=True)
+                    "from pilotopt.solve.search.tabu import warm_up; warm_up()"], check=True)
     today = dt.date.today().isoformat()
     stem = f"constrained-{today}" + (f"-{args.label}" if args.label else "")
     out = HERE / "results" / f"{stem}.csv"

@@ -96,8 +96,8 @@ def main() -> None:
         sys.exit(f"no instances of n in {sorted(sizes)} in {args.dir}")
 
     # Build (or load) the compile cache once, outside any timed run.
-    subprocess.run([sys.executable, "-c", "from pilotopt.solve.kernel import warm_up; warm_up()"],
-                   check=True)
+    subprocess.run([sys.executable, "-c",
+                    "from pilotopt.solve.search.tabu import warm_up; warm_up()"], check=True)
 
     today = dt.date.today().isoformat()
     label = args.label or "n" + "-".join(str(n) for n in sorted(sizes))

@@ -95,8 +95,8 @@ def main() -> None:
     args = ap.parse_args()
     sizes = sorted(int(x) for x in args.sizes.split(",") if x)
 
-    subprocess.run([sys.executable, "-c", "from pilotopt.solve.large import warm_up; warm_up()"],
-                   check=True)  # the compile cache, untimed
+    subprocess.run([sys.executable, "-c",  # the compile cache, untimed
+                    "from pilotopt.solve.search.sampled import warm_up; warm_up()"], check=True)
     today = dt.date.today().isoformat()
     label = args.label or "-".join(str(n) for n in sizes)
     out = HERE / "results" / f"scale-{today}-{label}.csv"

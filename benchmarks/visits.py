@@ -2,9 +2,9 @@
 
 A sweep is n visits, so "time per sweep grows at most linearly with n" means a flat time per
 visit. For each size (generated as in ``scale.py``: N organisations in N // 10 groups) this
-builds :class:`pilotopt.solve.large.LargeSearch` in this process, repairs until every hard rule
-holds, then times ``--visits`` visits of descent (temperature 0) in three variants of the same
-roster:
+builds :class:`pilotopt.solve.search.sampled.LargeSearch` in this process, repairs until every
+hard rule holds, then times ``--visits`` visits of descent (temperature 0) in three variants of
+the same roster:
 
 * ``all``: the generated scenario;
 * ``no apart``: without the competitor rule (whose lists grow with the roster's density);
@@ -32,7 +32,7 @@ import numpy as np
 from pilotopt.generate import write_instance
 from pilotopt.instance import load_instance
 from pilotopt.problem import GroupSum, PairLink, Problem
-from pilotopt.solve import large as L
+from pilotopt.solve.search import sampled as L
 
 HERE = Path(__file__).resolve().parent
 FIELDS = ["n", "groups", "variant", "visits", "us_per_visit", "sweep_s", "candidate_groups",

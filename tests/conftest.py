@@ -6,7 +6,8 @@ import pytest
 
 from helpers import make_problem
 from pilotopt.problem import Problem
-from pilotopt.solve import kernel, large
+from pilotopt.solve.search import sampled as large
+from pilotopt.solve.search import tabu as kernel
 
 
 @pytest.fixture(scope="session", autouse=True)

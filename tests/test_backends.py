@@ -1,7 +1,8 @@
 """Every backend against the evaluator on the same random tiny problems, every primitive in them.
 
-CP-SAT (:mod:`pilotopt.solve.cpsat`), the dense search (:func:`pilotopt.solve.kernel.local_search`)
-and the large search (:func:`pilotopt.solve.large.run`, on the problem with its scores as factors)
+CP-SAT (:mod:`pilotopt.solve.cpsat`), the dense search
+(:func:`pilotopt.solve.search.tabu.local_search`) and the large search
+(:func:`pilotopt.solve.search.sampled.run`, on the problem with its scores as factors)
 each report an objective and whether every hard rule holds; the evaluator must agree on the
 assignment each returns, CP-SAT's optimum must be the brute force's on the tiniest problems, and
 no search may beat a proven optimum. Budgets are counted in iterations and visits, never seconds.
@@ -35,8 +36,9 @@ from pilotopt.problem import (
     RuleInfo,
     SparseRows,
 )
-from pilotopt.solve import kernel, large
 from pilotopt.solve.cpsat import solve_cpsat
+from pilotopt.solve.search import sampled as large
+from pilotopt.solve.search import tabu as kernel
 
 #: At most this many assignments are enumerated for the brute force.
 BRUTE_LIMIT = 729

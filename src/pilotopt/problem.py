@@ -661,7 +661,7 @@ class Problem:
 
     Large problems give ``factors`` instead, and ``score`` is an empty (0, 0) array: the local
     search kernel and the CP-SAT model need the dense matrix, the large-instance search
-    (:mod:`pilotopt.solve.large`) and the evaluator read either.
+    (:mod:`pilotopt.solve.search.sampled`) and the evaluator read either.
     """
 
     ids: tuple[str, ...]

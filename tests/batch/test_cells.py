@@ -18,7 +18,7 @@ DATA = ROOT / "tests" / "data"
 @pytest.fixture(autouse=True, scope="module")
 def _warm_kernel() -> None:
     """As a batch worker does before its first cell (the tests' limits are short)."""
-    from pilotopt.solve.kernel import warm_up
+    from pilotopt.solve.search.tabu import warm_up
 
     warm_up()
 

@@ -25,7 +25,7 @@ def compile_preset(path: Path) -> Problem:
 @pytest.fixture(scope="module", autouse=True)
 def _kernel_compiled() -> None:
     """Compile the search kernel first, so a cold numba cache does not eat the 2 s budget."""
-    from pilotopt.solve.kernel import warm_up
+    from pilotopt.solve.search.tabu import warm_up
 
     warm_up()
 

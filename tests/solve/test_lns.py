@@ -12,9 +12,9 @@ from helpers import random_problem
 from pilotopt.evaluate import evaluate
 from pilotopt.instance import read_problem
 from pilotopt.problem import Problem
-from pilotopt.solve import kernel as K
 from pilotopt.solve.cpsat import solve_cpsat
-from pilotopt.solve.lns import repair, restrict, search_by_repair
+from pilotopt.solve.lns import repair, restrict
+from pilotopt.solve.search import tabu as K
 
 
 def feasible_start(seed: int, n: int = 12, m: int = 4, optional: bool = False):  # type: ignore[no-untyped-def]
@@ -68,14 +68,3 @@ def test_repair_keeps_every_hard_rule_of_a_preset() -> None:
     assert start.assignment is not None
     check_repair(problem, start.assignment, [0, 2])
 
-
-def test_search_by_repair_returns_its_best_and_reports_it() -> None:
-    problem, a, feasible = feasible_start(5, n=16)
-    assert feasible
-    seen: list[int] = []
-    best, stats = search_by_repair(problem, a, 2.0, 0,
-                                   on_improve=lambda b, objective: seen.append(objective))
-    ev = evaluate(problem, best)
-    assert ev.feasible and ev.objective == stats["objective"] >= evaluate(problem, a).objective
-    assert seen == sorted(seen) and (not seen or seen[-1] == ev.objective)
-    assert stats["repairs"] >= 1

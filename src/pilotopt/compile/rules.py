@@ -15,7 +15,8 @@ Where things go (source files; tests mirror them):
   ``restrict``, ``renumber``, ``fact_count``; a member of ``Primitive``), its violation in
   ``evaluate.py`` and its CP-SAT constraint in ``solve/cpsat.py`` (each a ``case`` of a
   ``match`` that ends in ``assert_never``, so mypy names a forgotten one), its move delta in the
-  search (``solve/kernel.py`` and ``solve/large.py`` until they share one set of deltas), and the
+  search (``solve/search/deltas.py`` for a rule on group counts, else each engine's terms in
+  ``solve/search/tabu.py`` and ``sampled.py``, encoded in ``encode.py``), and the
   rule compiler here that emits it (a new kind for it adds its model and README row, as above).
   Restricting (LNS), renumbering (large search) and conflict counts come from the methods.
 """

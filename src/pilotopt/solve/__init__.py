@@ -4,7 +4,7 @@ Modules, one job each: :mod:`.params` (how to solve), :mod:`.orchestration` (the
 under one clock), :mod:`.clock` (time limit and stop requests), :mod:`.progress` (improvement
 events and trace), :mod:`.result` (Result, Status, Statistics), :mod:`.loader` (the compiled
 kernel, loaded in the background), :mod:`.bound` (bounds and the gap), :mod:`.conflicts` (the
-infeasibility message); engines: :mod:`.cpsat`, :mod:`.kernel`, :mod:`.large`, :mod:`.lns`.
+infeasibility message); engines: :mod:`.cpsat`, :mod:`.search`, :mod:`.lns`.
 """
 
 from pilotopt.solve.bound import gap, pair_bound

@@ -8,24 +8,16 @@ Measured (flanders-300, 30 s, 2 threads, seeds 1-2): after 15 s of tabu search, 
 or three random groups (1.5-2 s each) improved nothing, and the run ended 0.5 % below tabu search
 alone; so :func:`solve` does not use it for the objective. :func:`restrict` serves the
 large-instance search, which mends hard rules a few groups at a time
-(:func:`pilotopt.solve.large.cpsat_repair`).
+(:func:`pilotopt.solve.search.sampled.cpsat_repair`).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
-from pilotopt.evaluate import evaluate
 from pilotopt.problem import IntArray, Part, Problem
 
-__all__ = ["repair", "restrict", "search_by_repair"]
-
-#: Free groups until about this many organisations are free (at least two groups).
-FREE_MEMBERS = 20
+__all__ = ["repair", "restrict"]
 
 
 def restrict(problem: Problem, assignment: IntArray, groups: list[int]) -> tuple[Problem, IntArray]:
@@ -70,39 +62,3 @@ def repair(
                          np.asarray(groups, dtype=np.int64)[outcome.assignment], -1)
     return out
 
-
-def search_by_repair(
-    problem: Problem,
-    start: IntArray,
-    time_limit: float,
-    seed: int,
-    *,
-    polish: Callable[[IntArray], IntArray] | None = None,
-    on_improve: Callable[[IntArray, int], None] | None = None,
-) -> tuple[IntArray, dict[str, Any]]:
-    """Repair random sets of groups (each about :data:`FREE_MEMBERS` organisations) while time
-    is left; after each kept repair, ``polish`` (e.g. a short local search) may improve it."""
-    t0 = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    best = np.asarray(start, dtype=np.int64)
-    best_ev = evaluate(problem, best)
-    sizes = np.maximum(1, np.bincount(best[best >= 0], minlength=problem.m))
-    k = int(np.clip(FREE_MEMBERS // max(1, int(np.median(sizes))), 2, problem.m))
-    tries = kept = 0
-    while problem.m >= 2 and time.perf_counter() - t0 < time_limit * 0.95:
-        groups = sorted(rng.choice(problem.m, size=k, replace=False).tolist())
-        left = time_limit - (time.perf_counter() - t0)
-        found = repair(problem, best, groups, time_limit=min(2.0, left), seed=seed + tries)
-        tries += 1
-        if found is None:
-            continue
-        if polish is not None and time.perf_counter() - t0 < time_limit * 0.9:
-            found = polish(found)
-        ev = evaluate(problem, found)
-        if ev.feasible and ev.objective > best_ev.objective:
-            best, best_ev = found, ev
-            kept += 1
-            if on_improve is not None:
-                on_improve(best, ev.objective)
-    return best, {"repairs": tries, "kept": kept, "groups_freed": k,
-                  "objective": best_ev.objective, "time": time.perf_counter() - t0}

@@ -23,7 +23,7 @@ class KernelLoader:
         self.thread.start()
 
     def _load(self) -> None:
-        from pilotopt.solve.kernel import warm_up
+        from pilotopt.solve.search.tabu import warm_up
 
         warm_up()
         with self._lock:

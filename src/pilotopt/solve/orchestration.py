@@ -34,7 +34,7 @@ CPSAT_DETERMINISTIC_PER_SECOND = 0.5
 #: and bounds do not pay for the time they take from the local search.
 CPSAT_MAX_PAIR_VARIABLES = 50_000
 #: Problems with score factors, or with more organisation-group pairs than this, go to the
-#: large-instance search (:mod:`pilotopt.solve.large`): the kernel's n x m tables and full scans
+#: large-instance search (:mod:`pilotopt.solve.search.sampled`): the dense n x m tables and scans
 #: and CP-SAT's n x m booleans stop paying there.
 LARGE_MIN_CELLS = 250_000
 #: A large problem with a rule the large-instance search does not know (``optional``) goes to
@@ -89,7 +89,7 @@ def _solve(problem: Problem, params: Params, clock: Clock,
     deterministic = params.workers == 1
     stats = Statistics(deterministic=deterministic)
     if problem.factors is not None or problem.n * problem.m > LARGE_MIN_CELLS:
-        from pilotopt.solve.large import supported
+        from pilotopt.solve.search.encode import supported
 
         if supported(problem):
             return _solve_large(problem, params, clock, stats, Tracker(clock, on_progress))
@@ -211,8 +211,9 @@ def _solve_large(
     problem: Problem, params: Params, clock: Clock, stats: Statistics, tracker: Tracker
 ) -> Result:
     """The large-instance search: construction and repair (CP-SAT only on small parts), then
-    sampled moves with low-rank deltas; see :mod:`pilotopt.solve.large`."""
-    from pilotopt.solve.large import cpsat_repair, even_sizes, run
+    sampled moves with low-rank deltas; see :mod:`pilotopt.solve.search.sampled`."""
+    from pilotopt.solve.search.construct import even_sizes
+    from pilotopt.solve.search.sampled import cpsat_repair, run
 
     lo, hi = problem.size_bounds()
     if even_sizes(problem.n, lo, hi) is None:
@@ -311,7 +312,7 @@ def _local_search(
     max_iterations: int | None = None,
 ) -> tuple[IntArray, dict[str, Any]]:
     """One search (``workers == 1``: by work, reproducible), else one per worker thread."""
-    from pilotopt.solve.kernel import local_search
+    from pilotopt.solve.search.tabu import local_search
 
     if params.workers == 1:
         return local_search(problem, start, time_limit, params.seed,
@@ -333,22 +334,19 @@ def _parallel_local_search(
     ``params.seed + k * 1_000_003`` (thread 0 runs the single search's seed). Which thread wins
     depends on timing, so this is not reproducible; ``workers == 1`` is.
     """
-    from pilotopt.solve.kernel import TUNING, local_search
+    from pilotopt.solve.search.tabu import local_search
 
     count = max(1, min(params.workers, os.cpu_count() or 1))
     if count == 1:
         return local_search(problem, start, time_limit, params.seed, on_improve=on_improve,
                             stop=stop)
-    others = {key[len("thread_"):]: value for key, value in TUNING.items()
-              if key.startswith("thread_") and value >= 0}
     results: list[tuple[IntArray, dict[str, Any]] | None] = [None] * count
     errors: list[BaseException] = []
 
     def run(k: int) -> None:
         try:
             results[k] = local_search(problem, start, time_limit, params.seed + k * 1_000_003,
-                                      tuning=others if k > 0 else None, on_improve=on_improve,
-                                      stop=stop)
+                                      on_improve=on_improve, stop=stop)
         except BaseException as exc:  # re-raised in the calling thread
             errors.append(exc)
 

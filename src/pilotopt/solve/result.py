@@ -37,7 +37,7 @@ class Statistics:
 
     ``trace`` lists each improvement as (seconds, objective in user units, feasible);
     ``local_search`` and ``large`` are the engines' own statistics (see
-    :func:`pilotopt.solve.kernel.local_search` and :func:`pilotopt.solve.large.run`).
+    :func:`pilotopt.solve.search.tabu.local_search` and :func:`pilotopt.solve.search.sampled.run`).
     """
 
     deterministic: bool = False

@@ -18,7 +18,10 @@ from pilotopt.problem import (
     Problem,
     RuleInfo,
 )
-from pilotopt.solve import kernel as K
+from pilotopt.solve.search import deltas
+from pilotopt.solve.search import tabu as K
+from pilotopt.solve.search.construct import best_sizes
+from pilotopt.solve.search.encode import Dense, dense
 
 
 def random_start(problem: Problem, rng: np.random.Generator) -> np.ndarray:
@@ -37,25 +40,30 @@ def random_start(problem: Problem, rng: np.random.Generator) -> np.ndarray:
     return a
 
 
-def search_objective(problem: Problem, enc: K._Encoded, a: np.ndarray) -> int:
-    """f as the kernel defines it, from the evaluator only (an 'apart' pair (i, i) is a constant
-    violation the kernel leaves out of f and of its hard violation). ``a`` in kernel indices."""
+def search_objective(problem: Problem, enc: Dense, a: np.ndarray) -> int:
+    """f as the search defines it, from the evaluator only (an 'apart' pair (i, i) is a constant
+    violation the search leaves out of f and of its hard violation). ``a`` in search indices."""
     b = enc.unbench(a)
     hv = hard_violation(problem, b) - enc.hv_const
-    return evaluate(problem, b).objective + enc.offset - enc.M * hv
+    return evaluate(problem, b).objective + enc.offset - enc.P.M * hv
 
 
-def state(enc: K._Encoded, a: np.ndarray):  # type: ignore[no-untyped-def]
-    n, m = len(a), len(enc.lo)
-    C = np.zeros((n, m), np.int64)
-    size = np.zeros(m, np.int64)
-    S = np.zeros((enc.W.shape[0], m), np.int64)
-    stv = np.zeros(K.NSTATE, np.int64)
-    stv[K.BENCH] = enc.bench
-    ext = enc.ext()
-    K._recompute(a, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, enc.GHARD, enc.hp, enc.hn,
-                 enc.ht, enc.UH, m, C, size, S, stv, ext)
-    return C, size, S, stv, ext
+def state(enc: Dense, a: np.ndarray) -> K.State:
+    n, m = len(a), len(enc.P.lo)
+    one = np.zeros(1, np.int64)
+    S = K.State(a=a, C=np.zeros((n, m), np.int64), size=np.zeros(m, np.int64),
+                G=deltas.new_counts(enc.P.R, m), f=one, hv=one.copy())
+    K._recompute(enc.P, S)
+    return S
+
+
+def same_counts(x: deltas.GroupCounts, y: deltas.GroupCounts, R: deltas.GroupRules) -> bool:
+    """Equal counts, and the same deviations ranked (ties in any order)."""
+    dev = [[abs(c.XS[k, q] - t) if q >= 0 else -1 for q in c.XTOP[k]]
+           for c in (x, y) for k, t in enumerate(R.XT)]
+    half = len(dev) // 2
+    return (all(np.array_equal(getattr(x, f), getattr(y, f)) for f in ("S", "OC", "NC", "BC", "XS"))
+            and dev[:half] == dev[half:])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -65,46 +73,43 @@ def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
                                          moves: int) -> None:
     problem = random_problem(seed, n, m, rules=rules, optional=optional)
     rng = np.random.default_rng(seed)
-    enc = K._Encoded(problem)
+    enc = dense(problem)
+    P = enc.P
     a = random_start(problem, rng)
-    a[a < 0] = enc.bench
-    C, size, S, stv, ext = state(enc, a)
-    assert stv[K.F] == search_objective(problem, enc, a)
-    assert stv[K.HV] == hard_violation(problem, enc.unbench(a)) - enc.hv_const
-    lo, hi = enc.lo, enc.hi
-    args = (a, C, size, S, enc.Dp, enc.U, enc.UH, enc.W, enc.GLO, enc.GHI, enc.GPEN,
-            enc.GHARD, enc.hp, enc.hn, enc.ht, stv, ext)
+    a[a < 0] = P.bench
+    S = state(enc, a)
+    assert S.f[0] == search_objective(problem, enc, a)
+    assert S.hv[0] == hard_violation(problem, enc.unbench(a)) - enc.hv_const
+    lo, hi = P.lo, P.hi
     benchable = problem.optional
     for _ in range(moves):
         i, j = (int(x) for x in rng.integers(0, n, size=2))
         gi, gj = int(a[i]), int(a[j])
         b = a.copy()
         if gi != gj and rng.random() < 0.5:
-            if (gj == enc.bench and not benchable[i]) or (gi == enc.bench and not benchable[j]):
-                continue  # the evaluator cannot score that (the kernel pays M for it)
+            if (gj == P.bench and not benchable[i]) or (gi == P.bench and not benchable[j]):
+                continue  # the evaluator cannot score that (the search pays M for it)
             b[i], b[j] = gj, gi
-            d = K._delta(i, j, gj, a, C, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, S,
-                         ext, enc.bench)
+            d = K._delta(P, S, i, j, gj)
             assert d == search_objective(problem, enc, b) - search_objective(problem, enc, a)
-            K._relocate(i, gj, *args)
-            K._relocate(j, gi, *args)
+            K._relocate(P, S, i, gj)
+            K._relocate(P, S, j, gi)
         else:
             h = int(rng.integers(len(lo)))
-            if h == gi or size[gi] <= lo[gi] or size[h] >= hi[h]:
+            if h == gi or S.size[gi] <= lo[gi] or S.size[h] >= hi[h]:
                 continue
-            if h == enc.bench and not benchable[i]:
+            if h == P.bench and not benchable[i]:
                 continue
             b[i] = h
-            d = K._delta(i, -1, h, a, C, enc.Dp, enc.U, enc.W, enc.GLO, enc.GHI, enc.GPEN, S,
-                         ext, enc.bench)
+            d = K._delta(P, S, i, -1, h)
             assert d == search_objective(problem, enc, b) - search_objective(problem, enc, a)
-            K._relocate(i, h, *args)
+            K._relocate(P, S, i, h)
         # Incremental state equals a rebuild from the assignment.
-        C2, size2, S2, st2, ext2 = state(enc, a)
-        assert np.array_equal(C, C2) and np.array_equal(size, size2) and np.array_equal(S, S2)
-        assert all(np.array_equal(x, y) for x, y in zip(ext, ext2, strict=True))
-        assert stv[K.F] == st2[K.F] == search_objective(problem, enc, a)
-        assert stv[K.HV] == st2[K.HV] == hard_violation(problem, enc.unbench(a)) - enc.hv_const
+        fresh = state(enc, a.copy())
+        assert np.array_equal(S.C, fresh.C) and np.array_equal(S.size, fresh.size)
+        assert same_counts(S.G, fresh.G, P.R)
+        assert S.f[0] == fresh.f[0] == search_objective(problem, enc, a)
+        assert S.hv[0] == fresh.hv[0] == hard_violation(problem, enc.unbench(a)) - enc.hv_const
 
 
 @settings(max_examples=25, deadline=None)
@@ -183,7 +188,7 @@ def test_reproducible_with_iteration_budget() -> None:
 
 def test_best_sizes_maximise_pairs() -> None:
     lo, hi = np.array([2, 2, 3]), np.array([6, 4, 5])
-    sizes = K.best_sizes(12, lo, hi)
+    sizes = best_sizes(12, lo, hi)
     assert sizes.sum() == 12 and np.all(sizes >= lo) and np.all(sizes <= hi)
     best = max(
         sum(s * (s - 1) // 2 for s in c)
@@ -191,7 +196,7 @@ def test_best_sizes_maximise_pairs() -> None:
         if sum(c) == 12
     )
     assert sum(int(s) * (int(s) - 1) // 2 for s in sizes) == best
-    assert K.best_sizes(20, lo, hi).shape == (0,)
+    assert best_sizes(20, lo, hi).shape == (0,)
 
 
 def test_callback_hears_each_improvement() -> None:
@@ -210,29 +215,26 @@ def test_time_limit_alone_ends_the_search() -> None:
     assert stats["objective"] == evaluate(problem, a).objective
 
 
-@settings(max_examples=20, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(4, 30), m=st.integers(2, 5))
-def test_crossover_child_meets_size_bounds(seed: int, n: int, m: int) -> None:
-    problem = random_problem(seed, n, m, rules=False)
-    rng = np.random.default_rng(seed)
-    pa, pb = random_start(problem, rng), random_start(problem, rng)
-    enc = K._Encoded(problem)
-    K._seed(seed)
-    child = K._crossover(pa, pb, enc.Dp, enc.U, enc.lo, enc.hi, m)
-    sizes = np.bincount(child, minlength=m)
-    assert child.min() >= 0 and np.all(sizes >= enc.lo) and np.all(sizes <= enc.hi)
+def test_stop_returns_the_best_soon() -> None:
+    """A set stop ends the search at its next chunk (~20 ms), with the best so far."""
+    import threading
 
+    problem = random_problem(2, 60, 4, rules=True)
+    stop = threading.Event()
+    seen: list[int] = []
 
-def test_pool_mode_keeps_bounds_and_true_objective(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(K.TUNING, "pool", 3)
-    monkeypatch.setitem(K.TUNING, "perturb_after", 2.0)
-    for seed in range(4):
-        problem = random_problem(seed, 24, 3, rules=seed % 2 == 1)
-        a, stats = K.local_search(problem, None, None, seed, max_iterations=3000)
-        lo, hi = problem.size_bounds()
-        sizes = np.bincount(a, minlength=3)
-        assert np.all(sizes >= lo) and np.all(sizes <= hi)
-        assert stats["objective"] == evaluate(problem, a).objective
+    def on_improve(a: np.ndarray, objective: int, feasible: bool) -> None:
+        seen.append(objective)
+        stop.set()  # at the first improvement: the search must end at the next chunk
+
+    a, stats = K.local_search(problem, None, None, 1, on_improve=on_improve,
+                              max_iterations=10**9, stop=stop)
+    assert stats["iterations"] < 10**9 and stats["objective"] == seen[-1]
+    assert stats["objective"] == evaluate(problem, a).objective
+    stop_now = threading.Event()
+    stop_now.set()
+    a, stats = K.local_search(problem, None, None, 1, max_iterations=10**9, stop=stop_now)
+    assert stats["iterations"] == 0 and stats["objective"] == evaluate(problem, a).objective
 
 
 def test_threads_repeat_the_single_thread_search() -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_tabu import same_counts
 
 from helpers import checked, factored_problem, hard_violation
 from pilotopt import Params, evaluate, solve
@@ -23,7 +24,8 @@ from pilotopt.problem import (
     Proximity,
     RuleInfo,
 )
-from pilotopt.solve import large as L
+from pilotopt.solve.search import sampled as L
+from pilotopt.solve.search.construct import even_sizes, spatial_order
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -50,16 +52,12 @@ def test_deltas_equal_recomputation_over_random_moves(seed: int, n: int, m: int)
         dhv, df = L._delta(D, S, i, h, j)
         before = S.st.copy()
         L._make(D, S, i, h, j)
-        fresh = L.new_state(search.inner, D, S.a)
+        fresh = L.new_state(D, S.a)
         assert fresh.st.tolist() == [before[0] + df, before[1] + dhv]
         S.st[:] = fresh.st
-        assert np.array_equal(fresh.T, S.T) and np.array_equal(fresh.GS, S.GS)
-        assert np.array_equal(fresh.CO, S.CO) and np.array_equal(fresh.NS, S.NS)
-        assert np.array_equal(fresh.XS, S.XS) and np.array_equal(fresh.FAR, S.FAR)
+        assert np.array_equal(fresh.T, S.T) and np.array_equal(fresh.FAR, S.FAR)
         assert np.array_equal(fresh.HB, S.HB)
-        for x, t in enumerate(D.XT):  # the same deviations ranked (ties in any order)
-            assert [abs(fresh.XS[x, q] - t) for q in fresh.XTOP[x]] == \
-                [abs(S.XS[x, q] - t) for q in S.XTOP[x]]
+        assert same_counts(fresh.G, S.G, D.R)
     # The search's own objective and hard violation are the evaluator's, in either numbering.
     assert search.objective == evaluate(search.inner, S.a).objective
     assert search.objective == evaluate(problem, search.assignment).objective
@@ -117,13 +115,13 @@ def test_cpsat_repairs_a_part_with_the_rest_fixed() -> None:
 
 
 def test_even_sizes_and_compact_blocks() -> None:
-    sizes = L.even_sizes(23, np.array([2, 2, 6]), np.array([9, 9, 6]))
+    sizes = even_sizes(23, np.array([2, 2, 6]), np.array([9, 9, 6]))
     assert sizes is not None and sizes.tolist() == [9, 8, 6]
-    assert L.even_sizes(5, np.array([3, 3]), np.array([4, 4])) is None
+    assert even_sizes(5, np.array([3, 3]), np.array([4, 4])) is None
     # Points on a line: blocks of the order are intervals of it.
     pts = np.zeros((12, 3), dtype=np.int64)
     pts[:, 0] = np.random.default_rng(0).permutation(12) * 100
-    order = L.spatial_order(pts, np.array([4, 4, 4]))
+    order = spatial_order(pts, np.array([4, 4, 4]))
     blocks = pts[order, 0].reshape(3, 4)
     assert np.all(blocks.max(axis=1)[:-1] < blocks.min(axis=1)[1:])
 
@@ -137,3 +135,22 @@ def test_search_objective_matches_evaluator_after_a_run(seed: int) -> None:
     search.search(300, 500.0)
     assert search.objective == evaluate(problem, search.assignment).objective
     assert search.hard_violation == hard_violation(problem, search.assignment)
+
+
+def test_run_returns_its_best_soon_after_stop() -> None:
+    """A stop set during the search ends the run at its next chunk, with the best so far."""
+    import threading
+
+    problem = factored_problem(3, 40, 4)
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def on_improve(objective: int, feasible: bool) -> None:
+        seen.append(objective)
+        if feasible:
+            stop.set()
+
+    a, stats = L.run(problem, 1, elapsed=lambda: 0.0, left=lambda: 1e9, visits=10**12,
+                     on_improve=on_improve, stop=stop)
+    assert stats["visits"] < 10**12 and stats["objective"] == seen[-1]
+    assert stats["objective"] == evaluate(problem, a).objective

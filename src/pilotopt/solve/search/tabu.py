@@ -1,0 +1,540 @@
+"""Compiled iterated tabu search with dense pair scores (MDGP and its ruled variants, n <= ~250).
+
+Objective: the sum of ``score[i, j]`` over same-group pairs minus the penalties of soft primitives;
+hard primitives must hold. Hard group-size bounds are never broken: relocations are only made
+when both sizes stay within bounds, and swaps keep sizes. Every other primitive is an exact
+incremental term of the *search objective* ``f = objective + offset - M * hard violation``
+(see :mod:`.encode`): PairLinks are folded into the pair matrix, Allowed and LeaveOut costs are
+unary, the rules on group counts are :mod:`.deltas`. ``M`` outweighs anything one organisation
+can earn, so the search is drawn to feasibility; the hard violation is tracked exactly, so the
+best *feasible* solution is kept.
+
+With ``C[i, g] = sum(Dp[i, j] for j in g)`` the delta of a relocation or a swap costs O(1) (plus
+the rules on counts); applying a move updates ``C`` in O(n).
+
+Search (measured on MDGPLIB, see the project notes): a tabu search scanning every feasible
+relocation and swap per iteration, tenure ``0.04 n + rand(0..0.04 n)`` forbidding an element's
+return to the group it left, aspiration on the phase best, and after ``50 n`` iterations without
+improving the phase best a perturbation of 6-12 random swaps from the best solution. The start's
+group sizes maximise the number of same-group pairs within the bounds.
+
+All randomness comes from numba's generator seeded with ``seed``; the search is driven in chunks
+of iterations from Python, so time checks and ``on_improve`` calls do not change the trajectory:
+with ``max_iterations`` runs are reproducible.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from pilotopt.problem import Problem
+from pilotopt.solve.search import deltas
+from pilotopt.solve.search.construct import NEG, fill
+from pilotopt.solve.search.deltas import GroupCounts
+from pilotopt.solve.search.encode import Dense, dense
+
+__all__ = ["local_search", "warm_up"]
+
+IntArray = npt.NDArray[np.int64]
+
+#: Tabu tenure: ``TENURE * n + rand(0..TENURE * n)`` iterations (measured: 0.1 n is much worse).
+TENURE = 0.04
+#: Iterations without improving the phase best, times n, before a perturbation.
+PERTURB_AFTER = 50
+#: Random swaps of a perturbation.
+PERTURB_MIN, PERTURB_MAX = 6, 12
+#: A pruned scan that still evaluates more than this share of the swaps is slower than a plain
+#: one (measured: geometric scores); then the next PLAIN_SCANS iterations scan plainly.
+PRUNE_USELESS = 0.5
+PLAIN_SCANS = 200
+
+
+class State(NamedTuple):
+    """The current assignment and what is kept incrementally from it."""
+
+    a: IntArray
+    C: IntArray  # (n, groups) pair score of i with the members of g
+    size: IntArray
+    G: GroupCounts
+    f: IntArray  # (1,) search objective
+    hv: IntArray  # (1,) hard violation (units)
+
+
+class Memory(NamedTuple):
+    """What the search remembers besides the current state; scalars are (1,) arrays."""
+
+    tabu: IntArray  # (n, groups) iteration until which i may not return to g
+    best_a: IntArray  # the best feasible assignment (valid when ``feasible``)
+    any_a: IntArray  # the best one by f (the fallback when nothing feasible was seen)
+    it: IntArray  # iterations (applied tabu moves) so far
+    best_f: IntArray
+    feasible: IntArray  # 1 once a feasible solution has been seen
+    any_f: IntArray
+    any_hv: IntArray
+    phase_f: IntArray  # best f in the current phase (between perturbations)
+    stall: IntArray  # iterations since phase_f last improved
+    improved: IntArray  # set when the returned best improved; cleared by Python
+    best_it: IntArray  # iteration at which the returned best was found
+    plain_until: IntArray  # iteration until which the plain scan does not prune
+
+
+class Settings(NamedTuple):
+    tenure: int
+    perturb_after: int
+    ruled: bool  # any term beyond pair scores
+    min_d: int  # at most the smallest pair score: bounds the swaps the plain scan may skip
+    can_reloc: bool  # some group's size may change
+
+
+# ----------------------------------------------------------------------------------------------
+# compiled
+# ----------------------------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _seed(seed: int) -> None:
+    np.random.seed(seed)
+
+
+@njit(cache=True, nogil=True)
+def _relocate(P, S, i, h):  # type: ignore[no-untyped-def]
+    """Move i to group h, updating every table, f and the hard violation exactly. On the bench
+    nobody earns pair scores: ``C[:, bench]`` stays 0."""
+    a, C = S.a, S.C
+    g = a[i]
+    bench = P.bench
+    # Hard violation change, counted before the state changes. A pair on the bench is apart.
+    dhv = P.UH[i, h] - P.UH[i, g]
+    for e in range(P.hp[i], P.hp[i + 1]):
+        gj = a[P.hn[e]]
+        now = gj == g and g != bench
+        then = gj == h and h != bench
+        if P.ht[e] == 1:  # together: broken when not in one group
+            dhv += (0 if then else 1) - (0 if now else 1)
+        else:
+            dhv += (1 if then else 0) - (1 if now else 0)
+    ghv, gdf = deltas.delta(P.R, S.G, i, -1, g, h)
+    df = C[i, h] - C[i, g] + P.U[i, g] - P.U[i, h] + gdf - P.M * ghv
+    deltas.count(P.R, S.G, i, g, -1)
+    deltas.count(P.R, S.G, i, h, 1)
+    deltas.rerank(P.R, S.G, g, h)
+    for k in range(a.shape[0]):
+        d = P.Dp[k, i]
+        if g != bench:
+            C[k, g] -= d
+        if h != bench:
+            C[k, h] += d
+    S.size[g] -= 1
+    S.size[h] += 1
+    a[i] = h
+    S.f[0] += df
+    S.hv[0] += dhv + ghv
+
+
+@njit(cache=True, nogil=True)
+def _recompute(P, S):  # type: ignore[no-untyped-def]
+    """Rebuild C, sizes, counts, f and the hard violation from the assignment."""
+    a, C = S.a, S.C
+    n = a.shape[0]
+    C[:, :] = 0
+    S.size[:] = 0
+    for i in range(n):
+        S.size[a[i]] += 1
+    for i in range(n):
+        for j in range(n):
+            if a[j] != P.bench:
+                C[i, a[j]] += P.Dp[i, j]
+    f = 0
+    hv = 0
+    for i in range(n):
+        f += C[i, a[i]]
+    f //= 2
+    for i in range(n):
+        f -= P.U[i, a[i]]
+        hv += P.UH[i, a[i]]
+        for e in range(P.hp[i], P.hp[i + 1]):
+            j = P.hn[e]
+            if j < i:
+                continue  # each hard pair is stored at both ends
+            same = a[i] == a[j] and a[i] != P.bench
+            if (P.ht[e] == 1 and not same) or (P.ht[e] == 0 and same):
+                hv += 1
+    ghv, gf = deltas.recount(P.R, S.G, a)
+    S.f[0] = f + gf - P.M * ghv
+    S.hv[0] = hv + ghv
+
+
+@njit(cache=True, nogil=True)
+def _delta(P, S, i, j, h):  # type: ignore[no-untyped-def]
+    """Change of f when i moves to h (j < 0), or when i and j (in group h) swap groups."""
+    a, C, U = S.a, S.C, P.U
+    gi = a[i]
+    d = C[i, h] - C[i, gi] + U[i, gi] - U[i, h]
+    if j >= 0:
+        d += C[j, gi] - C[j, h] + U[j, h] - U[j, gi]
+        d -= P.Dp[i, j] if gi == P.bench or h == P.bench else 2 * P.Dp[i, j]
+    ghv, gdf = deltas.delta(P.R, S.G, i, j, gi, h)
+    return d + gdf - P.M * ghv
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _consider(d, i, j, h, best_d, bi, bj, bh, ties):  # type: ignore[no-untyped-def]
+    """Keep move (i, j, h) of delta d if it beats the best, or join a tie (reservoir sampling)."""
+    if d > best_d:
+        return d, i, j, h, 1
+    ties += 1
+    if np.random.randint(ties) == 0:
+        return best_d, i, j, h, ties
+    return best_d, bi, bj, bh, ties
+
+
+@njit(cache=True, nogil=True)
+def _scan_plain(P, S, T, X, prune):  # type: ignore[no-untyped-def]
+    """Best admissible move with pair scores alone: ``(i, j, h, scanned)``, j = -1 for a
+    relocation of i to h, j >= 0 for a swap of i and j (h = j's group); i = -1 if none;
+    ``scanned`` is the share of swaps evaluated.
+
+    A move is admissible when not tabu, or tabu but reaching a search objective above the phase
+    best. Ties are broken uniformly at random (reservoir sampling). With ``prune``, swaps of i
+    with the members of a group h are skipped when even the best of them cannot reach the best
+    move so far: a swap gains ``gain[i, h] + gain[j, g_i] - 2 Dp[i, j]``, at most ``gain[i, h] +
+    top[h, g_i] - 2 min_d`` with ``top[h, g]`` the largest ``gain[j, g]`` over the members j of
+    h. That saves most of the scan on random scores, and little on geometric ones.
+    """
+    a, C, size, tabu, Dp = S.a, S.C, S.size, T.tabu, P.Dp
+    it, f, asp = T.it[0], S.f[0], T.phase_f[0]
+    n = a.shape[0]
+    m = size.shape[0]
+    start = np.zeros(m + 1, dtype=np.int64)
+    members = np.empty(n, dtype=np.int64)
+    top = np.full((m, m), NEG, dtype=np.int64)
+    if prune:  # members by group (counting sort), and each group's best gain towards another
+        for i in range(n):
+            start[a[i] + 1] += 1
+        for g in range(m):
+            start[g + 1] += start[g]
+        at = start[:m].copy()
+        for i in range(n):
+            gi = a[i]
+            members[at[gi]] = i
+            at[gi] += 1
+            for h in range(m):
+                top[gi, h] = max(top[gi, h], C[i, h] - C[i, gi])
+    best_d = NEG
+    bi = -1
+    bj = -1
+    bh = -1
+    ties = 0
+    scanned = 0
+    for i in range(n):
+        gi = a[i]
+        cii = C[i, gi]
+        if X.can_reloc and size[gi] > P.lo[gi]:
+            for h in range(m):
+                if h == gi or size[h] >= P.hi[h]:
+                    continue
+                d = C[i, h] - cii
+                if d < best_d or (tabu[i, h] > it and f + d <= asp):
+                    continue
+                best_d, bi, bj, bh, ties = _consider(d, i, -1, h, best_d, bi, bj, bh, ties)
+        if not prune:
+            for j in range(i + 1, n):
+                gj = a[j]
+                if gj == gi:
+                    continue
+                d = C[i, gj] - cii + C[j, gi] - C[j, gj] - 2 * Dp[i, j]
+                if d < best_d or ((tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp):
+                    continue
+                best_d, bi, bj, bh, ties = _consider(d, i, j, gj, best_d, bi, bj, bh, ties)
+            continue
+        for gj in range(m):
+            if gj == gi or C[i, gj] - cii + top[gj, gi] - 2 * X.min_d < best_d:
+                continue
+            scanned += start[gj + 1] - start[gj]
+            for e in range(start[gj], start[gj + 1]):
+                j = members[e]
+                if j < i:
+                    continue  # each pair once, from its smaller member
+                d = C[i, gj] - cii + C[j, gi] - C[j, gj] - 2 * Dp[i, j]
+                if d < best_d or ((tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp):
+                    continue
+                best_d, bi, bj, bh, ties = _consider(d, i, j, gj, best_d, bi, bj, bh, ties)
+    share = scanned / max(1, n * (n - 1)) if prune else 1.0
+    return bi, bj, bh, share
+
+
+@njit(cache=True, nogil=True)
+def _scan_ruled(P, S, T, X):  # type: ignore[no-untyped-def]
+    """As :func:`_scan_plain` (without pruning), every term of f counted."""
+    a, size, tabu = S.a, S.size, T.tabu
+    it, f, asp = T.it[0], S.f[0], T.phase_f[0]
+    n = a.shape[0]
+    m = size.shape[0]
+    best_d = NEG
+    bi = -1
+    bj = -1
+    bh = -1
+    ties = 0
+    for i in range(n):
+        gi = a[i]
+        if X.can_reloc and size[gi] > P.lo[gi]:
+            for h in range(m):
+                if h == gi or size[h] >= P.hi[h]:
+                    continue
+                d = _delta(P, S, i, -1, h)
+                if d < best_d or (tabu[i, h] > it and f + d <= asp):
+                    continue
+                best_d, bi, bj, bh, ties = _consider(d, i, -1, h, best_d, bi, bj, bh, ties)
+        for j in range(i + 1, n):
+            gj = a[j]
+            if gj == gi:
+                continue
+            d = _delta(P, S, i, j, gj)
+            if d < best_d or ((tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp):
+                continue
+            best_d, bi, bj, bh, ties = _consider(d, i, j, gj, best_d, bi, bj, bh, ties)
+    return bi, bj, bh
+
+
+@njit(cache=True, nogil=True)
+def _perturb(P, S, count):  # type: ignore[no-untyped-def]
+    """Apply ``count`` random swaps (of organisations in different groups)."""
+    n = S.a.shape[0]
+    done = 0
+    tries = 0
+    while done < count and tries < 100 * count:
+        tries += 1
+        i = np.random.randint(n)
+        j = np.random.randint(n)
+        g, h = S.a[i], S.a[j]
+        if h != g:
+            _relocate(P, S, i, h)
+            _relocate(P, S, j, g)
+            done += 1
+
+
+@njit(cache=True, nogil=True)
+def _iterate(P, S, T, X, iterations):  # type: ignore[no-untyped-def]
+    """Run ``iterations`` iterations of the iterated tabu search (in place)."""
+    span = X.tenure
+    for _ in range(iterations):
+        it = T.it[0]
+        if X.ruled:
+            bi, bj, bh = _scan_ruled(P, S, T, X)
+        else:
+            prune = it >= T.plain_until[0]
+            bi, bj, bh, share = _scan_plain(P, S, T, X, prune)
+            if prune and share > PRUNE_USELESS:  # pruning did not pay: plain scans for a while
+                T.plain_until[0] = it + PLAIN_SCANS
+        T.it[0] = it + 1
+        if bi >= 0:
+            gi = S.a[bi]
+            _relocate(P, S, bi, bh)
+            T.tabu[bi, gi] = it + span + np.random.randint(span + 1)
+            if bj >= 0:
+                _relocate(P, S, bj, gi)
+                T.tabu[bj, bh] = it + span + np.random.randint(span + 1)
+        f = S.f[0]
+        if f > T.phase_f[0]:
+            T.phase_f[0] = f
+            T.stall[0] = 0
+        else:
+            T.stall[0] += 1
+        if S.hv[0] == 0 and (T.feasible[0] == 0 or f > T.best_f[0]):
+            T.best_f[0] = f
+            T.feasible[0] = 1
+            T.best_a[:] = S.a
+            T.improved[0] = 1
+            T.best_it[0] = it + 1
+        if f > T.any_f[0]:
+            T.any_f[0] = f
+            T.any_hv[0] = S.hv[0]
+            T.any_a[:] = S.a
+            if T.feasible[0] == 0:
+                T.improved[0] = 1
+                T.best_it[0] = it + 1
+        if T.stall[0] >= X.perturb_after:
+            # Restart from the best solution (the best feasible one once seen) and shake it.
+            S.a[:] = T.best_a if T.feasible[0] == 1 else T.any_a
+            _recompute(P, S)
+            _perturb(P, S, PERTURB_MIN + np.random.randint(PERTURB_MAX - PERTURB_MIN + 1))
+            T.phase_f[0] = S.f[0]
+            T.stall[0] = 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Python side
+# ----------------------------------------------------------------------------------------------
+
+
+def _start(enc: Dense, n: int, start: npt.ArrayLike | None, m: int) -> IntArray:
+    """The start in the search's numbering (the bench for -1), checked; or a built one."""
+    P = enc.P
+    mk = len(P.lo)
+    if start is None:
+        lo, hi = P.lo.copy(), P.hi.copy()
+        if P.bench >= 0:  # place as many as the groups hold
+            lo[P.bench] = hi[P.bench] = max(0, n - int(hi[:P.bench].sum()))
+        a: IntArray = fill(lo, hi, P.U)
+        if n and a[0] < 0:
+            raise ValueError("the group size bounds admit no assignment")
+        return a
+    a = np.array(start, dtype=np.int64)
+    if a.shape != (n,) or (n and (a.min() < -1 or a.max() >= m)):
+        raise ValueError(f"start must give a group in 0..{m - 1} (or -1: left out) "
+                         f"to each of {n} organisations")
+    a[a < 0] = P.bench
+    if np.any(a < 0):
+        raise ValueError("start leaves out an organisation no optional rule names")
+    sizes = np.bincount(a, minlength=mk)
+    if np.any(sizes < P.lo) or np.any(sizes > P.hi):
+        raise ValueError("start breaks the hard group size bounds")
+    return a
+
+
+def _one() -> IntArray:
+    return np.zeros(1, dtype=np.int64)
+
+
+def local_search(
+    problem: Problem,
+    start: npt.ArrayLike | None,
+    time_limit: float | None,
+    seed: int,
+    *,
+    on_improve: Callable[[IntArray, int, bool], None] | None = None,
+    max_iterations: int | None = None,
+    stop: threading.Event | None = None,
+) -> tuple[IntArray, dict[str, Any]]:
+    """Iterated tabu search; returns the best assignment found and statistics.
+
+    Parameters
+    ----------
+    problem
+        The compiled problem (dense scores). Its hard size bounds are kept at every step.
+    start
+        Group index per organisation (-1: left out) within the hard size bounds, or ``None`` to
+        build a start (pair-maximising group sizes, then a random fill preferring allowed
+        groups).
+    time_limit
+        Seconds of search (wall clock, measured from the call); ``None`` for no limit.
+    seed
+        Seeds every random choice; with ``max_iterations`` (and no binding time limit or stop)
+        the result is reproducible.
+    on_improve
+        Called as ``on_improve(assignment, objective, feasible)`` when the best solution
+        improves (checked between chunks of iterations, at most every ~20 ms).
+    max_iterations
+        Iteration budget (one tabu move each); at least one of it and ``time_limit`` is needed.
+    stop
+        When set, the search returns its best within about 20 ms.
+
+    The compiled functions release the GIL, so searches in several threads run in parallel
+    (numba's random generator is per thread: each thread's search is seeded by its call).
+
+    Returns
+    -------
+    (assignment, stats)
+        ``assignment``: int64 group per organisation, the best feasible one seen (else the least
+        penalised). ``stats``: ``iterations``, ``time_to_best`` (s), ``iterations_to_best``,
+        ``objective`` (scaled, as :func:`pilotopt.evaluate.evaluate` computes it), ``feasible``,
+        ``time`` (s).
+    """
+    t0 = time.perf_counter()
+    if time_limit is None and max_iterations is None:
+        raise ValueError("give a time_limit or max_iterations")
+    n = problem.n
+    enc = dense(problem)
+    P = enc.P
+    mk = len(P.lo)
+    if np.any(P.lo > P.hi) or P.lo.sum() > n or P.hi.sum() < n:
+        raise ValueError("the group size bounds admit no assignment")
+    _seed(seed)
+    a = _start(enc, n, start, problem.m)
+    S = State(a=a, C=np.zeros((n, mk), dtype=np.int64), size=np.zeros(mk, dtype=np.int64),
+              G=deltas.new_counts(P.R, mk), f=_one(), hv=_one())
+    _recompute(P, S)
+    T = Memory(tabu=np.zeros((n, mk), dtype=np.int64), best_a=a.copy(), any_a=a.copy(),
+               it=_one(), best_f=S.f.copy(), feasible=(S.hv == 0).astype(np.int64),
+               any_f=S.f.copy(), any_hv=S.hv.copy(), phase_f=S.f.copy(), stall=_one(),
+               improved=_one(), best_it=_one(), plain_until=_one())
+    X = Settings(tenure=max(1, int(TENURE * n)), perturb_after=PERTURB_AFTER * max(n, 1),
+                 ruled=enc.ruled, min_d=min(0, int(P.Dp.min(initial=0))),
+                 can_reloc=bool(np.any(P.lo < P.hi)))
+    deadline = None if time_limit is None else t0 + time_limit
+    time_to_best = time.perf_counter() - t0
+    chunk = 16
+    while mk > 1 and n > 1:
+        todo = chunk if max_iterations is None else min(chunk, max_iterations - int(T.it[0]))
+        if todo <= 0 or (stop is not None and stop.is_set()):
+            break
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
+        t1 = time.perf_counter()
+        _iterate(P, S, T, X, todo)
+        now = time.perf_counter()
+        if T.improved[0]:
+            T.improved[0] = 0
+            time_to_best = now - t0
+            if on_improve is not None:
+                feas = bool(T.feasible[0])
+                out = enc.unbench(T.best_a if feas else T.any_a)
+                on_improve(out, _result_objective(enc, T, feas), feas)
+        # Size the next chunk to about 20 ms, or less near the deadline.
+        per_it = max((now - t1) / todo, 1e-9)
+        target = 0.02 if deadline is None else max(1e-3, min(0.02, (deadline - now) / 2))
+        chunk = int(min(max(1, target / per_it), 4 * chunk + 16))
+
+    feas = bool(T.feasible[0])
+    stats = {  # an 'apart' pair (i, i) can never hold: such a problem is never feasible
+        "iterations": int(T.it[0]),
+        "iterations_to_best": int(T.best_it[0]),
+        "time_to_best": time_to_best,
+        "objective": _result_objective(enc, T, feas),
+        "feasible": feas and enc.hv_const == 0,
+        "time": time.perf_counter() - t0,
+    }
+    return enc.unbench(T.best_a if feas else T.any_a), stats
+
+
+def _result_objective(enc: Dense, T: Memory, feasible: bool) -> int:
+    """Evaluator objective of the returned best (feasible best, else least penalised)."""
+    if feasible:
+        return enc.objective(int(T.best_f[0]), 0)
+    return enc.objective(int(T.any_f[0]), int(T.any_hv[0]))
+
+
+def warm_up(ruled: bool = True) -> None:
+    """Compile (or load from the cache) the search: the pair-score-only variant, and with
+    ``ruled`` the variant with every other term."""
+    from pilotopt.problem import Allowed, GroupSum, PairLink, RuleInfo
+
+    n, m = 6, 2
+    rng = np.random.default_rng(0)
+    s = rng.integers(0, 10, size=(n, n))
+    score = np.triu(s, 1) + np.triu(s, 1).T
+    ids = tuple(str(i) for i in range(n))
+    size = GroupSum(0, np.ones(n, dtype=np.int64), np.array([2, 2]), np.array([4, 4]), True)
+    info = RuleInfo("size", "x", "x", hard=True)
+    local_search(Problem(ids, ids, ("A", "B"), score.astype(np.int64), (info,), (size,)),
+                 None, None, 0, max_iterations=200)
+    if not ruled:
+        return
+    allowed = np.ones((n, m), dtype=bool)
+    allowed[0, 1] = False
+    rules = tuple(RuleInfo(f"r{k}", "x", "x", hard=k < 2) for k in range(4))
+    prims = (
+        size,
+        PairLink(1, np.array([[1, 2]]), together=True, hard=True),
+        GroupSum(2, np.arange(n, dtype=np.int64), np.zeros(m, np.int64), np.full(m, 8), False, 1),
+        Allowed(3, allowed, False, 5),
+    )
+    local_search(Problem(ids, ids, ("A", "B"), score.astype(np.int64), rules, prims),
+                 None, None, 0, max_iterations=200)
