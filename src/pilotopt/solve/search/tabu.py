@@ -171,7 +171,7 @@ def _recompute(P, S):  # type: ignore[no-untyped-def]
     S.hv[0] = hv + ghv
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _delta(P, S, i, j, h):  # type: ignore[no-untyped-def]
     """Change of f when i moves to h (j < 0), or when i and j (in group h) swap groups."""
     a, C, U = S.a, S.C, P.U
