@@ -4,6 +4,7 @@ No wall-clock assertions."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -137,20 +138,26 @@ def test_search_objective_matches_evaluator_after_a_run(seed: int) -> None:
     assert search.hard_violation == hard_violation(problem, search.assignment)
 
 
-def test_run_returns_its_best_soon_after_stop() -> None:
-    """A stop set during the search ends the run at its next chunk, with the best so far."""
+def stopped_run(problem: Problem, calls: int) -> None:
+    """A run with no end but ``stop``, set at the ``calls``-th report of a better objective."""
     import threading
 
-    problem = factored_problem(3, 40, 4)
     stop = threading.Event()
     seen: list[int] = []
 
     def on_improve(objective: int, feasible: bool) -> None:
         seen.append(objective)
-        if feasible:
+        if len(seen) == calls:
             stop.set()
 
-    a, stats = L.run(problem, 1, elapsed=lambda: 0.0, left=lambda: 1e9, visits=10**12,
+    a, stats = L.run(problem, 1, elapsed=lambda: 0.0, left=lambda: 1e9, visits=None,
                      on_improve=on_improve, stop=stop)
-    assert stats["visits"] < 10**12 and stats["objective"] == seen[-1]
+    assert stop.is_set() and stats["objective"] == seen[-1]
     assert stats["objective"] == evaluate(problem, a).objective
+
+
+def test_run_returns_its_best_soon_after_stop() -> None:
+    """A stop ends the repair (here at once) or the search (at its next chunk)."""
+    full = factored_problem(3, 40, 4)
+    stopped_run(full, 1)
+    stopped_run(replace(full, rules=full.rules[:1], primitives=full.primitives[:1]), 3)
