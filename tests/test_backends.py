@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,15 +102,6 @@ def problems(draw: st.DrawFn) -> Problem:
     return make_problem(score, m, size=size, extra=extra)
 
 
-def dense_form(problem: Problem) -> Problem:
-    """The same problem with each Proximity given as the PairLink of its far pairs (the form
-    compile gives small rosters), for the dense search, which does not read Proximity."""
-    prims = tuple(PairLink(p.rule, p.pairs(np.arange(problem.n)), False, p.hard, p.penalty)
-                  if isinstance(p, Proximity) else p for p in problem.primitives)
-    return Problem(problem.ids, problem.names, problem.group_names, problem.score,
-                   problem.rules, prims)
-
-
 def factored_form(problem: Problem) -> Problem:
     """The same problem with its pair scores as factors: no rank, every nonzero pair explicit."""
     zero = SparseRows.from_dense(np.zeros((problem.n, 1), dtype=np.int64))
@@ -149,7 +139,7 @@ def check_backends(problem: Problem) -> set[str]:
         done.add("brute")
 
     found: list[tuple[IntArray, int, bool]] = []
-    a, stats = kernel.local_search(dense_form(problem), None, None, 0, max_iterations=2000)
+    a, stats = kernel.local_search(problem, None, None, 0, max_iterations=2000)
     found.append((a, stats["objective"], stats["feasible"]))
     if large.supported(problem):
         factored = factored_form(problem)
@@ -183,8 +173,6 @@ def test_backends_agree_with_the_evaluator_on_every_primitive() -> None:
     assert seen["large"] >= MIN_LARGE, seen
 
 
-@pytest.mark.xfail(strict=True, reason="the dense search ignores Proximity (issue 13); when it "
-                   "reads it, drop this mark and dense_form from the property test")
 def test_dense_search_reads_proximity() -> None:
     # a-b attract, but they are 10 apart with a limit of 3: the penalty outweighs the score.
     points = np.zeros((4, 3), dtype=np.int64)
