@@ -421,3 +421,15 @@ def test_hand_edited_assignment_is_kept_as_backup(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert (out / "assignment.csv.bak").read_text() == "id,name,group\nedited by hand\n"
     assert "assignment.csv.bak" in res.output
+
+
+def test_program_entry_keeps_exit_codes_and_output(tmp_path: Path) -> None:
+    program = [sys.executable, "-c", "from pilotopt.cli import run; run()"]
+    ok = subprocess.run([*program, "solve", str(DATA / "roster.csv"), "-s",
+                         str(DATA / "scenario.toml"), "-t", "1", "-q", "--out",
+                         str(tmp_path / "out")], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "every hard rule holds" in ok.stdout and (tmp_path / "out" / "result.json").exists()
+    bad = subprocess.run([*program, "validate", str(tmp_path / "missing.csv")],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == EXIT_INPUT and "missing.csv" in bad.stderr

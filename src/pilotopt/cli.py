@@ -36,7 +36,7 @@ from pilotopt.report.i18n import LANGS, Lang, choose
 from pilotopt.report.summary import judged, package_version
 from pilotopt.solve import Params, Result, Status, finish_kernel_compilation, solve
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 T = TypeVar("T")
 
@@ -559,3 +559,23 @@ def fit_cmd(roster: str, scenario: str | None, assignment_path: str, org_id: str
     click.echo("\n".join(found.lines(problem)))
     if out_dir is not None:
         _write_document(out_dir, "fit.json", assignment_path, found.to_dict(problem))
+
+
+def run() -> NoReturn:
+    """The ``pilotopt`` program: :func:`main`, then out of the process at once.
+
+    Everything is written and flushed by then; skipping the interpreter's teardown (numba,
+    OR-Tools and their threads: most of a second, measured at 0.8 s after a 3 s solve on a busy
+    machine) keeps a run's whole-process time within its limit.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):
+            click.echo(str(exc.code), err=True)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
