@@ -357,10 +357,19 @@ def _solve_until_feasible(args: list[str], out: Path) -> subprocess.Popen[str]:
             if "first assignment meeting every hard rule" in line:
                 ready.set()
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     assert ready.wait(110), "".join(lines[-20:])
     proc.lines = lines  # type: ignore[attr-defined]
+    proc.reader = reader  # type: ignore[attr-defined]
     return proc
+
+
+def _finished(proc: subprocess.Popen[str]) -> str:
+    """Wait for the process; its whole stderr (read by the one reader thread)."""
+    proc.wait(timeout=60)
+    proc.reader.join(timeout=60)  # type: ignore[attr-defined]
+    return "".join(proc.lines)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -371,9 +380,9 @@ def test_interrupt_writes_the_best_so_far(tmp_path: Path, sig: int, code: int) -
     proc = _solve_until_feasible(
         [str(demo / "roster.csv"), "-s", str(root / "models" / "esf-proeftuin.toml")], out)
     proc.send_signal(sig)
-    proc.communicate(timeout=60)
+    err = _finished(proc)
     assert proc.returncode == code
-    assert "interrupted: wrote the best assignment" in "".join(proc.lines)  # type: ignore[attr-defined]
+    assert "interrupted: wrote the best assignment" in err
     result = json.loads((out / "result.json").read_text())
     assert result["status"] == "interrupted" and result["all_hard_rules_hold"]
     assert (out / "assignment.csv").exists()
@@ -388,7 +397,7 @@ def test_interrupt_on_a_large_roster_writes_the_best_so_far(tmp_path: Path) -> N
     proc = _solve_until_feasible([str(inst / "roster.csv"), "-s", str(inst / "scenario.toml")],
                                  out)
     proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=60)
+    _finished(proc)
     assert proc.returncode == 130
     result = json.loads((out / "result.json").read_text())
     assert result["status"] == "interrupted" and result["all_hard_rules_hold"]
