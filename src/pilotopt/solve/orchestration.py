@@ -235,7 +235,7 @@ def _solve_large(
     assignment, large = run(
         problem, params.seed, elapsed=clock.elapsed, left=clock.left,
         visits=(int(params.time_limit * LARGE_VISITS_PER_SECOND) if deterministic else None),
-        on_improve=improved, repair_part=repair,
+        on_improve=improved, repair_part=repair, stop=clock.halt,
     )
     stats.large = large
     stats.first_feasible_at = large["first_feasible_at"]
