@@ -15,7 +15,6 @@ import numpy.typing as npt
 
 from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.problem import (
-    SCALE,
     Allowed,
     Coverage,
     GroupSum,
@@ -74,8 +73,8 @@ def brute_force(problem: Problem) -> int | None:
     choices = [range(-1 if o else 0, problem.m) for o in problem.optional]
     for combo in itertools.product(*choices):
         ev = evaluate(problem, np.array(combo, dtype=np.int64))
-        if ev.feasible and (best is None or ev.objective > best):
-            best = ev.objective
+        if ev.feasible and (best is None or ev.objective_scaled > best):
+            best = ev.objective_scaled
     return best
 
 
@@ -87,7 +86,7 @@ def checked(problem: Problem, result: Result) -> Evaluation:
     assert ev.feasible, [r.label for r in ev.broken_hard_rules()]
     trace = result.stats.trace
     assert isinstance(trace, list)
-    assert max(objective for _, objective, feasible in trace if feasible) == ev.objective / SCALE
+    assert max(objective for _, objective, feasible in trace if feasible) == ev.objective
     return ev
 
 

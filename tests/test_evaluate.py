@@ -1,17 +1,19 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from helpers import make_problem
-from pilotopt.evaluate import evaluate
+from helpers import factored_problem, make_problem
+from pilotopt.evaluate import evaluate, member_complementarity
 from pilotopt.problem import Allowed, GroupSum, LeaveOut, MaxDeviation, PairLink, RuleInfo
 
 
 def test_complementarity_counts_each_same_group_pair_once(four_square) -> None:
     ev = evaluate(four_square, [0, 0, 1, 1])
-    assert ev.complementarity == 18
-    assert ev.group_complementarity == (9, 9)
+    assert ev.complementarity_scaled == 18
+    assert ev.group_complementarity_scaled == (9, 9)
     assert ev.group_sizes == (2, 2)
-    assert evaluate(four_square, [0, 1, 0, 1]).complementarity == 1 + 1
+    assert evaluate(four_square, [0, 1, 0, 1]).complementarity_scaled == 1 + 1
 
 
 def test_group_size_violation_per_group(four_square) -> None:
@@ -28,7 +30,7 @@ def test_soft_quota_penalty_is_weight_times_shortfall() -> None:
                      extra=[(RuleInfo("rule 1", "quota", "", False, 0.007), quota)])
     ev = evaluate(p, [0, 1, 0, 1])
     assert ev.rules[1].per_group == (1, 1)
-    assert ev.penalty == 14 and ev.objective == -14
+    assert ev.penalty_scaled == 14 and ev.objective_scaled == -14
     assert ev.feasible  # only a soft rule is off
 
 
@@ -45,7 +47,7 @@ def test_pair_links_and_pins() -> None:
     ])
     ev = evaluate(p, [0, 0, 1, 1])
     assert [r.violation for r in ev.rules] == [0, 1, 1, 1]
-    assert ev.rules[2].penalty == 5  # (0, 2) broken, (2, 3) kept
+    assert ev.rules[2].penalty_scaled == 5  # (0, 2) broken, (2, 3) kept
     assert ev.rules[3].per_group == (0, 1)  # d sits in G2, pinned to G1
     assert evaluate(p, [0, 1, 0, 0]).feasible
 
@@ -69,11 +71,11 @@ def test_left_out_organisations_earn_nothing_and_cost_their_price() -> None:
                      extra=[(RuleInfo("rule 1", "optional", "", False, 1.0), leave)])
     assert p.optional.tolist() == [False, False, True, True]
     ev = evaluate(p, [0, 0, -1, 1])  # c out: d alone in G2
-    assert ev.complementarity == 9 and ev.group_sizes == (2, 1) and ev.left_out == (2,)
-    assert ev.rules[1].violation == 0 and ev.penalty == 4
+    assert ev.complementarity_scaled == 9 and ev.group_sizes == (2, 1) and ev.left_out == (2,)
+    assert ev.rules[1].violation == 0 and ev.penalty_scaled == 4
     ev = evaluate(p, [0, 0, -1, -1])  # both out: none placed of the one wanted
     assert ev.rules[1].violation == 1 and ev.rules[1].per_group == (0, 0)
-    assert ev.penalty == 4 + 6 + 10 and ev.rules[0].per_group == (0, 1)  # G2 empty
+    assert ev.penalty_scaled == 4 + 6 + 10 and ev.rules[0].per_group == (0, 1)  # G2 empty
     with pytest.raises(ValueError, match="a has no group and may not be left out"):
         evaluate(p, [-1, 0, 0, 1])
 
@@ -97,7 +99,8 @@ def test_largest_deviation_is_counted_once_in_its_group() -> None:
     dev = MaxDeviation(1, np.array([1, 2, 3, 6]), 5, False, 10)
     p = make_problem(np.zeros((4, 4)), 2, extra=[(RuleInfo("rule 1", "balance", "", False), dev)])
     ev = evaluate(p, [0, 0, 1, 1])
-    assert ev.rules[1].per_group == (0, 4) and ev.rules[1].violation == 4 and ev.penalty == 40
+    assert ev.rules[1].per_group == (0, 4) and ev.rules[1].violation == 4
+    assert ev.penalty_scaled == 40
 
 
 def test_pins_at_scale_stay_sparse() -> None:
@@ -123,3 +126,51 @@ def test_pins_at_scale_stay_sparse() -> None:
     # a[0..3] = 0, 1, 2, 3: all three pins broken, organisation 3 is in G4 (allowed).
     assert ev.rules[1].violation == 3 and ev.rules[2].violation == 0
     assert peak < 100_000_000
+
+
+def test_user_units_beside_the_scaled_integers(four_square) -> None:
+    ev = evaluate(four_square, [0, 0, 1, 1])
+    assert (ev.objective, ev.complementarity, ev.penalty) == (0.018, 0.018, 0.0)
+    assert ev.group_complementarity == (0.009, 0.009)
+    d = ev.to_dict()
+    groups = d["groups"]
+    assert d["objective"] == 0.018 and isinstance(groups, list)
+    assert [(g["group"], g["index"], g["complementarity"]) for g in groups] == [
+        ("G1", 0, 0.009), ("G2", 1, 0.009)]
+
+
+def test_group_names_any_case_or_a_mapping_give_the_same_evaluation(four_square) -> None:
+    by_index = evaluate(four_square, [0, 0, 1, 1])
+    assert evaluate(four_square, ["G1", "g1", "G2", "g2"]) == by_index
+    assert evaluate(four_square, {"d": "G2", "c": 1, "b": "G1", "a": 0}) == by_index
+    assert evaluate(four_square, np.array([0, 0, 1, 1])) == by_index
+    with pytest.raises(ValueError, match="no group named 'G3'"):
+        evaluate(four_square, ["G1", "G1", "G2", "G3"])
+    with pytest.raises(ValueError, match="missing \\['d'\\], unknown \\['x'\\]"):
+        evaluate(four_square, {"a": 0, "b": 0, "c": 1, "x": 1})
+
+
+def test_none_leaves_out_where_allowed() -> None:
+    leave = LeaveOut(1, np.array([0, 0, 1]), np.array([0, 0, 4]), 0, True)
+    p = make_problem(np.zeros((3, 3)), 1, extra=[(RuleInfo("rule 1", "optional", "", True),
+                                                  leave)])
+    ev = evaluate(p, ["G1", "G1", None])
+    assert ev.left_out == (2,) and ev.penalty_scaled == 4
+    with pytest.raises(ValueError, match="a has no group"):
+        evaluate(p, [None, "G1", "G1"])
+
+
+def test_member_complementarity_adds_up_to_each_group() -> None:
+    # Dense: a-b 9, a-c 1; c alone in G2 earns nothing.
+    p = make_problem([[0, 9, 1], [9, 0, 0], [1, 0, 0]], 2)
+    assert member_complementarity(p, [0, 0, 1]).tolist() == [0.0045, 0.0045, 0.0]
+    assert member_complementarity(p, ["G1", "G1", "G1"]).tolist() == [0.005, 0.0045, 0.0005]
+    # Factors (with explicit pairs): the same figures as the dense matrix, and each group's
+    # members add up to the evaluator's group complementarity.
+    f = factored_problem(3, 12, 3)
+    dense = replace(f, score=f.factors.dense(), factors=None)  # type: ignore[union-attr]
+    a = np.arange(12) % 3
+    got = member_complementarity(f, a)
+    assert got.tolist() == member_complementarity(dense, a).tolist()
+    sums = np.bincount(a, weights=got, minlength=3)
+    assert sums == pytest.approx(evaluate(f, a).group_complementarity)

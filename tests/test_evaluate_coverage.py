@@ -29,7 +29,7 @@ def test_coverage_counts_needs_no_other_member_offers() -> None:
     p = problem(False, "coverage")
     # {a, b} {c, d}: b's packaging met by a; a's market access unmet; d's packaging unmet.
     ev = evaluate(p, [0, 0, 1, 1])
-    assert ev.rules[1].per_group == (1, 1) and ev.penalty == 10
+    assert ev.rules[1].per_group == (1, 1) and ev.penalty_scaled == 10
     # {a, c} {b, d}: a's need met by c; b and d need packaging, nobody offers it there.
     assert evaluate(p, [0, 1, 0, 1]).rules[1].per_group == (0, 2)
 
@@ -57,9 +57,9 @@ def test_cpsat_and_solve_match_brute_force(kind: str, hard: bool) -> None:
         assert out.status == "infeasible"
         return
     assert out.status == "optimal" and out.assignment is not None
-    assert evaluate(p, out.assignment).objective == best
+    assert evaluate(p, out.assignment).objective_scaled == best
     result = solve(p, Params(time_limit=3, seed=0, workers=1))
-    assert result.evaluation.objective == best and result.evaluation.feasible
+    assert result.evaluation.objective_scaled == best and result.evaluation.feasible
 
 
 def test_hard_coverage_conflict_is_named() -> None:

@@ -38,15 +38,15 @@ def four() -> Problem:
 def test_explain_ranks_alternatives_and_names_what_blocks_a_better_move() -> None:
     p = four()
     (e,) = explain(p, np.array([0, 0, 1, 1]), [0])
-    assert (e.group, e.earns, e.share) == (0, 1, 0.5)
-    assert [(t.partner, t.score) for t in e.ties] == [(1, 1)]
+    assert (e.group, e.earns_scaled, e.share) == (0, 1, 0.5)
+    assert [(t.partner, t.score_scaled) for t in e.ties] == [(1, 1)]
     # G2: swapping with d gives {b, d} 2 + {a, c} 5 = 7 (+5) and keeps every rule.
     (alt,) = e.alternatives
-    assert (alt.group, alt.partner, alt.change.objective, alt.change.hard_violation) == (
+    assert (alt.group, alt.partner, alt.change.objective_scaled, alt.change.hard_violation) == (
         1, 3, 5, 0)
     # Moving there would give {b} 0 + {a, c, d} 9 (+7), but breaks the size and apart rules.
     assert e.blocked is not None and e.blocked.partner is None
-    assert e.blocked.change.objective == 7
+    assert e.blocked.change.objective_scaled == 7
     assert set(e.blocked.blocked_by) == {"G2 is full: groups of 2 to 2 members",
                                          "G1 would fall short: groups of 2 to 2 members",
                                          "d is there: competitors apart"}
@@ -56,9 +56,9 @@ def test_fit_ranks_the_groups_for_a_newcomer_and_finds_the_best_swap() -> None:
     p = four()
     # b is the newcomer: G1 holds a alone, G2 holds c and d (its entry 1 is ignored).
     f = fit(p, np.array([0, 1, 1, 1]), 1)
-    assert f.base_objective == 1  # {c, d}; G1 short of one member (a hard rule, no penalty)
+    assert f.base_objective_scaled == 1  # {c, d}; G1 short of one member (a hard rule, no penalty)
     first, second = f.ranking
-    assert (first.group, first.change.objective, first.change.hard_violation) == (0, 1, -1)
+    assert (first.group, first.change.objective_scaled, first.change.hard_violation) == (0, 1, -1)
     assert second.group == 1 and "G2 is full: groups of 2 to 2 members" in second.blocked_by
     for alt in (*f.ranking, f.swap):
         assert alt is not None
@@ -69,7 +69,7 @@ def test_fit_ranks_the_groups_for_a_newcomer_and_finds_the_best_swap() -> None:
     # The best swap: b joins G2, d leaves it for G1: {a, d} breaks apart; c leaving: {a, c} 5
     # and {b, d} 2, every rule kept.
     assert f.swap is not None
-    assert (f.swap.group, f.swap.partner, f.objective_after(f.swap)) == (1, 2, 7)
+    assert (f.swap.group, f.swap.partner, f.objective_after(f.swap)) == (1, 2, 0.007)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -50,20 +50,21 @@ def problem(
 
 def assert_exact(change: Change, before: Evaluation, after: Evaluation) -> None:
     """Every figure of ``change`` is ``after - before``, rule by rule and group by group."""
-    assert change.complementarity == after.complementarity - before.complementarity
-    assert change.penalty == after.penalty - before.penalty
-    assert change.objective == after.objective - before.objective
+    assert change.complementarity_scaled == (after.complementarity_scaled
+                                             - before.complementarity_scaled)
+    assert change.penalty_scaled == after.penalty_scaled - before.penalty_scaled
+    assert change.objective_scaled == after.objective_scaled - before.objective_scaled
     m = len(before.group_sizes)
     comp = np.zeros(m, dtype=I64)
-    for g, c in change.group_complementarity:
+    for g, c in change.group_complementarity_scaled:
         comp[g] += c
-    assert comp.tolist() == (np.subtract(after.group_complementarity,
-                                         before.group_complementarity)).tolist()
+    assert comp.tolist() == (np.subtract(after.group_complementarity_scaled,
+                                         before.group_complementarity_scaled)).tolist()
     hard = 0
     for rb, ra in zip(before.rules, after.rules, strict=True):
         r = change.rule(rb.rule)
         assert r.violation == ra.violation - rb.violation, rb.id
-        assert r.penalty == ra.penalty - rb.penalty, rb.id
+        assert r.penalty_scaled == ra.penalty_scaled - rb.penalty_scaled, rb.id
         per_group = np.zeros(m, dtype=I64)
         for g, v in r.per_group:
             per_group[g] += v
@@ -94,10 +95,10 @@ def test_dense_scores_move_and_swap() -> None:
     score = [[0, 5, 1, 0], [5, 0, 2, 0], [1, 2, 0, 3], [0, 0, 3, 0]]
     p = problem(4, 2, [], score)
     c = check_move(p, [0, 0, 1, 1], 0, 1)  # a leaves b (-5), joins c and d (+1)
-    assert (c.complementarity, c.group_complementarity) == (-4, ((0, -5), (1, 1)))
+    assert (c.complementarity_scaled, c.group_complementarity_scaled) == (-4, ((0, -5), (1, 1)))
     w = WhatIf(p, [0, 0, 1, 1])
     s = w.swap(1, 2)  # {a,c} 1 + {b,d} 0 instead of {a,b} 5 + {c,d} 3
-    assert s.objective == -7
+    assert s.objective_scaled == -7
     assert_exact(s, evaluate(p, [0, 0, 1, 1]), evaluate(p, [0, 1, 0, 1]))
     assert w.assignment.tolist() == [0, 0, 1, 1]  # pricing changes nothing
 
@@ -109,9 +110,9 @@ def test_factor_scores_with_explicit_pairs() -> None:
     f = LowRankScore(2, x, x, np.array([[0, 2]], dtype=I64), np.array([10], dtype=I64))
     p = problem(3, 2, [], factors=f)
     c = check_move(p, [0, 0, 1], 2, 0)  # c joins a (2 + 10) and b (2)
-    assert c.complementarity == 14
+    assert c.complementarity_scaled == 14
     c = check_move(p, [0, 0, 1], 0, 1)  # a leaves b (2 + 1), joins c (2 + 10)
-    assert c.complementarity == 9
+    assert c.complementarity_scaled == 9
 
 
 def test_group_sum_violation_falls_in_each_group() -> None:
@@ -122,7 +123,7 @@ def test_group_sum_violation_falls_in_each_group() -> None:
     soft = GroupSum(0, np.array([3, 0, 1], dtype=I64), np.array([0, 0]), np.array([2, 2]),
                     hard=False, penalty=7)
     c = check_move(problem(3, 2, [soft]), [0, 0, 1], 0, 1)  # G2: 1 + 3 = 4, two over
-    assert (c.rule(0).violation, c.penalty, c.hard_violation) == (-1 + 2, 7, 0)
+    assert (c.rule(0).violation, c.penalty_scaled, c.hard_violation) == (-1 + 2, 7, 0)
 
 
 def test_pair_links_together_and_apart() -> None:
@@ -131,7 +132,7 @@ def test_pair_links_together_and_apart() -> None:
     leave = LeaveOut(2, ones(3), np.zeros(3, dtype=I64), 0, hard=True)
     p = problem(3, 2, [together, apart, leave])
     c = check_move(p, [0, 0, 1], 0, 1)  # breaks a-b (counted in a's new group), meets c
-    assert (c.rule(0).per_group, c.rule(1).per_group, c.penalty) == (((1, 1),), ((1, 1),), 4)
+    assert (c.rule(0).per_group, c.rule(1).per_group, c.penalty_scaled) == (((1, 1),), ((1, 1),), 4)
     c = check_move(p, [0, 0, 1], 0, -1)  # a left out: a-b broken, counted in b's group
     assert c.rule(0).per_group == ((0, 1),)
 
@@ -139,7 +140,7 @@ def test_pair_links_together_and_apart() -> None:
 def test_allowed() -> None:
     allowed = Allowed(0, np.array([[True, False], [True, True]]), hard=False, penalty=3)
     c = check_move(problem(2, 2, [allowed]), [0, 1], 0, 1)
-    assert (c.rule(0).per_group, c.penalty) == (((1, 1),), 3)
+    assert (c.rule(0).per_group, c.penalty_scaled) == (((1, 1),), 3)
 
 
 def test_not_exactly_one() -> None:
@@ -155,7 +156,7 @@ def test_coverage() -> None:
     cover = Coverage(0, needs, offers, hard=False, penalty=1000)
     p = problem(3, 2, [cover])
     c = check_move(p, [0, 0, 1], 1, 1)  # a loses b's t0; c still alone with t1
-    assert (c.rule(0).per_group, c.penalty) == (((0, 1),), 1000)
+    assert (c.rule(0).per_group, c.penalty_scaled) == (((0, 1),), 1000)
     c = check_move(p, [0, 1, 1], 2, 0)  # c leaves G2: a still unmet in G1, c's t1 unmet in G1
     assert c.rule(0).per_group == ((0, 1), (1, -1))
 
@@ -165,7 +166,7 @@ def test_leave_out_cost_and_minimum() -> None:
                      hard=False, penalty=100)
     p = problem(3, 1, [leave])
     c = check_move(p, [0, 0, 0], 1, -1)  # b out: costs 700, and one short of the minimum 2
-    assert (c.rule(0).violation, c.rule(0).per_group, c.penalty) == (1, (), 800)
+    assert (c.rule(0).violation, c.rule(0).per_group, c.penalty_scaled) == (1, (), 800)
     with pytest.raises(ValueError, match="c may not be left out"):
         WhatIf(p, [0, 0, 0]).move(2, -1)
 
@@ -175,7 +176,7 @@ def test_max_deviation_moves_between_groups() -> None:
     p = problem(3, 2, [dev])
     # sums 5, 1: largest deviation 3 in G1. Moving b: sums 4, 2: 2 in G1.
     c = check_move(p, [0, 0, 1], 1, 1)
-    assert (c.rule(0).per_group, c.penalty) == (((0, -1),), -10)
+    assert (c.rule(0).per_group, c.penalty_scaled) == (((0, -1),), -10)
     # Moving a: sums 1, 5: 3 in G2 (ties go to the first group, as in the evaluator).
     c = check_move(p, [0, 0, 1], 0, 1)
     assert c.rule(0).per_group == ((0, -3), (1, 3))

@@ -24,7 +24,7 @@ from pilotopt.generate import GenerationError, write_instance
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
 from pilotopt.io.outputs import assignment_csv, atomic_write, file_digest, write_outputs
-from pilotopt.problem import SCALE, IntArray
+from pilotopt.problem import IntArray
 from pilotopt.report import (
     print_analysis,
     print_evaluation,
@@ -401,7 +401,7 @@ def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str 
     print_evaluation(_out, problem, instance.orgs, assignment, ev, lang=language, notes=notes)
     hard = text("hard_ok", language) if ev.feasible else text(
         "hard_broken", language, rules=", ".join(r.label for r in ev.broken_hard_rules()))
-    click.echo(text("objective", language, objective=f"{ev.objective / SCALE:g}", hard=hard))
+    click.echo(text("objective", language, objective=f"{ev.objective:g}", hard=hard))
     if out_dir is not None:
         _write_document(out_dir, "score.json", assignment_path, {
             **judged(problem, assignment, ev, instance.orgs),

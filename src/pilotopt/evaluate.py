@@ -6,9 +6,9 @@ hand. The code here reads only the :class:`~pilotopt.problem.Problem`, never sol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import assert_never
+from typing import Any, TypeAlias, assert_never
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +28,15 @@ from pilotopt.problem import (
     SparseRows,
 )
 
-__all__ = ["Evaluation", "RuleStatus", "evaluate"]
+__all__ = ["AssignmentLike", "Evaluation", "RuleStatus", "evaluate", "group_indices",
+           "member_complementarity"]
+
+#: An assignment as the library takes it: per organisation (in the order of ``problem.ids``)
+#: a group index from 0 or a group name (any case), and -1 or None for one left out; or a
+#: mapping from organisation id to the same (every id present).
+AssignmentLike: TypeAlias = (
+    "npt.ArrayLike | Sequence[int | str | None] | Mapping[str, int | str | None]"
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,8 @@ class RuleStatus:
 
     ``per_group[g]`` is the part of the violation that falls in group g (a broken pair counts in
     the group of its first placed member); what falls in no group (organisations left out) is in
-    ``violation`` only.
+    ``violation`` only. Violations count the rule's units (members, pairs, needs); ``penalty``
+    is in user units, ``penalty_scaled`` the integer the solvers use.
     """
 
     rule: int
@@ -46,7 +55,7 @@ class RuleStatus:
     label: str
     hard: bool
     violation: int
-    penalty: int
+    penalty_scaled: int
     per_group: tuple[int, ...]
 
     @property
@@ -54,22 +63,70 @@ class RuleStatus:
         """Whether the rule holds exactly."""
         return self.violation == 0
 
+    @property
+    def penalty(self) -> float:
+        """Penalty in user units (0 for a hard rule)."""
+        return self.penalty_scaled / SCALE
+
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Scaled integer figures of one assignment; divide by ``SCALE`` for user units."""
+    """The figures of one assignment.
 
-    complementarity: int
-    penalty: int
-    group_complementarity: tuple[int, ...]
+    ``objective``, ``complementarity``, ``penalty`` and ``group_complementarity`` are in user
+    units; the ``*_scaled`` fields are the integers (user units times
+    :data:`~pilotopt.problem.SCALE`) in which the solvers and the evaluator agree to the unit.
+    ``group_names`` names the groups (from the problem) for :meth:`to_dict`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilotopt.problem import Problem
+    >>> score = np.array([[0, 5500, 1000], [5500, 0, 2000], [1000, 2000, 0]])
+    >>> p = Problem(("a", "b", "c"), ("A", "B", "C"), ("Kempen", "Leuven"), score, (), ())
+    >>> ev = evaluate(p, ["Kempen", "kempen", "Leuven"])
+    >>> ev.objective, ev.objective_scaled, ev.group_complementarity
+    (5.5, 5500, (5.5, 0.0))
+    >>> ev.to_dict()["groups"][0]
+    {'group': 'Kempen', 'index': 0, 'size': 2, 'complementarity': 5.5}
+    """
+
+    complementarity_scaled: int
+    penalty_scaled: int
+    group_complementarity_scaled: tuple[int, ...]
     group_sizes: tuple[int, ...]
     rules: tuple[RuleStatus, ...]
     left_out: tuple[int, ...] = ()  # organisations in no group
+    group_names: tuple[str, ...] = ()
 
     @property
-    def objective(self) -> int:
-        """Complementarity minus the penalties of soft rules (scaled)."""
-        return self.complementarity - self.penalty
+    def objective_scaled(self) -> int:
+        """Complementarity minus the penalties of soft rules (scaled integer)."""
+        return self.complementarity_scaled - self.penalty_scaled
+
+    @property
+    def objective(self) -> float:
+        """Complementarity minus the penalties of soft rules, in user units."""
+        return self.objective_scaled / SCALE
+
+    @property
+    def complementarity(self) -> float:
+        """Total complementarity of the groups' pairs, in user units."""
+        return self.complementarity_scaled / SCALE
+
+    @property
+    def penalty(self) -> float:
+        """Total penalty of the soft rules, in user units."""
+        return self.penalty_scaled / SCALE
+
+    @property
+    def group_complementarity(self) -> tuple[float, ...]:
+        """Each group's complementarity, in user units."""
+        return tuple(c / SCALE for c in self.group_complementarity_scaled)
+
+    def group_name(self, g: int) -> str:
+        """The name of group g (its number from 1 without names)."""
+        return self.group_names[g] if g < len(self.group_names) else str(g + 1)
 
     @property
     def feasible(self) -> bool:
@@ -83,12 +140,12 @@ class Evaluation:
     def to_dict(self) -> dict[str, object]:
         """Plain values in user units, for JSON output."""
         return {
-            "objective": self.objective / SCALE,
-            "complementarity": self.complementarity / SCALE,
-            "penalty": self.penalty / SCALE,
+            "objective": self.objective,
+            "complementarity": self.complementarity,
+            "penalty": self.penalty,
             "all_hard_rules_hold": self.feasible,
             "groups": [
-                {"group": g, "size": s, "complementarity": c / SCALE}
+                {"group": self.group_name(g), "index": g, "size": s, "complementarity": c}
                 for g, (s, c) in enumerate(
                     zip(self.group_sizes, self.group_complementarity, strict=True)
                 )
@@ -101,7 +158,7 @@ class Evaluation:
                     "hard": r.hard,
                     "satisfied": r.satisfied,
                     "violation": r.violation,
-                    "penalty": r.penalty / SCALE,
+                    "penalty": r.penalty,
                     "violation_per_group": list(r.per_group),
                 }
                 for r in self.rules
@@ -201,7 +258,90 @@ def _group_complementarity(
     return np.asarray(out[:m], dtype=np.int64)
 
 
-def evaluate(problem: Problem, assignment: npt.ArrayLike) -> Evaluation:
+def group_indices(problem: Problem, assignment: AssignmentLike) -> npt.NDArray[np.int64]:
+    """The assignment as group indices (``-1``: left out), in the order of ``problem.ids``.
+
+    Takes what :func:`evaluate` takes: per organisation a group index, a group name (any case)
+    or None; or a mapping from id to the same, covering every organisation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilotopt.problem import Problem
+    >>> p = Problem(("a", "b"), ("A", "B"), ("Kempen", "Leuven"), np.zeros((2, 2), int), (), ())
+    >>> group_indices(p, {"b": "LEUVEN", "a": 0}).tolist()
+    [0, 1]
+    """
+    if isinstance(assignment, Mapping):
+        known = set(problem.ids)
+        missing = [i for i in problem.ids if i not in assignment]
+        unknown = [k for k in assignment if k not in known]
+        if missing or unknown:
+            raise ValueError(f"the assignment must name every organisation once: missing "
+                             f"{missing[:5]}, unknown {unknown[:5]}")
+        assignment = [assignment[i] for i in problem.ids]
+    if isinstance(assignment, np.ndarray) and assignment.dtype.kind in "iu":
+        return np.asarray(assignment, dtype=np.int64)
+    values: list[Any] = list(assignment)  # type: ignore[arg-type]
+    if not any(isinstance(v, str) or v is None for v in values):
+        return np.asarray(values, dtype=np.int64)
+    by_name = {name.casefold(): g for g, name in enumerate(problem.group_names)}
+    out = np.empty(len(values), dtype=np.int64)
+    for k, v in enumerate(values):
+        if v is None:
+            out[k] = -1
+        elif isinstance(v, str):
+            if v.casefold() not in by_name:
+                raise ValueError(f"no group named {v!r}: groups are "
+                                 f"{', '.join(problem.group_names)}")
+            out[k] = by_name[v.casefold()]
+        else:
+            out[k] = int(v)
+    return out
+
+
+def member_complementarity(
+    problem: Problem, assignment: AssignmentLike
+) -> npt.NDArray[np.float64]:
+    """Each organisation's contribution to its group's complementarity, in user units: half
+    its pair scores with the other members (so a group's members add up to the group's
+    complementarity); 0 for one left out. O(n * rank) with factors, O(n^2) dense.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilotopt.problem import Problem
+    >>> score = np.array([[0, 5000, 1000], [5000, 0, 2000], [1000, 2000, 0]])
+    >>> p = Problem(("a", "b", "c"), ("A", "B", "C"), ("G1",), score, (), ())
+    >>> member_complementarity(p, [0, 0, 0]).tolist()
+    [3.0, 3.5, 1.5]
+    """
+    groups = group_indices(problem, assignment)
+    placed = groups >= 0
+    f = problem.factors
+    if f is None:
+        same = (groups[:, None] == groups[None, :]) & placed[:, None]
+        earned = np.where(same, problem.score, 0).sum(axis=1)
+    else:
+        m = problem.m
+        slot = np.where(placed, groups, m)
+        ytot = _group_totals(f.y, slot, m)
+        rows = f.x.entry_rows()
+        earned = np.zeros(problem.n, dtype=np.int64)
+        np.add.at(earned, rows, f.x.data * ytot[slot[rows], f.x.indices])
+        earned -= f.x.row_dots(f.y)
+        sizes = np.bincount(slot, minlength=m + 1)
+        earned += f.constant * (sizes[slot] - 1)
+        if len(f.pairs):
+            a, b = f.pairs[:, 0], f.pairs[:, 1]
+            same = (groups[a] == groups[b]) & placed[a]
+            np.add.at(earned, a[same], f.values[same])
+            np.add.at(earned, b[same], f.values[same])
+        earned[~placed] = 0
+    return np.asarray(earned, dtype=np.float64) / (2 * SCALE)
+
+
+def evaluate(problem: Problem, assignment: AssignmentLike) -> Evaluation:
     """Recompute the objective and every rule's status for ``assignment``.
 
     Parameters
@@ -209,19 +349,22 @@ def evaluate(problem: Problem, assignment: npt.ArrayLike) -> Evaluation:
     problem
         The compiled problem.
     assignment
-        Group index (``0..m-1``) of each organisation, in the order of ``problem.ids``; ``-1``
-        for one left out (allowed only where a LeaveOut rule names it).
+        Group of each organisation, in the order of ``problem.ids``: an index ``0..m-1`` or a
+        group name (any case); ``-1`` or None for one left out (allowed only where a LeaveOut
+        rule names it). Or a mapping from each id to its group.
 
     Examples
     --------
     >>> import numpy as np
     >>> from pilotopt.problem import Problem, RuleInfo
-    >>> score = np.array([[0, 5, 1], [5, 0, 2], [1, 2, 0]])
+    >>> score = np.array([[0, 5000, 1000], [5000, 0, 2000], [1000, 2000, 0]])
     >>> p = Problem(("a", "b", "c"), ("a", "b", "c"), ("G1", "G2"), score, (), ())
     >>> evaluate(p, [0, 0, 1]).complementarity
-    5
+    5.0
+    >>> evaluate(p, {"a": "G2", "b": "g2", "c": "G1"}).group_complementarity
+    (0.0, 5.0)
     """
-    groups = np.asarray(assignment, dtype=np.int64)
+    groups = group_indices(problem, assignment)
     n, m = problem.n, problem.m
     if groups.shape != (n,):
         raise ValueError(f"assignment must give a group for each of the {n} organisations")
@@ -254,16 +397,17 @@ def evaluate(problem: Problem, assignment: npt.ArrayLike) -> Evaluation:
             label=info.label,
             hard=info.hard,
             violation=int(per_rule[k].sum()),
-            penalty=int(penalty[k]),
+            penalty_scaled=int(penalty[k]),
             per_group=tuple(int(x) for x in per_rule[k, :m]),
         )
         for k, info in enumerate(problem.rules)
     )
     return Evaluation(
-        complementarity=int(group_comp.sum()),
-        penalty=int(penalty.sum()),
-        group_complementarity=tuple(int(x) for x in group_comp),
+        complementarity_scaled=int(group_comp.sum()),
+        penalty_scaled=int(penalty.sum()),
+        group_complementarity_scaled=tuple(int(x) for x in group_comp),
         group_sizes=tuple(int(x) for x in np.bincount(slot, minlength=m + 1)[:m]),
         rules=statuses,
         left_out=tuple(int(i) for i in np.flatnonzero(~placed)),
+        group_names=problem.group_names,
     )

@@ -56,12 +56,18 @@ GROUPS, PARTNERS = 8, 3
 @dataclass(frozen=True)
 class Tie:
     """What an organisation and one other member exchange: the tags it gives them (its offers
-    they need), the tags it gets from them, and the pair's score (scaled)."""
+    they need), the tags it gets from them, and the pair's score (``score`` in user units,
+    ``score_scaled`` the integer)."""
 
     partner: int
     gives: tuple[str, ...]
     gets: tuple[str, ...]
-    score: int
+    score_scaled: int
+
+    @property
+    def score(self) -> float:
+        """The pair's score in user units."""
+        return self.score_scaled / SCALE
 
 
 @dataclass(frozen=True)
@@ -87,11 +93,16 @@ class Explanation:
 
     organisation: int
     group: int
-    earns: int  # scaled: the sum of its pair scores with its group's members
+    earns_scaled: int  # the sum of its pair scores with its group's members
     share: float  # its half of those pairs, over the group's complementarity
     ties: tuple[Tie, ...]
     alternatives: tuple[Alternative, ...]
     blocked: Alternative | None  # the best move that would raise the objective but break a rule
+
+    @property
+    def earns(self) -> float:
+        """The sum of its pair scores with its group's members, in user units."""
+        return self.earns_scaled / SCALE
 
     def to_dict(self, problem: Problem) -> dict[str, object]:
         """Plain values in user units."""
@@ -99,12 +110,12 @@ class Explanation:
         return {
             "organisation": ids[self.organisation],
             "group": problem.group_names[self.group] if self.group >= 0 else None,
-            "earns": self.earns / SCALE,
+            "earns": self.earns,
             "share": round(self.share, 4),
             "gives": sorted({t for tie in self.ties for t in tie.gives}),
             "gets": sorted({t for tie in self.ties for t in tie.gets}),
             "ties": [{"with": ids[t.partner], "gives": list(t.gives), "gets": list(t.gets),
-                      "score": t.score / SCALE} for t in self.ties],
+                      "score": t.score} for t in self.ties],
             "alternatives": [a.to_dict(problem) for a in self.alternatives],
             "blocked": self.blocked.to_dict(problem) if self.blocked else None,
         }
@@ -114,13 +125,13 @@ class Explanation:
         ids, names = problem.ids, problem.group_names
         where = names[self.group] if self.group >= 0 else "no group (left out)"
         out = [f"{ids[self.organisation]} ({problem.names[self.organisation]}) in {where}: "
-               f"earns {self.earns / SCALE:g} ({self.share:.0%} of the group's "
+               f"earns {self.earns:g} ({self.share:.0%} of the group's "
                "complementarity)"]
         for t in self.ties:
             parts = [f"gives {', '.join(t.gives)}" if t.gives else "",
                      f"gets {', '.join(t.gets)}" if t.gets else ""]
             text = "; ".join(x for x in parts if x) or "no tags"
-            out.append(f"  with {ids[t.partner]}: {text} (pair score {t.score / SCALE:g})")
+            out.append(f"  with {ids[t.partner]}: {text} (pair score {t.score:g})")
         for k, alt in enumerate(self.alternatives, start=1):
             out.append(f"  alternative {k}: {_describe(problem, alt)}")
         if self.blocked is not None:
@@ -139,26 +150,31 @@ class Fit:
     organisation: int
     ranking: tuple[Alternative, ...]
     swap: Alternative | None
-    base_objective: int  # scaled: the objective without the newcomer (placed nowhere)
+    base_objective_scaled: int  # the objective without the newcomer (placed nowhere)
 
-    def objective_after(self, alt: Alternative) -> int:
-        """The objective (scaled) of the assignment with the alternative made."""
-        return self.base_objective + alt.change.objective
+    @property
+    def base_objective(self) -> float:
+        """The objective without the newcomer (placed nowhere), in user units."""
+        return self.base_objective_scaled / SCALE
+
+    def objective_after(self, alt: Alternative) -> float:
+        """The objective (user units) of the assignment with the alternative made."""
+        return (self.base_objective_scaled + alt.change.objective_scaled) / SCALE
 
     def to_dict(self, problem: Problem) -> dict[str, object]:
         """Plain values in user units."""
         def one(a: Alternative) -> dict[str, object]:
-            return {**a.to_dict(problem), "objective_after": self.objective_after(a) / SCALE}
+            return {**a.to_dict(problem), "objective_after": self.objective_after(a)}
 
         return {"organisation": problem.ids[self.organisation],
-                "objective_without": self.base_objective / SCALE,
+                "objective_without": self.base_objective,
                 "groups": [one(a) for a in self.ranking],
                 "best_swap": one(self.swap) if self.swap else None}
 
     def lines(self, problem: Problem) -> list[str]:
         """Plain text lines, for the terminal."""
         out = [f"{problem.ids[self.organisation]} ({problem.names[self.organisation]}): "
-               f"objective without it {self.base_objective / SCALE:g}"]
+               f"objective without it {self.base_objective:g}"]
         out += [f"  {k}. {_describe(problem, a)}" for k, a in enumerate(self.ranking, start=1)]
         if self.swap is not None:
             out.append(f"  best swap: {_describe(problem, self.swap)}")
@@ -175,7 +191,7 @@ def _describe(problem: Problem, alt: Alternative) -> str:
         what = names[alt.group]
     rules = ", ".join(f"{problem.rules[r.rule].label} {r.violation:+d}" for r in c.rules
                       if r.violation)
-    text = f"{what}: objective {c.objective / SCALE:+g}"
+    text = f"{what}: objective {c.objective:+g}"
     if rules:
         text += f" (violations: {rules})"
     if alt.blocked_by:
@@ -267,7 +283,7 @@ def blocking(problem: Problem, w: WhatIf, change: Change) -> tuple[str, ...]:
 
 
 def _key(c: Change) -> tuple[int, int]:
-    return c.hard_violation, -c.objective
+    return c.hard_violation, -c.objective_scaled
 
 
 def _candidates(w: WhatIf, i: int, own: IntArray) -> list[tuple[int, list[int]]]:
@@ -313,7 +329,8 @@ def _options(
         best.append(min(options, key=lambda a: _key(a.change)))
         for a in options:
             if a.change.hard_violation > 0 and (
-                    blocked is None or a.change.objective > blocked.change.objective):
+                    blocked is None
+                    or a.change.objective_scaled > blocked.change.objective_scaled):
                 blocked = a
     return best, blocked
 
@@ -378,18 +395,18 @@ def explain(
     for i in (range(problem.n) if organisations is None else organisations):
         g = w.group_of(i)
         earns = w.earns(i) if g >= 0 else 0
-        total = ev.group_complementarity[g] if g >= 0 else 0
+        total = ev.group_complementarity_scaled[g] if g >= 0 else 0
         found, blocked = _options(problem, w, i, own)
         options = sorted(found, key=lambda a: _key(a.change))
         top = [_with_reasons(problem, w, a) for a in options[:ALTERNATIVES]]
         # A better move is blocked if it would raise the objective above every move that keeps
         # the hard rules (and above 0: staying).
-        best_kept = max((a.change.objective for a in options if a.change.hard_violation <= 0),
-                        default=0)
-        if blocked is not None and blocked.change.objective <= max(0, best_kept):
+        best_kept = max((a.change.objective_scaled for a in options
+                         if a.change.hard_violation <= 0), default=0)
+        if blocked is not None and blocked.change.objective_scaled <= max(0, best_kept):
             blocked = None
         out.append(Explanation(
-            organisation=i, group=g, earns=earns,
+            organisation=i, group=g, earns_scaled=earns,
             share=earns / (2 * total) if total else 0.0,
             ties=_ties(problem, w, i, orgs), alternatives=tuple(top),
             blocked=_with_reasons(problem, w, blocked) if blocked else None))
@@ -428,4 +445,4 @@ def fit(problem: Problem, assignment: IntArray, newcomer: int) -> Fit:
                     swap = Alternative(g, c, j, ())
     if swap is not None:
         swap = _with_reasons(base, w, swap)
-    return Fit(newcomer, ranking, swap, w.evaluation().objective)
+    return Fit(newcomer, ranking, swap, w.evaluation().objective_scaled)

@@ -23,10 +23,10 @@ Examples
 >>> p = Problem(("a", "b", "c"), ("a", "b", "c"), ("G1", "G2"), score,
 ...             (RuleInfo("groups.size", "size", "groups of 1 to 2", True),), (size,))
 >>> w = WhatIf(p, [0, 0, 1])
->>> c = w.move(0, 1)  # a joins c: loses 5 with b, earns 1 with c
->>> c.complementarity, c.hard_violation
-(-4, 0)
->>> w.swap(0, 2).objective  # a and c trade places: b earns 2 with c instead of 5 with a
+>>> c = w.move(0, 1)  # a joins c: loses 5 with b, earns 1 with c (score 1000 = 1.0)
+>>> c.complementarity, c.complementarity_scaled, c.hard_violation
+(-0.004, -4, 0)
+>>> w.swap(0, 2).objective_scaled  # a and c trade places: b earns 2 with c instead of 5 with a
 -3
 """
 
@@ -75,37 +75,64 @@ class Move:
 
 @dataclass(frozen=True)
 class RuleChange:
-    """How one user rule's figures change: total violation, penalty (scaled) and, per group
-    whose part changes, that part's change (``(group, change)``, ascending groups)."""
+    """How one user rule's figures change: total violation, penalty and, per group whose part
+    changes, that part's change (``(group, change)``, ascending groups)."""
 
     rule: int
     violation: int
-    penalty: int
+    penalty_scaled: int
     per_group: tuple[tuple[int, int], ...]
+
+    @property
+    def penalty(self) -> float:
+        """Change of the penalty, in user units."""
+        return self.penalty_scaled / SCALE
 
 
 @dataclass(frozen=True)
 class Change:
     """The change a set of moves makes to every figure of :class:`~pilotopt.evaluate.Evaluation`.
 
-    Scaled integers, like the evaluation (divide by :data:`~pilotopt.problem.SCALE`, or use
-    :meth:`to_dict`). ``rules`` holds the rules whose figures change, by rule index;
+    ``objective``, ``complementarity``, ``penalty`` and ``group_complementarity`` are in user
+    units, the ``*_scaled`` fields the integers behind them (user units times
+    :data:`~pilotopt.problem.SCALE`), as in the evaluation; :meth:`to_dict` names ids and
+    groups. ``rules`` holds the rules whose figures change, by rule index;
     ``hard_violation`` is the change of the hard rules' total violation (below 0: repairs, above
     0: breaks). ``version`` is the state of the :class:`WhatIf` it was priced against.
     """
 
     moves: tuple[Move, ...]
-    complementarity: int
-    penalty: int
-    group_complementarity: tuple[tuple[int, int], ...]
+    complementarity_scaled: int
+    penalty_scaled: int
+    group_complementarity_scaled: tuple[tuple[int, int], ...]
     rules: tuple[RuleChange, ...]
     hard_violation: int
     version: int
 
     @property
-    def objective(self) -> int:
-        """Change of complementarity minus penalties (scaled)."""
-        return self.complementarity - self.penalty
+    def objective_scaled(self) -> int:
+        """Change of complementarity minus penalties (scaled integer)."""
+        return self.complementarity_scaled - self.penalty_scaled
+
+    @property
+    def objective(self) -> float:
+        """Change of complementarity minus penalties, in user units."""
+        return self.objective_scaled / SCALE
+
+    @property
+    def complementarity(self) -> float:
+        """Change of complementarity, in user units."""
+        return self.complementarity_scaled / SCALE
+
+    @property
+    def penalty(self) -> float:
+        """Change of the soft rules' penalties, in user units."""
+        return self.penalty_scaled / SCALE
+
+    @property
+    def group_complementarity(self) -> tuple[tuple[int, float], ...]:
+        """``(group, change)`` of each group's complementarity that changes, in user units."""
+        return tuple((g, c / SCALE) for g, c in self.group_complementarity_scaled)
 
     def rule(self, k: int) -> RuleChange:
         """The change of rule ``k`` (zeros if it does not change)."""
@@ -124,14 +151,14 @@ class Change:
         return {
             "moves": [{"organisation": problem.ids[mv.organisation], "from": group(mv.source),
                        "to": group(mv.target)} for mv in self.moves],
-            "objective": self.objective / SCALE,
-            "complementarity": self.complementarity / SCALE,
-            "penalty": self.penalty / SCALE,
+            "objective": self.objective,
+            "complementarity": self.complementarity,
+            "penalty": self.penalty,
             "hard_violation": self.hard_violation,
-            "group_complementarity": {names[g]: c / SCALE for g, c in self.group_complementarity},
+            "group_complementarity": {names[g]: c for g, c in self.group_complementarity},
             "rules": [{"id": problem.rules[r.rule].id, "label": problem.rules[r.rule].label,
                        "hard": problem.rules[r.rule].hard, "violation": r.violation,
-                       "penalty": r.penalty / SCALE,
+                       "penalty": r.penalty,
                        "violation_per_group": {names[g]: v for g, v in r.per_group}}
                       for r in self.rules],
         }
@@ -595,8 +622,8 @@ class WhatIf:
         for r in ev.rules:
             self._per_rule[r.rule, :m] = r.per_group
             self._per_rule[r.rule, m] = r.violation - sum(r.per_group)
-        self._penalty = np.array([r.penalty for r in ev.rules], dtype=np.int64)
-        self._group_comp = np.array(ev.group_complementarity, dtype=np.int64).reshape(m)
+        self._penalty = np.array([r.penalty_scaled for r in ev.rules], dtype=np.int64)
+        self._group_comp = np.array(ev.group_complementarity_scaled, dtype=np.int64).reshape(m)
         self.version = 0
         self._n = n
 
@@ -663,10 +690,10 @@ class WhatIf:
         else:
             change = self._price(list(change), keep=True)
         m = self.problem.m
-        for g, c in change.group_complementarity:
+        for g, c in change.group_complementarity_scaled:
             self._group_comp[g] += c
         for r in change.rules:
-            self._penalty[r.rule] += r.penalty
+            self._penalty[r.rule] += r.penalty_scaled
             self._per_rule[r.rule, m] += r.violation - sum(v for _, v in r.per_group)
             for g, v in r.per_group:
                 self._per_rule[r.rule, g] += v
@@ -679,17 +706,18 @@ class WhatIf:
         p, m = self.problem, self.problem.m
         a = self._groups.a
         return Evaluation(
-            complementarity=int(self._group_comp.sum()),
-            penalty=int(self._penalty.sum()),
-            group_complementarity=tuple(int(x) for x in self._group_comp),
+            complementarity_scaled=int(self._group_comp.sum()),
+            penalty_scaled=int(self._penalty.sum()),
+            group_complementarity_scaled=tuple(int(x) for x in self._group_comp),
             group_sizes=tuple(len(x) for x in self._groups.members),
             rules=tuple(
                 RuleStatus(rule=k, id=info.id, kind=info.kind, label=info.label, hard=info.hard,
                            violation=int(self._per_rule[k].sum()),
-                           penalty=int(self._penalty[k]),
+                           penalty_scaled=int(self._penalty[k]),
                            per_group=tuple(int(x) for x in self._per_rule[k, :m]))
                 for k, info in enumerate(p.rules)),
             left_out=tuple(int(i) for i in np.flatnonzero(a < 0)),
+            group_names=p.group_names,
         )
 
     @property
@@ -757,9 +785,9 @@ class WhatIf:
                 rules.append(RuleChange(k, violation, penalty[k], per_group))
         return Change(
             moves=tuple(made),
-            complementarity=sum(comp.values()),
-            penalty=sum(r.penalty for r in rules),
-            group_complementarity=tuple(sorted((g, c) for g, c in comp.items() if c)),
+            complementarity_scaled=sum(comp.values()),
+            penalty_scaled=sum(r.penalty_scaled for r in rules),
+            group_complementarity_scaled=tuple(sorted((g, c) for g, c in comp.items() if c)),
             rules=tuple(rules),
             hard_violation=sum(r.violation for r in rules if self._hard[r.rule]),
             version=self.version,

@@ -123,10 +123,8 @@ def cell_key(inputs: Mapping[str, Any], configuration: Mapping[str, Any], seed: 
 
 def evaluation_fields(evaluation: Evaluation) -> dict[str, Any]:
     """Objective (user units), feasibility and the violation of every rule not met."""
-    from pilotopt.problem import SCALE
-
     return {
-        "objective": evaluation.objective / SCALE,
+        "objective": evaluation.objective,
         "feasible": bool(evaluation.feasible),
         "violations": {r.id: r.violation for r in evaluation.rules if not r.satisfied},
     }

@@ -243,7 +243,7 @@ def test_soft_optional_minimum_costs_per_organisation_short() -> None:
     result = solve(p, Params(time_limit=3, seed=0, workers=1))
     (status,) = [r for r in result.evaluation.rules if r.id == "rule 1"]
     assert status.violation == 1  # 6 placed, 7 wanted
-    assert status.penalty == 2 * 1000 + 2 * 2 * 1000  # one short, two left out at weight 2
+    assert status.penalty_scaled == 2 * 1000 + 2 * 2 * 1000  # one short, two left out at weight 2
 
 
 def test_balance_without_tolerance_minimises_the_largest_deviation() -> None:
@@ -284,7 +284,7 @@ def test_soft_anchor_costs_weight_per_organisation_too_far() -> None:
     a = group_of(p, [["se01", "se02", "rg01", "rg03"], ["se03", "se04", "rg02", "pb01"]])
     status = evaluate(p, a).rules[1]
     # G1: Leuven (37.6) is within 40 km of Geel; G2: Genk and Mechelen are not near Gent.
-    assert status.per_group == (0, 2) and status.penalty == 2 * 2 * 1000
+    assert status.per_group == (0, 2) and status.penalty_scaled == 2 * 2 * 1000
 
 
 def test_anchor_to_an_unknown_place_or_group_is_located() -> None:

@@ -109,7 +109,7 @@ def test_soft_share_costs_its_weight_per_member_short() -> None:
     a = group_of(p, [["se01", "rg01", "rg02"], ["se02", "se03", "se04", "rg03", "pb01"]])
     ev = evaluate(p, a)
     assert ev.rules[1].violation == 1
-    assert ev.penalty == SCALE  # 2.0 per member, half a member short
+    assert ev.penalty_scaled == SCALE  # 2.0 per member, half a member short
 
 
 def test_hard_min_share_holds_after_solving() -> None:

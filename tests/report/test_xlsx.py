@@ -21,7 +21,7 @@ def check(case: Case, path: Path) -> object:
     assert wb.sheetnames == ["Summary"] + [f"{g + 1} {name}" for g, name in
                                            enumerate(case.problem.group_names)]
     summary = cells(wb["Summary"])
-    assert case.evaluation.objective / 1000 in summary
+    assert case.evaluation.objective in summary
     assert all(r.label in summary for r in case.evaluation.rules)
     for g in range(case.problem.m):
         ids = {case.problem.ids[i] for i in range(case.problem.n) if case.assignment[i] == g}

@@ -38,8 +38,8 @@ def test_sub_problem_changes_with_the_whole_objective_by_the_same_amount() -> No
         other[[0, -1]] = other[[-1, 0]]
         b = a.copy()
         b[free] = np.array(groups)[other]
-        whole = evaluate(problem, b).objective - evaluate(problem, a).objective
-        part = evaluate(sub, other).objective - evaluate(sub, local).objective
+        whole = evaluate(problem, b).objective_scaled - evaluate(problem, a).objective_scaled
+        part = evaluate(sub, other).objective_scaled - evaluate(sub, local).objective_scaled
         assert whole == part
 
 
@@ -50,7 +50,7 @@ def check_repair(problem: Problem, a: np.ndarray, groups: list[int]) -> None:
     keep = ~np.isin(a, groups) & (a >= 0)
     assert np.array_equal(a[keep], b[keep])
     after = evaluate(problem, b)
-    assert after.feasible and after.objective >= before.objective
+    assert after.feasible and after.objective_scaled >= before.objective_scaled
 
 
 @pytest.mark.parametrize("seed", [1, 3, 5, 7])

@@ -25,7 +25,7 @@ from pilotopt.analysis.metrics import (
     unmet_needs,
 )
 from pilotopt.evaluate import evaluate
-from pilotopt.problem import SCALE, Problem
+from pilotopt.problem import Problem
 from pilotopt.schema.roster import Organisation
 from pilotopt.schema.scenario import Complementarity
 
@@ -190,13 +190,13 @@ def analyze(
         among = np.flatnonzero(placed == g).tolist()
         graph = ecosystem_graph(problem, orgs, weights, among=among)
         groups.append(_group(g, name, group_graph(graph, [problem.ids[i] for i in among]),
-                             evaluation.group_complementarity[g] / SCALE))
+                             evaluation.group_complementarity[g]))
 
     ties = sum(g.ties for g in groups)
     cross = sum(g.cross_economy_ties for g in groups)
     pairs = sum(g.size * (g.size - 1) // 2 for g in groups)
     overall = Overall(
-        complementarity=evaluation.complementarity / SCALE,
+        complementarity=evaluation.complementarity,
         density=share(ties, pairs),
         cross_economy_share=share(cross, ties),
         isolated=sum(len(g.isolated) for g in groups),

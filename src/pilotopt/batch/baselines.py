@@ -188,7 +188,7 @@ class PlainOutcome:
     @property
     def objective(self) -> float | None:
         """The evaluator's objective in user units (None without an assignment)."""
-        return None if self.evaluation is None else self.evaluation.objective / SCALE
+        return None if self.evaluation is None else self.evaluation.objective
 
 
 def solve_plain(problem: Problem, *, time_limit: float, seed: int, workers: int,
@@ -214,7 +214,7 @@ def solve_plain(problem: Problem, *, time_limit: float, seed: int, workers: int,
         return PlainOutcome(name, pair_variables=built.pair_variables, build_seconds=build)
     assignment = np.asarray(built.assignment(solver), dtype=np.int64)
     ev = evaluate(problem, assignment)
-    if ev.objective < solver.objective_value:  # the evaluator counts every term CP-SAT does
+    if ev.objective_scaled < solver.objective_value:  # the evaluator counts every term CP-SAT does
         raise RuntimeError("plain model: CP-SAT objective above the evaluator's")
     return PlainOutcome(name, assignment, ev, solver.objective_value / SCALE,
                         solver.best_objective_bound / SCALE, built.pair_variables, build)

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pilotopt.evaluate import Evaluation
-from pilotopt.problem import SCALE, IntArray, Problem
+from pilotopt.problem import IntArray, Problem
 from pilotopt.report.offenders import group_members, pair_km, same_group_pairs
 from pilotopt.schema.roster import Economy, Organisation
 
@@ -121,7 +121,7 @@ def group_figures(
     groups = np.asarray(assignment, dtype=np.int64)
     m = problem.m
     members = group_members(groups, m)
-    comp = [c / SCALE for c in evaluation.group_complementarity]
+    comp = list(evaluation.group_complementarity)
     if orgs is None:
         return Figures(tuple(GroupFigures(g, problem.group_names[g], tuple(members[g].tolist()),
                                           comp[g]) for g in range(m)))

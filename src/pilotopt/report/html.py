@@ -211,7 +211,7 @@ def report_context(
     rules = [{
         "id": r.id, "kind": r.kind, "label": r.label, "hard": r.hard,
         "weight": None if r.hard else problem.rules[r.rule].weight, "satisfied": r.satisfied,
-        "violation": r.violation, "penalty": r.penalty / SCALE,
+        "violation": r.violation, "penalty": r.penalty,
         "note": notes.get(r.id) or kind_meaning(r.kind, lang),
         "broken_in": [(problem.group_names[g], v) for g, v in enumerate(r.per_group) if v],
         "offences": [words for o, words in said if o.rule == r.rule],
@@ -276,9 +276,9 @@ def report_context(
                 for k in _META_KEYS if meta.get(k) is not None] + list(extra.items()),
         "run_values": [(k, text(f"meta.{k}", lang), meta[k]) for k in _META_KEYS
                        if meta.get(k) is not None] + [(k, k, v) for k, v in extra.items()],
-        "objective": evaluation.objective / SCALE,
-        "complementarity": evaluation.complementarity / SCALE,
-        "penalty": evaluation.penalty / SCALE,
+        "objective": evaluation.objective,
+        "complementarity": evaluation.complementarity,
+        "penalty": evaluation.penalty,
         "feasible": evaluation.feasible,
         "broken_hard": [r for r in rules if r["hard"] and not r["satisfied"]],
         "n": problem.n,

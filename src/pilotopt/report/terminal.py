@@ -24,7 +24,7 @@ from rich.text import Text
 
 from pilotopt.analysis import Analysis
 from pilotopt.evaluate import Evaluation
-from pilotopt.problem import SCALE, IntArray, Problem
+from pilotopt.problem import IntArray, Problem
 from pilotopt.report.figures import ECONOMIES, Figures, group_figures
 from pilotopt.report.i18n import Lang, economy, economy_letter, kind_meaning, text
 from pilotopt.report.offenders import Offence, first_offenders, sentence
@@ -232,7 +232,7 @@ def _rules(console: Console, problem: Problem, ev: Evaluation, lang: Lang, notes
             name.append("\n" + (info.note or kind_meaning(r.kind, lang)), style="dim")
         table.add_row(name, text("rule.hard" if r.hard else "rule.soft", lang),
                       _status(r.hard, r.violation, lang),
-                      f"{r.penalty / SCALE:g}" if not r.hard else "")
+                      f"{r.penalty:g}" if not r.hard else "")
     console.print(table)
 
 

@@ -110,7 +110,7 @@ def _solve(problem: Problem, params: Params, clock: Clock,
     start = (None if _sizes_only(problem)
              else _construct(problem, params, clock, stats))
     if start is not None:
-        tracker.offer(evaluate(problem, start).objective)
+        tracker.offer(evaluate(problem, start).objective_scaled)
     candidates = [] if start is None else [start]
     bound: float | None = None
     proven = False
@@ -178,7 +178,7 @@ def _solve(problem: Problem, params: Params, clock: Clock,
     # The evaluator is the judge: the best candidate by its count, and it must hold every rule.
     scored = [(evaluate(problem, a), a) for a in candidates]
     evaluation, assignment = max(
-        ((e, a) for e, a in scored if e.feasible), key=lambda ea: ea[0].objective,
+        ((e, a) for e, a in scored if e.feasible), key=lambda ea: ea[0].objective_scaled,
         default=(scored[0][0], scored[0][1]),
     )
     if not evaluation.feasible:
@@ -187,8 +187,8 @@ def _solve(problem: Problem, params: Params, clock: Clock,
     own = own_bound / SCALE
     bound = own if bound is None else min(bound, own)
     status = Status.FEASIBLE
-    if proven or bound * SCALE <= evaluation.objective:
-        status, bound = Status.OPTIMAL, evaluation.objective / SCALE
+    if proven or bound * SCALE <= evaluation.objective_scaled:
+        status, bound = Status.OPTIMAL, evaluation.objective
         stats.stopped_by = "optimal"
     elif clock.interrupted():
         status, stats.stopped_by = Status.INTERRUPTED, "interrupt"
@@ -200,11 +200,11 @@ def _finish(problem: Problem, params: Params, clock: Clock, stats: Statistics, t
     """The result of a run, its best assignment judged by the evaluator."""
     evaluation = evaluate(problem, assignment)
     tracker.phase = "evaluate"
-    tracker.offer(evaluation.objective)
+    tracker.offer(evaluation.objective_scaled)
     stats.trace = tracker.trace
     return Result(assignment=np.asarray(assignment, dtype=np.int64), evaluation=evaluation,
                   status=status, bound=bound, runtime=clock.elapsed(), params=params,
-                  stats=stats)
+                  stats=stats, problem=problem)
 
 
 def _solve_large(

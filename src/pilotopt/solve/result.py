@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pilotopt.evaluate import Evaluation
-from pilotopt.problem import SCALE, IntArray
+from pilotopt.evaluate import Evaluation, member_complementarity
+from pilotopt.problem import IntArray, Problem
 from pilotopt.solve.bound import gap
 from pilotopt.solve.params import Params
 
@@ -56,9 +56,17 @@ class Statistics:
         return dataclasses.asdict(self)
 
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+
 @dataclass(frozen=True)
 class Result:
-    """The best assignment found, re-checked by the evaluator, with how it was found."""
+    """The best assignment found, re-checked by the evaluator, with how it was found.
+
+    Every figure is in user units (``evaluation`` keeps the scaled integers as ``*_scaled``);
+    ``problem`` is the problem solved, for :meth:`to_frame`.
+    """
 
     assignment: IntArray
     evaluation: Evaluation
@@ -67,11 +75,45 @@ class Result:
     runtime: float
     params: Params
     stats: Statistics = field(default_factory=Statistics)
+    problem: Problem | None = field(default=None, repr=False, compare=False)
 
     @property
     def objective(self) -> float:
         """Objective in user units (complementarity minus soft penalties)."""
-        return self.evaluation.objective / SCALE
+        return self.evaluation.objective
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per organisation (roster order): ``id``, ``name``, ``group`` (its name;
+        None when left out) and ``contribution``, its share of its group's complementarity in
+        user units (half its pair scores with the other members: a group's rows add up to the
+        group's complementarity).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pilotopt import Params, evaluate
+        >>> from pilotopt.problem import Problem
+        >>> score = np.array([[0, 4000, 0], [4000, 0, 1000], [0, 1000, 0]])
+        >>> p = Problem(("a", "b", "c"), ("Ann", "Bo", "Cy"), ("G1", "G2"), score, (), ())
+        >>> r = Result(np.array([0, 0, 1]), evaluate(p, [0, 0, 1]), Status.FEASIBLE, None, 0.0,
+        ...            Params(time_limit=1, seed=0), problem=p)
+        >>> r.to_frame()
+          id name group  contribution
+        0  a  Ann    G1           2.0
+        1  b   Bo    G1           2.0
+        2  c   Cy    G2           0.0
+        """
+        import pandas as pd
+
+        if self.problem is None:
+            raise ValueError("this result does not carry its problem (Result(problem=...))")
+        p = self.problem
+        return pd.DataFrame({
+            "id": list(p.ids),
+            "name": list(p.names),
+            "group": [p.group_names[g] if g >= 0 else None for g in self.assignment.tolist()],
+            "contribution": member_complementarity(p, self.assignment),
+        })
 
     @property
     def gap(self) -> float | None:

@@ -60,8 +60,8 @@ def test_deltas_equal_recomputation_over_random_moves(seed: int, n: int, m: int)
         assert np.array_equal(fresh.HB, S.HB)
         assert same_counts(fresh.G, S.G, D.R)
     # The search's own objective and hard violation are the evaluator's, in either numbering.
-    assert search.objective == evaluate(search.inner, S.a).objective
-    assert search.objective == evaluate(problem, search.assignment).objective
+    assert search.objective == evaluate(search.inner, S.a).objective_scaled
+    assert search.objective == evaluate(problem, search.assignment).objective_scaled
     assert search.hard_violation == hard_violation(problem, search.assignment)
 
 
@@ -134,7 +134,7 @@ def test_search_objective_matches_evaluator_after_a_run(seed: int) -> None:
     for _ in range(3):
         search.repair_round()
     search.search(300, 500.0)
-    assert search.objective == evaluate(problem, search.assignment).objective
+    assert search.objective == evaluate(problem, search.assignment).objective_scaled
     assert search.hard_violation == hard_violation(problem, search.assignment)
 
 
@@ -153,7 +153,7 @@ def stopped_run(problem: Problem, calls: int) -> None:
     a, stats = L.run(problem, 1, elapsed=lambda: 0.0, left=lambda: 1e9, visits=None,
                      on_improve=on_improve, stop=stop)
     assert stop.is_set() and stats["objective"] == seen[-1]
-    assert stats["objective"] == evaluate(problem, a).objective
+    assert stats["objective"] == evaluate(problem, a).objective_scaled
 
 
 def test_run_returns_its_best_soon_after_stop() -> None:

@@ -45,7 +45,7 @@ def search_objective(problem: Problem, enc: Dense, a: np.ndarray) -> int:
     violation the search leaves out of f and of its hard violation). ``a`` in search indices."""
     b = enc.unbench(a)
     hv = hard_violation(problem, b) - enc.hv_const
-    return evaluate(problem, b).objective + enc.offset - enc.P.M * hv
+    return evaluate(problem, b).objective_scaled + enc.offset - enc.P.M * hv
 
 
 def state(enc: Dense, a: np.ndarray) -> K.State:
@@ -126,7 +126,7 @@ def test_search_keeps_size_bounds_and_reports_true_objective(seed: int, n: int, 
     assert a.dtype == np.int64 and a.shape == (n,)
     assert np.all(sizes >= lo) and np.all(sizes <= hi)
     ev = evaluate(problem, a)
-    assert stats["objective"] == ev.objective
+    assert stats["objective"] == ev.objective_scaled
     assert stats["feasible"] == ev.feasible
 
 
@@ -140,7 +140,7 @@ def test_feasible_start_stays_feasible_and_improves() -> None:
         a, stats = K.local_search(problem, a0, None, seed + 1, max_iterations=500)
         ev = evaluate(problem, a)
         assert ev.feasible
-        assert stats["objective"] == ev.objective >= evaluate(problem, a0).objective
+        assert stats["objective"] == ev.objective_scaled >= evaluate(problem, a0).objective_scaled
 
 
 def test_finds_brute_force_optimum_n8_m2() -> None:
@@ -163,7 +163,7 @@ def test_finds_brute_force_optimum_with_soft_rules() -> None:
     ids = tuple(str(i) for i in range(8))
     problem = Problem(ids, ids, ("A", "B"), (s + s.T).astype(np.int64), infos, prims)
     a, stats = K.local_search(problem, None, None, 3, max_iterations=2000)
-    assert stats["objective"] == evaluate(problem, a).objective == brute_force(problem)
+    assert stats["objective"] == evaluate(problem, a).objective_scaled == brute_force(problem)
 
 
 def test_finds_brute_force_optimum_with_every_primitive() -> None:
@@ -175,7 +175,8 @@ def test_finds_brute_force_optimum_with_every_primitive() -> None:
         if best is None:
             continue
         a, stats = K.local_search(problem, None, None, seed, max_iterations=3000)
-        assert stats["feasible"] and stats["objective"] == evaluate(problem, a).objective == best
+        objective = evaluate(problem, a).objective_scaled
+        assert stats["feasible"] and stats["objective"] == objective == best
         solved += 1
     assert solved >= 3
 
@@ -207,14 +208,14 @@ def test_callback_hears_each_improvement() -> None:
     seen: list[int] = []
     a, stats = K.local_search(problem, None, None, 1, max_iterations=3000,
                               on_improve=lambda a, obj, feasible: seen.append(obj))
-    assert seen and seen[-1] == stats["objective"] == evaluate(problem, a).objective
+    assert seen and seen[-1] == stats["objective"] == evaluate(problem, a).objective_scaled
     assert seen == sorted(seen)
 
 
 def test_time_limit_alone_ends_the_search() -> None:
     problem = random_problem(1, 30, 3, rules=False)
     a, stats = K.local_search(problem, None, 0.2, 1)
-    assert stats["objective"] == evaluate(problem, a).objective
+    assert stats["objective"] == evaluate(problem, a).objective_scaled
 
 
 def test_stop_returns_the_best_soon() -> None:
@@ -232,11 +233,11 @@ def test_stop_returns_the_best_soon() -> None:
     a, stats = K.local_search(problem, None, None, 1, on_improve=on_improve,
                               max_iterations=10**9, stop=stop)
     assert stats["iterations"] < 10**9 and stats["objective"] == seen[-1]
-    assert stats["objective"] == evaluate(problem, a).objective
+    assert stats["objective"] == evaluate(problem, a).objective_scaled
     stop_now = threading.Event()
     stop_now.set()
     a, stats = K.local_search(problem, None, None, 1, max_iterations=10**9, stop=stop_now)
-    assert stats["iterations"] == 0 and stats["objective"] == evaluate(problem, a).objective
+    assert stats["iterations"] == 0 and stats["objective"] == evaluate(problem, a).objective_scaled
 
 
 def test_threads_repeat_the_single_thread_search() -> None:
