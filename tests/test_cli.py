@@ -442,3 +442,47 @@ def test_program_entry_keeps_exit_codes_and_output(tmp_path: Path) -> None:
     bad = subprocess.run([*program, "validate", str(tmp_path / "missing.csv")],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == EXIT_INPUT and "missing.csv" in bad.stderr
+
+
+def _waves(tmp_path: Path, rounds: int) -> tuple[Path, Path, list[str]]:
+    """Four organisations in two pairs, no pair twice (hard), and ``rounds`` earlier rounds:
+    the three pairings of a, b, c, d (as se01, se02, rg01, rg02)."""
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join([lines[0], lines[1], lines[2], lines[5], lines[6]]) + "\n",
+                      encoding="utf-8")
+    scenario = tmp_path / "waves.toml"
+    scenario.write_text('[groups]\ncount = 2\nsize = { min = 2, max = 2 }\n\n[[rules]]\n'
+                        'kind = "repeats"\nname = "new partners"\n', encoding="utf-8")
+    ids = ["se01", "se02", "rg01", "rg02"]
+    history = []
+    for k, a in enumerate([[1, 1, 2, 2], [1, 2, 1, 2], [1, 2, 2, 1]][:rounds]):
+        path = tmp_path / f"wave{k + 1}.csv"
+        path.write_text("id,group\n" + "".join(f"{i},{g}\n" for i, g in zip(ids, a, strict=True)),
+                        encoding="utf-8")
+        history += ["--history", str(path)]
+    return roster, scenario, history
+
+
+def test_waves_without_repeats_until_none_is_left(tmp_path: Path) -> None:
+    roster, scenario, history = _waves(tmp_path, 2)
+    out = tmp_path / "out"
+    result = _run("solve", roster, "-s", scenario, *history, "-t", "2", "--workers", "1",
+                  "--out", out, "-q")
+    assert result.exit_code == 0, result.output
+    with (out / "assignment.csv").open(encoding="utf-8") as fh:
+        group = {r["id"]: r["group"] for r in csv.DictReader(fh)}
+    assert group["se01"] == group["rg02"] and group["se02"] == group["rg01"]
+    inputs = json.loads((out / "result.json").read_text(encoding="utf-8"))["inputs"]
+    assert inputs["history 2"]["path"] == history[3]
+    # A fourth round: every pair has met. Said before any search, by validate too.
+    roster, scenario, history = _waves(tmp_path, 3)
+    for command in (["validate"], ["solve", "--out", tmp_path / "out4"]):
+        result = _run(*command, roster, "-s", scenario, *history)
+        assert result.exit_code == EXIT_INFEASIBLE, result.output
+        assert "new partners (rule 1; 6 pairs met before)" in result.output
+        assert "se01 may share a group with only 0 of the 3 others" in result.output
+    assert not (tmp_path / "out4").exists()
+    # Without the earlier waves the rule cannot be read: an input problem.
+    result = _run("validate", roster, "-s", scenario)
+    assert result.exit_code == EXIT_INPUT and "--history" in result.output

@@ -60,9 +60,9 @@ def _input_error(exc: InputError) -> NoReturn:
     _fail(EXIT_INPUT, "\n".join(lines))
 
 
-def _load(roster: str, scenario: str | None) -> Instance:
+def _load(roster: str, scenario: str | None, history: tuple[str, ...] = ()) -> Instance:
     try:
-        return load_instance(roster, scenario)
+        return load_instance(roster, scenario, history)
     except InputError as exc:
         _input_error(exc)
 
@@ -124,9 +124,9 @@ def _lang(option: str | None, instance: Instance) -> Lang:
 
 
 def _load_with_assignment(
-    roster: str, scenario: str | None, assignment_path: str
+    roster: str, scenario: str | None, assignment_path: str, history: tuple[str, ...] = ()
 ) -> tuple[Instance, IntArray]:
-    instance = _load(roster, scenario)
+    instance = _load(roster, scenario, history)
     _warn(instance)
     try:
         return instance, read_assignment(assignment_path, instance.problem)
@@ -181,6 +181,10 @@ _lang_opt = click.option(
          "the locale, else en]")
 _notes_opt = click.option("--notes", is_flag=True,
                           help="Also print what each rule is for (its note, or its meaning).")
+_history_opt = click.option(
+    "--history", multiple=True, type=click.Path(dir_okay=False),
+    help="An assignment of an earlier wave (id, group, optional outcome: done, ongoing or "
+         "dropped), for the scenario's repeats rules; repeat the option, oldest first.")
 _scenario_opt = click.option(
     "--scenario", "-s", type=click.Path(dir_okay=False),
     help="Scenario file (TOML): groups, weights and rules. Not needed for an MDGPLIB file.")
@@ -189,11 +193,18 @@ _scenario_opt = click.option(
 @main.command()
 @_roster_arg
 @_scenario_opt
-def validate(roster: str, scenario: str | None) -> None:
-    """Check a roster and a scenario; list every problem found."""
-    instance = _load(roster, scenario)
+@_history_opt
+def validate(roster: str, scenario: str | None, history: tuple[str, ...]) -> None:
+    """Check a roster and a scenario; list every problem found, and hard rules that counting
+    shows cannot all hold (exit 3)."""
+    from pilotopt.solve.conflicts import counted_conflict
+
+    instance = _load(roster, scenario, history)
     _warn(instance)
     p = instance.problem
+    conflict = counted_conflict(p)
+    if conflict is not None:
+        _fail(EXIT_INFEASIBLE, f"infeasible: {conflict}")
     _out.print(f"ok: {p.n} organisations, {p.m} groups, {len(p.rules)} rules "
                f"({sum(r.hard for r in p.rules)} hard)")
 
@@ -221,15 +232,17 @@ def validate(roster: str, scenario: str | None) -> None:
 @_notes_opt
 @click.option("--store", type=click.Path(dir_okay=False), default=None,
               help="Also add the run to this run store (DuckDB file, see pilotopt runs).")
+@_history_opt
 def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, workers: int,
               out_dir: str, quiet: bool, html: bool, xlsx: bool, pdf: bool, lang: str | None,
-              notes: bool, store: str | None) -> None:
+              notes: bool, store: str | None, history: tuple[str, ...]) -> None:
     """Assign the organisations of ROSTER to pilot groups and check the result."""
-    instance = _load(roster, scenario)
+    instance = _load(roster, scenario, history)
     _warn(instance)
     out = Path(out_dir)
     given = {"roster": roster} if instance.scenario is None else {
         "roster": roster, "scenario": scenario}
+    given |= {f"history {k}": h for k, h in enumerate(history, start=1)}
     _refuse_overwriting(given, [out / f for f in (
         "assignment.csv", "result.json", "report.html", "report.pdf", "groups.xlsx")], "--out")
     language = _lang(lang, instance)
@@ -385,16 +398,17 @@ def _keep_hand_edits(out: Path, new: str) -> None:
 @_roster_arg
 @_scenario_opt
 @_assignment_opt
+@_history_opt
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write score.json (the per-rule and per-group breakdown) here.")
 @_lang_opt
 @_notes_opt
 def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None,
-          lang: str | None, notes: bool) -> None:
+          lang: str | None, notes: bool, history: tuple[str, ...]) -> None:
     """Evaluate an assignment made or edited by hand, with the same breakdown as solve."""
     from pilotopt.report.i18n import text
 
-    instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
+    instance, assignment = _load_with_assignment(roster, scenario, assignment_path, history)
     problem = instance.problem
     language = _lang(lang, instance)
     ev = evaluate(problem, assignment)
@@ -413,17 +427,18 @@ def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str 
 @_roster_arg
 @_scenario_opt
 @_assignment_opt
+@_history_opt
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write analysis.json here.")
 @_lang_opt
 def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None,
-            lang: str | None) -> None:
+            lang: str | None, history: tuple[str, ...]) -> None:
     """The ecosystem of an assignment: who offers what another member needs, ties across the
     social and regular economy, members without a tie, transition paths, and how much of the
     network's complementarity the grouping keeps. Says so when hard rules are broken."""
     from pilotopt.analysis import analyze as analyze_assignment
 
-    instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
+    instance, assignment = _load_with_assignment(roster, scenario, assignment_path, history)
     orgs, weights = instance.orgs, instance.weights
     result = analyze_assignment(instance.problem, assignment, orgs, weights)
     print_analysis(_out, result, instance.problem, evaluate(instance.problem, assignment),
@@ -436,6 +451,7 @@ def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: st
 @_roster_arg
 @_scenario_opt
 @_assignment_opt
+@_history_opt
 @click.option("--out", "-o", "html", type=click.Path(dir_okay=False), default=None,
               help="The HTML report to write (one self-contained file).")
 @click.option("--xlsx", type=click.Path(dir_okay=False), default=None,
@@ -445,7 +461,8 @@ def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: st
                    "exit 2 when Chromium is not installed.")
 @_lang_opt
 def report(roster: str, scenario: str | None, assignment_path: str, html: str | None,
-           xlsx: str | None, pdf: str | None, lang: str | None) -> None:
+           xlsx: str | None, pdf: str | None, lang: str | None, history: tuple[str, ...]
+           ) -> None:
     """A report of an assignment (e.g. an edited assignment.csv) to hand to partners and funder:
     groups, members, what each gives and gets, a map, the ties and every rule."""
     if html is None and xlsx is None and pdf is None:
@@ -453,7 +470,7 @@ def report(roster: str, scenario: str | None, assignment_path: str, html: str | 
               "--xlsx groups.xlsx")
     if pdf is not None:
         _need_chromium()
-    instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
+    instance, assignment = _load_with_assignment(roster, scenario, assignment_path, history)
     given = {"roster": roster, "scenario": scenario, "assignment": assignment_path}
     outputs = [Path(p) for p in (html, xlsx, pdf) if p]
     _refuse_overwriting(given, outputs, "--out/--xlsx/--pdf")
@@ -512,17 +529,18 @@ def _indices(problem_ids: tuple[str, ...], ids: tuple[str, ...]) -> list[int]:
 @_roster_arg
 @_scenario_opt
 @_assignment_opt
+@_history_opt
 @click.argument("ids", nargs=-1)
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write explain.json here.")
 def explain_cmd(roster: str, scenario: str | None, assignment_path: str, ids: tuple[str, ...],
-                out_dir: str | None) -> None:
+                out_dir: str | None, history: tuple[str, ...]) -> None:
     """Why each organisation (IDS; default all) sits in its group: what it gives and gets there,
     its best alternative groups with the exact change of the objective and of each rule, and
     the rule that blocks a better move."""
     from pilotopt.explain import explain
 
-    instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
+    instance, assignment = _load_with_assignment(roster, scenario, assignment_path, history)
     problem = instance.problem
     found = explain(problem, assignment, _indices(problem.ids, ids) if ids else None,
                     instance.orgs)
@@ -537,17 +555,18 @@ def explain_cmd(roster: str, scenario: str | None, assignment_path: str, ids: tu
 @_roster_arg
 @_scenario_opt
 @_assignment_opt
+@_history_opt
 @click.argument("org_id")
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write fit.json here.")
 def fit_cmd(roster: str, scenario: str | None, assignment_path: str, org_id: str,
-            out_dir: str | None) -> None:
+            out_dir: str | None, history: tuple[str, ...]) -> None:
     """Where ORG_ID, a late registration (in the roster, not in the assignment), fits: every
     group ranked by the change of the objective and of each rule if it joined, nobody else
     moving, and the best single swap (it takes the seat of a member who moves)."""
     from pilotopt.explain import fit
 
-    instance = _load(roster, scenario)
+    instance = _load(roster, scenario, history)
     _warn(instance)
     problem = instance.problem
     (newcomer,) = _indices(problem.ids, (org_id,))

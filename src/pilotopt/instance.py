@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pilotopt.compile import compile_problem
 from pilotopt.errors import InputError, InputProblem
+from pilotopt.io.history import History, read_history
 from pilotopt.io.mdgplib import is_mdgplib, read_mdgplib
 from pilotopt.io.roster import Roster, read_roster
 from pilotopt.io.scenario import read_scenario
@@ -39,12 +41,18 @@ class Instance:
         return self.scenario.complementarity if self.scenario else None
 
 
-def load_instance(roster_path: str | Path, scenario_path: str | Path | None) -> Instance:
+def load_instance(roster_path: str | Path, scenario_path: str | Path | None,
+                  history: Sequence[str | Path] = ()) -> Instance:
     """Read, validate and compile; raise one :class:`InputError` listing every problem.
 
     ``roster_path`` may also be an MDGPLIB instance (maximally diverse grouping), which needs no
-    scenario: its group count and size bounds are in the file.
+    scenario: its group count and size bounds are in the file. ``history``: the assignments of
+    earlier waves, oldest first, for ``repeats`` rules.
     """
+    if is_mdgplib(roster_path) and history:
+        raise InputError([InputProblem(str(roster_path), "an MDGPLIB instance has no rules to "
+                                       "read earlier waves (--history); give a roster and a "
+                                       "scenario with a repeats rule")])
     if is_mdgplib(roster_path):
         try:
             return Instance(None, None, read_mdgplib(roster_path))
@@ -67,7 +75,13 @@ def load_instance(roster_path: str | Path, scenario_path: str | Path | None) -> 
     except InputError as exc:
         problems += exc.problems
     problems += scenario_problems  # roster problems first, as the files are named
-    if roster is None or scenario is None:
+    waves: History | None = None
+    if history:
+        try:
+            waves = read_history(history)
+        except InputError as exc:
+            problems += exc.problems
+    if roster is None or scenario is None or (history and waves is None):
         raise InputError(problems)
     problem = compile_problem(
         roster.organisations,
@@ -75,6 +89,7 @@ def load_instance(roster_path: str | Path, scenario_path: str | Path | None) -> 
         columns=roster.columns,
         scenario_file=str(scenario_path),
         source={"roster": str(roster_path), "scenario": str(scenario_path)},
+        history=waves,
     )
     return Instance(roster, scenario, problem)
 

@@ -9,6 +9,7 @@ import pytest
 
 from pilotopt.compile import compile_problem
 from pilotopt.errors import InputError
+from pilotopt.io.history import History
 from pilotopt.io.scenario import scenario_from_dict
 from pilotopt.problem import SCALE, Allowed, GroupSum, PairLink, Problem
 from pilotopt.schema.roster import Organisation
@@ -164,3 +165,40 @@ def test_all_misfits_at_once() -> None:
     )
     assert [k for k, _, _ in found] == ["rules[1].attribute", "rules[2].pins.zz",
                                          "rules[2].pins.s1"]
+
+
+# Wave 1: {s1, s2, r1} done except s2, who dropped out; {r2, p1} still ongoing.
+HISTORY = History(("w1.csv",), (
+    ("r1", "s1", 0, "done"), ("r1", "s2", 0, "dropped"), ("s1", "s2", 0, "dropped"),
+    ("p1", "r2", 0, "ongoing"), ("p1", "zz", 0, "done"),  # zz left the call
+))
+
+
+def test_repeats_keeps_pairs_that_met_apart_or_together() -> None:
+    scenario = scenario_from_dict({"groups": {"count": 2}, "rules": [
+        {"kind": "repeats", "hard": False, "weight": 3},
+        {"kind": "repeats", "keep": True, "outcome": "done", "hard": False},
+        {"kind": "repeats", "outcome": ["dropped"]},
+    ]})
+    p = compile_problem(ORGS, scenario, columns=COLUMNS, history=HISTORY)
+    avoid, keep, dropped = (x for x in p.primitives if isinstance(x, PairLink))
+    # s1 s2 r1 r2 p1 are 0..4
+    assert avoid.pairs.tolist() == [[0, 1], [0, 2], [1, 2], [3, 4]]
+    assert (avoid.together, avoid.hard, avoid.penalty) == (False, False, 3 * SCALE)
+    assert keep.pairs.tolist() == [[0, 2]] and keep.together
+    assert dropped.pairs.tolist() == [[0, 1], [1, 2]] and dropped.hard
+    assert [r.label for r in p.rules[1:]] == [
+        "repeats kept apart", "repeats kept together (outcome done)",
+        "repeats kept apart (outcome dropped)"]
+    assert p.rules[1].fact == "{} pairs met before"
+
+
+def test_repeats_without_history_and_history_without_repeats_are_problems() -> None:
+    [(key, value, message)] = _located({"kind": "repeats"})
+    assert (key, value) == ("rules[1].kind", "repeats") and "--history" in message
+    scenario = scenario_from_dict({"groups": {"count": 2}}, "s.toml")
+    with pytest.raises(InputError) as err:
+        compile_problem(ORGS, scenario, columns=COLUMNS, scenario_file="s.toml",
+                        history=HISTORY)
+    [problem] = err.value.problems
+    assert problem.key == "rules" and "repeats" in problem.message

@@ -10,6 +10,7 @@ import numpy as np
 from pilotopt.compile.complementarity import pair_factors
 from pilotopt.compile.rules import COMPILERS, Context
 from pilotopt.errors import InputError
+from pilotopt.io.history import History
 from pilotopt.problem import GroupSum, Primitive, Problem, RuleInfo
 from pilotopt.schema.roster import Organisation
 from pilotopt.schema.scenario import Scenario
@@ -41,11 +42,13 @@ def compile_problem(
     scenario_file: str = "<scenario>",
     source: dict[str, str] | None = None,
     dense: bool | None = None,
+    history: History | None = None,
 ) -> Problem:
     """Compile validated input into a Problem.
 
     ``dense`` chooses the form of the pair scores (default: dense up to
-    :data:`DENSE_MAX_ORGANISATIONS` organisations, factors beyond).
+    :data:`DENSE_MAX_ORGANISATIONS` organisations, factors beyond). ``history``: the earlier
+    waves that ``repeats`` rules read.
 
     Raises
     ------
@@ -58,7 +61,10 @@ def compile_problem(
     if dense is None:
         dense = n <= DENSE_MAX_ORGANISATIONS
     ctx = Context(scenario_file, orgs, columns, names, size_max=scenario.groups.size.max,
-                  large=not dense)
+                  large=not dense, history=history)
+    if history is not None and not any(r.kind == "repeats" for r in scenario.rules):
+        ctx.problem(0, "rules", f"{len(history.files)} earlier wave(s) given (--history), but no "
+                    "rule reads them: add a rule of kind \"repeats\"")
 
     size = scenario.groups.size
     if m > n and size.min != 0:

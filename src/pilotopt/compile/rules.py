@@ -32,6 +32,7 @@ import numpy as np
 
 from pilotopt.compile.complementarity import known_tags, tag_matrices
 from pilotopt.errors import InputProblem
+from pilotopt.io.history import History
 from pilotopt.io.municipalities import find_municipality, suggest_municipalities
 from pilotopt.problem import (
     SCALE,
@@ -61,6 +62,7 @@ from pilotopt.schema.scenario import (
     OptionalRule,
     PinRule,
     QuotaRule,
+    RepeatsRule,
     RuleBase,
     SizeRule,
     SpreadRule,
@@ -97,6 +99,8 @@ class Context:
     size_max: int | None = None
     #: Too many organisations to list pairs by the n^2: rules keep O(n) data instead.
     large: bool = False
+    #: The earlier waves (``--history``), for ``repeats`` rules; None: none given.
+    history: History | None = None
 
     def __post_init__(self) -> None:
         self.index = {o.id: i for i, o in enumerate(self.orgs)}
@@ -334,6 +338,18 @@ def compile_together(rule: TogetherRule, number: int, index: int, ctx: Context) 
 def compile_apart(rule: ApartRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Pairs that must not share a group."""
     return [PairLink(index, _pairs(rule, number, ctx), False, rule.hard, _penalty(rule))]
+
+
+@compiles(RepeatsRule)
+def compile_repeats(rule: RepeatsRule, number: int, index: int, ctx: Context) -> list[Primitive]:
+    """The pairs that met in earlier waves, kept apart (or together with ``keep``): a
+    PairLink, so every backend knows it."""
+    if ctx.history is None:
+        ctx.problem(number, "kind", "a repeats rule needs the assignments of the earlier waves: "
+                    "give each with --history (oldest first)", rule.kind)
+        return []
+    pairs = ctx.history.pairs(ctx.index, rule.outcomes, rule.last)
+    return [PairLink(index, pairs, rule.keep, rule.hard, _penalty(rule))]
 
 
 @compiles(PinRule)

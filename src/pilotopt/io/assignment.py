@@ -1,11 +1,12 @@
 """Read an assignment, e.g. one made or edited by hand: a table with ``id`` and ``group`` (CSV as
 any spreadsheet saves it, or a sheet of a workbook), or the ``groups.xlsx`` that ``solve --xlsx``
-writes (a sheet per group)."""
+writes (a sheet per group). :func:`read_memberships` reads the same files without a roster (an
+earlier wave, whose groups and organisations may differ from today's)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +16,15 @@ from pilotopt.errors import InputError, InputProblem
 from pilotopt.io.tables import Grid, Table, find_table, is_workbook, read_sheets, read_table
 from pilotopt.problem import IntArray, Problem
 
-__all__ = ["read_assignment"]
+__all__ = ["OUTCOMES", "Membership", "read_assignment", "read_memberships"]
 
 _COLUMNS = ("id", "group")
+#: A column read where present: what became of the organisation in its group (earlier waves).
+_OUTCOME = "outcome"
+#: The outcomes of a membership, from worst to best.
+OUTCOMES = ("dropped", "ongoing", "done")
+_OUTCOME_WORDS = {"dropped": "dropped", "ongoing": "ongoing", "done": "done",
+                  "afgehaakt": "dropped", "lopend": "ongoing", "afgerond": "done"}
 _LEADING_NUMBER = re.compile(r"^(\d+)\b")
 
 
@@ -29,6 +36,7 @@ class _Placement:
     row: int
     org_id: str
     group: int | None  # None: left out (or a group the file names wrongly)
+    outcome: str = ""
 
 
 class _Groups:
@@ -60,8 +68,31 @@ class _Groups:
         return f"groups are {', '.join(self.names)} (or 1 to {len(self.names)})"
 
 
-def _from_table(table: Table, groups: _Groups, optional: list[bool],
-                index: dict[str, int]) -> tuple[list[_Placement], list[InputProblem]]:
+class _Labels:
+    """Group references of a file read without a roster: each distinct text (any case) is a
+    group of its own."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def find(self, ref: str) -> int:
+        """The group ``ref`` names (a new one for a new text)."""
+        key = ref.strip().casefold()
+        if key not in self.index:
+            self.index[key] = len(self.names)
+            self.names.append(ref.strip())
+        return self.index[key]
+
+    def of_sheet(self, title: str) -> int:
+        return self.find(title)
+
+    def listing(self) -> str:
+        return ""
+
+
+def _from_table(table: Table, groups: _Groups | _Labels, optional: Callable[[str], bool]
+                ) -> tuple[list[_Placement], list[InputProblem]]:
     """Placements of an ``id``/``group`` table."""
     placements: list[_Placement] = []
     problems: list[InputProblem] = []
@@ -75,12 +106,13 @@ def _from_table(table: Table, groups: _Groups, optional: list[bool],
         if ref and g is None:
             problems.append(table.problem(f"no such group; {groups.listing()}", row=row.number,
                                           id=org_id, column="group", value=ref))
-        elif not ref and org_id in index and not optional[index[org_id]]:
+        elif not ref and not optional(org_id):
             problems.append(table.problem(
                 f"no group, and this organisation may not be left out; {groups.listing()}",
                 row=row.number, id=org_id, column="group", value=ref))
         # Placed even so: the organisation is in the file, its problem told once.
-        placements.append(_Placement(table, row.number, org_id, g))
+        placements.append(_Placement(table, row.number, org_id, g,
+                                     row.cells.get(_OUTCOME, "")))
     return placements, problems
 
 
@@ -94,14 +126,14 @@ def _summary_sheets(sheets: list[tuple[str, Grid]], file: str) -> dict[str, str]
 
 
 def _from_group_sheets(
-    file: str, sheets: list[tuple[str, Grid]], groups: _Groups
+    file: str, sheets: list[tuple[str, Grid]], groups: _Groups | _Labels
 ) -> tuple[list[_Placement], list[InputProblem]]:
     """Placements of a groups.xlsx: every member row of a group's sheet is in that group."""
     named = _summary_sheets(sheets, file)
     placements: list[_Placement] = []
     problems: list[InputProblem] = []
     for name, grid in sheets:
-        table = find_table(file, grid, ("id",), sheet=name)
+        table = find_table(file, grid, ("id",), (_OUTCOME,), sheet=name)
         if table is None or "id" not in table.columns or "group" in table.columns:
             continue  # the Summary, or a sheet of notes
         group_name = named.get(name)
@@ -111,27 +143,28 @@ def _from_group_sheets(
                 f"the sheet's name is no group's name or number; {groups.listing()}"))
         # Rows without an id (a total, a note) are no members. The members of a sheet that is
         # no group are placed nowhere, with that one problem rather than one each.
-        placements += [_Placement(table, row.number, row.cells["id"], g)
+        placements += [_Placement(table, row.number, row.cells["id"], g,
+                                  row.cells.get(_OUTCOME, ""))
                        for row in table.rows if row.cells.get("id")]
     return placements, problems
 
 
 def _placements(
-    path: Path, problem: Problem, groups: _Groups, index: dict[str, int]
+    path: Path, groups: _Groups | _Labels, optional: Callable[[str], bool]
 ) -> tuple[list[_Placement], list[InputProblem], bool]:
     """Every placement the file makes, its problems, and whether organisations on no group
-    sheet count as left out (a groups.xlsx)."""
+    sheet count as left out (a groups.xlsx). ``optional(id)``: whether a row may name no
+    group."""
     file = str(path)
-    optional = [bool(x) for x in problem.optional]
     if not is_workbook(path):
-        table = read_table(path, _COLUMNS, what="assignment")
+        table = read_table(path, _COLUMNS, (_OUTCOME,), what="assignment")
         _require(table)
-        return (*_from_table(table, groups, optional, index), False)
+        return (*_from_table(table, groups, optional), False)
     sheets = read_sheets(path)
-    tables = [find_table(file, grid, _COLUMNS, sheet=name) for name, grid in sheets]
+    tables = [find_table(file, grid, _COLUMNS, (_OUTCOME,), sheet=name) for name, grid in sheets]
     plain = [t for t in tables if t is not None and set(_COLUMNS) <= set(t.columns)]
     if plain:
-        return (*_from_table(plain[0], groups, optional, index), False)
+        return (*_from_table(plain[0], groups, optional), False)
     placements, problems = _from_group_sheets(file, sheets, groups)
     if not placements and not problems:
         names = ", ".join(f"'{name}'" for name, _ in sheets)
@@ -166,8 +199,9 @@ def read_assignment(
     file = str(path)
     index = {org_id: i for i, org_id in enumerate(problem.ids)}
     groups = _Groups(problem)
-    placements, problems, absent_left_out = _placements(path, problem, groups, index)
     optional = problem.optional
+    placements, problems, absent_left_out = _placements(
+        path, groups, lambda org_id: org_id not in index or bool(optional[index[org_id]]))
     assignment = np.full(problem.n, -1, dtype=np.int64)
     seen: dict[str, _Placement] = {}
     for p in placements:
@@ -194,3 +228,46 @@ def read_assignment(
     if problems:
         raise InputError(problems)
     return assignment
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An organisation in a group of an assignment read without a roster: the group's label as
+    the file writes it, the ``outcome`` column (one of :data:`OUTCOMES`, "" when absent or
+    empty) and the row."""
+
+    org_id: str
+    group: str
+    outcome: str
+    row: int
+    sheet: str | None = None
+
+
+def read_memberships(path: str | Path) -> list[Membership]:
+    """Every organisation placed in a group by an assignment file (the forms
+    :func:`read_assignment` reads), without a roster: any group label and any id go, rows
+    without a group are skipped, and an id may be in several groups. An ``outcome`` column, if
+    any, says what became of it there: done, ongoing or dropped (Dutch afgerond, lopend,
+    afgehaakt too), any case.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, a row has a group but no id, or an outcome is none of
+        those: every problem at once.
+    """
+    labels = _Labels()
+    placements, problems, _ = _placements(Path(path), labels, lambda _: True)
+    found = []
+    for p in placements:
+        outcome = _OUTCOME_WORDS.get(p.outcome.strip().casefold(), "")
+        if p.outcome.strip() and not outcome:
+            problems.append(p.table.problem("an outcome is done, ongoing or dropped (or empty)",
+                                            row=p.row, id=p.org_id, column=_OUTCOME,
+                                            value=p.outcome))
+        if p.group is not None:
+            found.append(Membership(p.org_id, labels.names[p.group], outcome, p.row,
+                                    p.table.sheet))
+    if problems:
+        raise InputError(sorted(problems, key=lambda q: q.row or 0))
+    return found

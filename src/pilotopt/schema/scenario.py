@@ -32,6 +32,7 @@ __all__ = [
     "Groups",
     "PinRule",
     "QuotaRule",
+    "RepeatsRule",
     "Rule",
     "RuleBase",
     "Scenario",
@@ -51,6 +52,8 @@ def _group_ref(v: Any) -> int | str:
 
 #: A group by number (from 1) or by name.
 GroupRef = Annotated[int | str, PlainValidator(_group_ref)]
+#: What became of an organisation in a group of an earlier wave.
+Outcome = Literal["done", "ongoing", "dropped"]
 
 
 class _Model(BaseModel):
@@ -269,6 +272,37 @@ class ApartRule(_PairRule):
     meaning = "pairs that must not share a group (e.g. competitors)"
     meaning_nl = "paren die niet samen in een groep mogen (bv. concurrenten)"
     kind: Literal["apart"]
+
+
+class RepeatsRule(RuleBase):
+    """Pairs that shared a group in an earlier wave (the assignments given with ``--history``,
+    oldest first): kept apart, so new partners meet, or with ``keep = true`` kept together
+    (pairs that worked). ``outcome`` (``done``, ``ongoing``, ``dropped`` or a list) takes only
+    the pairs with that outcome in the latest wave they met; ``last`` only the last waves. Soft:
+    ``weight`` per pair that meets again (kept apart) or is split (kept together)."""
+
+    meaning = "pairs that met in an earlier wave do not meet again (or, keep: stay together)"
+    meaning_nl = ("paren die elkaar in een vorige ronde troffen, komen niet opnieuw samen "
+                  "(of, keep: blijven samen)")
+    fact = "{} pairs met before"
+    kind: Literal["repeats"]
+    keep: bool = False
+    outcome: Outcome | list[Outcome] | None = None
+    last: int | None = Field(default=None, ge=1)
+
+    @property
+    def outcomes(self) -> list[str] | None:
+        """The outcomes taken (None: every pair that met)."""
+        if self.outcome is None:
+            return None
+        return list(self.outcome) if isinstance(self.outcome, list) else [self.outcome]
+
+    def describe(self) -> str:
+        """E.g. ``repeats kept apart (outcome dropped, last 2 waves)``."""
+        how = ["outcome " + "|".join(self.outcomes)] if self.outcomes else []
+        how += [f"last {self.last} waves"] if self.last else []
+        return (f"repeats kept {'together' if self.keep else 'apart'}"
+                + (f" ({', '.join(how)})" if how else ""))
 
 
 class PinRule(RuleBase):
@@ -504,7 +538,7 @@ def _check_min_max(lo: int | None, hi: int | None) -> None:
 Rule = Annotated[
     SizeRule | QuotaRule | TogetherRule | ApartRule | PinRule | ForbidRule | EligibleRule
     | DistinctRule | SpreadRule | BalanceRule | MaxDistanceRule | NoIsolationRule | CoverageRule
-    | OptionalRule | AnchorRule,
+    | OptionalRule | AnchorRule | RepeatsRule,
     Field(discriminator="kind"),
 ]
 

@@ -15,7 +15,7 @@ from pilotopt.evaluate import evaluate
 from pilotopt.problem import SCALE, GroupSum, IntArray, Problem
 from pilotopt.solve.bound import pair_bound
 from pilotopt.solve.clock import Clock
-from pilotopt.solve.conflicts import infeasible_error
+from pilotopt.solve.conflicts import counted_conflict, infeasible_error
 from pilotopt.solve.loader import kernel
 from pilotopt.solve.params import Params
 from pilotopt.solve.progress import Progress, Tracker
@@ -67,12 +67,17 @@ def solve(
     Raises
     ------
     InfeasibleError
-        When the hard rules provably cannot all hold; names a conflicting set of them.
+        When the hard rules provably cannot all hold; names a conflicting set of them (at
+        once, before any search, when counting shows it: see
+        :func:`~pilotopt.solve.conflicts.counted_conflict`).
     NoSolutionError
         When no assignment meeting every hard rule was found in time (:class:`StoppedError`
         when ``stop`` ended the run first).
     """
     params = params or Params()
+    conflict = counted_conflict(problem)
+    if conflict is not None:
+        raise conflict
     clock = Clock(params.time_limit, params.started, stop)
     try:
         return _solve(problem, params, clock, on_progress)
