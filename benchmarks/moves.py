@@ -11,11 +11,14 @@ the same seed:
 * ``apply``: a random move priced and made (the assignment drifts as it goes);
 * ``explain``: :func:`pilotopt.explain.explain` of one random organisation (``build_s`` here:
   the explainer's own start, what every organisation each earns now included), and ``fit``
-  of one random organisation as if it were a late registration; ``--explain-samples`` each.
+  of one random organisation as if it were a late registration; ``--explain-samples`` each;
+* ``explain_all``: every organisation explained in one call (what ``solve`` writes into
+  result.json and the report), once, for rosters of at most ``--explain-all`` organisations.
 
 Writes ``benchmarks/results/moves-<date>.csv`` (one row per roster and operation) and prints the
 rows; the table in ``benchmarks/README.md`` is copied from it. Targets (issue 13): under 5 ms
-per move at 300 organisations, under 50 ms at 20,000.
+per move at 300 organisations, under 50 ms at 20,000; (issue 14) explaining every organisation
+under 2 s at 300 and 20 s at 3,000. Sizes with a folder ``instances/flanders-<size>`` read it.
 
     python benchmarks/moves.py
     python benchmarks/moves.py --samples 200 --sizes 300
@@ -66,7 +69,7 @@ def timed(samples: int, step: Callable[[], object]) -> list[float]:
 
 
 def measure(name: str, problem: Problem, samples: int, seed: int,
-            explain_samples: int) -> list[dict[str, object]]:
+            explain_samples: int, explain_all: int = 0) -> list[dict[str, object]]:
     a = dealt(problem, seed)
     t0 = time.perf_counter()
     w = WhatIf(problem, a)
@@ -101,9 +104,13 @@ def measure(name: str, problem: Problem, samples: int, seed: int,
     def fit_one() -> object:
         return fit(problem, a, int(rng.integers(n)))
 
+    def explain_every() -> object:
+        return explain(problem, a)
+
     for op, step, k in (("move", move, samples), ("swap", swap, samples),
                         ("apply", apply, samples), ("explain", explain_one, explain_samples),
-                        ("fit", fit_one, explain_samples)):
+                        ("fit", fit_one, explain_samples),
+                        ("explain_all", explain_every, int(n <= explain_all))):
         if not k:
             continue
         ms = sorted(timed(k, step))
@@ -119,21 +126,24 @@ def measure(name: str, problem: Problem, samples: int, seed: int,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sizes", default="300,20000",
-                    help="300 reads instances/flanders-300; other sizes are generated")
+                    help="300 and 3000 read instances/flanders-<size>; other sizes are generated")
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--explain-samples", type=int, default=10)
+    ap.add_argument("--explain-all", type=int, default=3000,
+                    help="explain every organisation once on rosters up to this size")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
-            if size == 300:
-                folder, name = ROOT / "instances" / "flanders-300", "flanders-300"
+            if (ROOT / "instances" / f"flanders-{size}").is_dir():
+                folder, name = ROOT / "instances" / f"flanders-{size}", f"flanders-{size}"
             else:
                 folder, name = Path(tmp) / str(size), f"generated-{size} (seed 1)"
                 write_instance(folder, size, None, 1)
             problem = load_instance(folder / "roster.csv", folder / "scenario.toml").problem
-            for row in measure(name, problem, args.samples, args.seed, args.explain_samples):
+            for row in measure(name, problem, args.samples, args.seed, args.explain_samples,
+                               args.explain_all):
                 print(row, flush=True)
                 rows.append(row)
     out = HERE / "results" / f"moves-{dt.date.today().isoformat()}.csv"

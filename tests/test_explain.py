@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from pilotopt.cli import main
 from pilotopt.evaluate import evaluate
-from pilotopt.explain import explain, fit
+from pilotopt.explain import explain, explain_all, fit
 from pilotopt.problem import GroupSum, PairLink, Problem, RuleInfo
 
 DATA = Path(__file__).parent / "data"
@@ -154,3 +154,28 @@ def test_unknown_ids_are_named(tmp_path: Path) -> None:
                                        str(path), "xx1", "se01", "yy2"])
     assert result.exit_code == 2
     assert "'xx1'" in result.output and "'yy2'" in result.output
+
+
+def test_solve_writes_every_explanation_into_result_json(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run("solve", ROSTER, "-s", SCENARIO, "-t", "0.5", "--seed", "1", "--workers", "1", "--out",
+        out, "-q")
+    doc = json.loads((out / "result.json").read_text())
+    assert doc["explanations_skipped"] is None
+    run("explain", ROSTER, "-s", SCENARIO, "-a", out / "assignment.csv", "--out", tmp_path)
+    alone = json.loads((tmp_path / "explain.json").read_text())["organisations"]
+    assert doc["explanations"] == alone
+    assert [e["organisation"] for e in alone] == [
+        "se01", "se02", "se03", "se04", "rg01", "rg02", "rg03", "pb01"]
+    # What each member earns, over both members of each pair, adds up to the group's score.
+    for g in doc["groups"]:
+        earned = sum(e["earns"] for e in alone if e["group"] == g["group"])
+        assert round(earned / 2, 6) == g["complementarity"]
+
+
+def test_explain_all_stops_above_the_limit() -> None:
+    p = four()
+    found, why = explain_all(p, np.array([0, 0, 1, 1]), limit=4)
+    assert [e.organisation for e in found] == [0, 1, 2, 3] and why is None
+    found, why = explain_all(p, np.array([0, 0, 1, 1]), limit=3)
+    assert found == [] and why is not None and "4 organisations" in why

@@ -321,3 +321,19 @@ def test_pair_scores_and_earnings_agree_with_the_pricing(case: tuple[Problem, li
     for i in range(p.n):
         assert w.pair_scores(i).tolist() == dense[i].tolist()
         assert w.earnings(i).tolist() == [w.earns(i, g) for g in range(p.m)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_problems(), st.integers(0, 7), st.lists(st.integers(0, 7), max_size=8))
+def test_swaps_and_into_price_as_each_move_and_swap(case: tuple[Problem, list[int]], i: int,
+                                         partners: list[int]) -> None:
+    p, a = case
+    i, js = i % p.n, [j % p.n for j in partners]
+    # Only swaps that leave out nobody who may not be left out.
+    js = [j for j in js if (a[j] >= 0 or p.optional[i]) and (a[i] >= 0 or p.optional[j])]
+    w = WhatIf(p, a)
+    assert w.swaps(i, js) == [w.swap(i, j) for j in js]
+    for g in {a[j] for j in js if a[j] >= 0}:
+        move, _ = w.into(i, g, [j for j in js if a[j] == g])
+        assert move == w.move(i, g)
+    assert w.assignment.tolist() == a and w.evaluation() == evaluate(p, a)

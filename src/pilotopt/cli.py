@@ -20,6 +20,7 @@ from pilotopt import STARTED
 from pilotopt.batch.cli import batch, runs
 from pilotopt.errors import InfeasibleError, InputError, NoSolutionError, StoppedError
 from pilotopt.evaluate import Evaluation, evaluate
+from pilotopt.explain import EXPLAIN_LIMIT
 from pilotopt.generate import GenerationError, write_instance
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
@@ -185,6 +186,10 @@ _history_opt = click.option(
     "--history", multiple=True, type=click.Path(dir_okay=False),
     help="An assignment of an earlier wave (id, group, optional outcome: done, ongoing or "
          "dropped), for the scenario's repeats rules; repeat the option, oldest first.")
+_explain_limit_opt = click.option(
+    "--explain-limit", type=click.IntRange(min=0), default=EXPLAIN_LIMIT, show_default=True,
+    help="Explain every organisation (why it sits where it does, its best alternatives) in "
+         "result.json and the report when the roster has at most this many; 0: never.")
 _scenario_opt = click.option(
     "--scenario", "-s", type=click.Path(dir_okay=False),
     help="Scenario file (TOML): groups, weights and rules. Not needed for an MDGPLIB file.")
@@ -233,9 +238,11 @@ def validate(roster: str, scenario: str | None, history: tuple[str, ...]) -> Non
 @click.option("--store", type=click.Path(dir_okay=False), default=None,
               help="Also add the run to this run store (DuckDB file, see pilotopt runs).")
 @_history_opt
+@_explain_limit_opt
 def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, workers: int,
               out_dir: str, quiet: bool, html: bool, xlsx: bool, pdf: bool, lang: str | None,
-              notes: bool, store: str | None, history: tuple[str, ...]) -> None:
+              notes: bool, store: str | None, history: tuple[str, ...],
+              explain_limit: int) -> None:
     """Assign the organisations of ROSTER to pilot groups and check the result."""
     instance = _load(roster, scenario, history)
     _warn(instance)
@@ -259,7 +266,7 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
                                                   stop=interrupts.stop))
             _keep_hand_edits(out, assignment_csv(problem, result.assignment))
             _solve_outputs(instance, result, given, out, quiet, html, xlsx, pdf, language,
-                           notes, store)
+                           notes, store, explain_limit)
     except StoppedError:
         _fail(interrupts.code, "interrupted before any assignment meeting every hard rule was "
               "found; nothing written")
@@ -281,13 +288,17 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
 
 def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str | None],
                    out: Path, quiet: bool, html: bool, xlsx: bool, pdf: bool, language: Any,
-                   notes: bool, store: str | None) -> None:
+                   notes: bool, store: str | None, explain_limit: int) -> None:
     """Write and print what a solve produced (each file whole or not at all)."""
+    from pilotopt.explain import explain_all
+
     problem = instance.problem
     sources = {k: {"path": str(p), "sha256": file_digest(str(p))} for k, p in given.items()}
+    explained, skipped = explain_all(problem, result.assignment, instance.orgs, explain_limit)
     written = write_outputs(out, {
         "assignment.csv": assignment_csv(problem, result.assignment),
-        "result.json": result_document(problem, result, sources, instance.orgs),
+        "result.json": result_document(problem, result, sources, instance.orgs, explained,
+                                       skipped),
     })
     if quiet:
         _out.print(result.summary())

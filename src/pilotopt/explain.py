@@ -44,13 +44,17 @@ from pilotopt.problem import (
 )
 from pilotopt.schema.roster import Organisation
 
-__all__ = ["Alternative", "Explanation", "Fit", "Tie", "explain", "fit"]
+__all__ = ["EXPLAIN_LIMIT", "Alternative", "Explanation", "Fit", "Tie", "explain", "explain_all",
+           "fit"]
 
 #: Alternative groups shown per organisation.
 ALTERNATIVES = 3
 #: Groups priced with every rule per organisation, and swap partners per group: those that
 #: change the complementarity most (see :func:`_candidates`).
 GROUPS, PARTNERS = 8, 3
+#: Rosters up to this many organisations are explained in every result and report by default
+#: (about 2 s per 300 organisations on a loaded machine, see benchmarks/moves.py).
+EXPLAIN_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -286,24 +290,41 @@ def _key(c: Change) -> tuple[int, int]:
     return c.hard_violation, -c.objective_scaled
 
 
-def _candidates(w: WhatIf, i: int, own: IntArray) -> list[tuple[int, list[int]]]:
+class _Columns:
+    """What every organisation earns with each group's members, per group as it is asked for
+    (the sum of the members' pair score rows), for screening many organisations' swaps."""
+
+    def __init__(self, w: WhatIf) -> None:
+        self.w = w
+        self.cache: dict[int, IntArray] = {}
+
+    def __getitem__(self, g: int) -> IntArray:
+        if g not in self.cache:
+            members = self.w.members(g).tolist()
+            self.cache[g] = (np.sum([self.w.pair_scores(k) for k in members], axis=0)
+                             if members else np.zeros(self.w.problem.n, dtype=np.int64))
+        return self.cache[g]
+
+
+def _candidates(w: WhatIf, i: int, s: IntArray, own: IntArray,
+                columns: _Columns) -> list[tuple[int, list[int]]]:
     """The groups worth pricing for i and, in each, the partners worth pricing a swap with.
 
     Ranked by the exact change of complementarity, computed for every group and partner at once
-    (O(n + the group's members' factor entries)); the rules are priced only for these. ``own``
-    is what each organisation earns in its own group now.
+    (O(n)): ``s`` is i's pair score row, ``own`` what each organisation earns in its own group
+    now, ``columns`` what each earns with each group's members. The rules are priced only for
+    these.
     """
     a = w.group_of(i)
     groups = w.assignment
-    earn, s = w.earnings(i), w.pair_scores(i)
+    earn = np.bincount(groups[groups >= 0], weights=s[groups >= 0],
+                       minlength=w.problem.m).round().astype(np.int64)
     here = int(earn[a]) if a >= 0 else 0
     gain = earn - here  # of moving to each group, then raised by the best swap there
     swap = np.full(len(groups), np.iinfo(np.int64).min, dtype=np.int64)
     if a >= 0:  # one left out has no seat to trade
-        others = [k for k in w.members(a).tolist() if k != i]
-        # What each organisation would earn in a, without i: sum of a's other members' rows.
-        into_a = (np.sum([w.pair_scores(k) for k in others], axis=0) if others
-                  else np.zeros(len(groups), dtype=np.int64))
+        # What each organisation would earn in a, without i.
+        into_a = columns[a] - s
         ok = (groups >= 0) & (groups != a)
         swap[ok] = (earn[groups[ok]] - s[ok] + into_a[ok] - here - own[ok])
         np.maximum.at(gain, groups[ok], swap[ok])
@@ -317,15 +338,16 @@ def _candidates(w: WhatIf, i: int, own: IntArray) -> list[tuple[int, list[int]]]
 
 
 def _options(
-    problem: Problem, w: WhatIf, i: int, own: IntArray
+    w: WhatIf, i: int, s: IntArray, own: IntArray, columns: _Columns
 ) -> tuple[list[Alternative], Alternative | None]:
     """For each candidate group, the better of moving there and the best swap there; and the
     change raising the objective most among those that break a hard rule."""
     best: list[Alternative] = []
     blocked: Alternative | None = None
-    for g, partners in _candidates(w, i, own):
-        options = [Alternative(g, w.move(i, g), None, ())] + [
-            Alternative(g, w.swap(i, j), j, ()) for j in partners]
+    for g, partners in _candidates(w, i, s, own, columns):
+        move, swaps = w.into(i, g, partners)
+        options = [Alternative(g, move, None, ())] + [
+            Alternative(g, c, j, ()) for j, c in zip(partners, swaps, strict=True)]
         best.append(min(options, key=lambda a: _key(a.change)))
         for a in options:
             if a.change.hard_violation > 0 and (
@@ -341,7 +363,7 @@ def _with_reasons(problem: Problem, w: WhatIf, alt: Alternative) -> Alternative:
     return replace(alt, blocked_by=blocking(problem, w, alt.change))
 
 
-def _ties(problem: Problem, w: WhatIf, i: int,
+def _ties(w: WhatIf, i: int, s: IntArray,
           orgs: Sequence[Organisation] | None) -> tuple[Tie, ...]:
     g = w.group_of(i)
     if g < 0:
@@ -350,7 +372,7 @@ def _ties(problem: Problem, w: WhatIf, i: int,
     for j in w.members(g).tolist():
         if j == i:
             continue
-        score = pair_score(problem, i, j)
+        score = int(s[j])
         gives: tuple[str, ...] = ()
         gets: tuple[str, ...] = ()
         if orgs is not None:
@@ -360,13 +382,6 @@ def _ties(problem: Problem, w: WhatIf, i: int,
         if gives or gets or score:
             ties.append(Tie(j, gives, gets, score))
     return tuple(ties)
-
-
-def pair_score(problem: Problem, i: int, j: int) -> int:
-    """The (scaled) score of i and j in one group."""
-    if problem.factors is None:
-        return int(problem.score[i, j])
-    return int(problem.factors.block([i, j])[0, 1])
 
 
 def explain(
@@ -391,12 +406,14 @@ def explain(
     ev = w.evaluation()
     own = np.array([w.earns(j) if w.group_of(j) >= 0 else 0 for j in range(problem.n)],
                    dtype=np.int64)
+    columns = _Columns(w)
     out = []
     for i in (range(problem.n) if organisations is None else organisations):
         g = w.group_of(i)
         earns = w.earns(i) if g >= 0 else 0
         total = ev.group_complementarity_scaled[g] if g >= 0 else 0
-        found, blocked = _options(problem, w, i, own)
+        s = w.pair_scores(i)
+        found, blocked = _options(w, i, s, own, columns)
         options = sorted(found, key=lambda a: _key(a.change))
         top = [_with_reasons(problem, w, a) for a in options[:ALTERNATIVES]]
         # A better move is blocked if it would raise the objective above every move that keeps
@@ -408,9 +425,21 @@ def explain(
         out.append(Explanation(
             organisation=i, group=g, earns_scaled=earns,
             share=earns / (2 * total) if total else 0.0,
-            ties=_ties(problem, w, i, orgs), alternatives=tuple(top),
+            ties=_ties(w, i, s, orgs), alternatives=tuple(top),
             blocked=_with_reasons(problem, w, blocked) if blocked else None))
     return out
+
+
+def explain_all(
+    problem: Problem, assignment: IntArray, orgs: Sequence[Organisation] | None = None,
+    limit: int = EXPLAIN_LIMIT,
+) -> tuple[list[Explanation], str | None]:
+    """Every organisation explained, if there are at most ``limit`` of them; else none, and
+    why (a sentence for the result file)."""
+    if problem.n > limit:
+        return [], (f"{problem.n} organisations, more than the limit of {limit} (solve "
+                    "--explain-limit); pilotopt explain gives them")
+    return explain(problem, assignment, None, orgs), None
 
 
 def fit(problem: Problem, assignment: IntArray, newcomer: int) -> Fit:

@@ -544,8 +544,7 @@ class _ProximityState:
 
     def _far(self, i: int, g: int) -> int:
         others = self.groups.members[g]
-        others = others[others != i]
-        return int(self.p.far(np.full(len(others), i), others).sum())
+        return int(np.count_nonzero(self.p.far(i, others[others != i])))
 
     def change(self, i: int, source: int, target: int, out: Slots) -> int:
         for g, sign in ((source, -1), (target, 1)):
@@ -743,52 +742,118 @@ class WhatIf:
             s.move(i, source, g)
         self._groups.move(i, g)
 
+    def swaps(self, i: int, partners: Iterable[int]) -> list[Change]:
+        """The change if organisation i traded groups with each of ``partners`` (one change per
+        partner, as :meth:`swap` gives it). Swaps into one group share the pricing of i's half:
+        a partner costs one move, not two."""
+        order = list(partners)
+        for j in order:
+            self._check_organisation(j)
+        by_group: dict[int, list[int]] = {}
+        for j in order:
+            by_group.setdefault(self.group_of(j), []).append(j)
+        found: dict[int, Change] = {}
+        for g, js in by_group.items():
+            found.update(zip(js, self.into(i, g, js)[1], strict=True))
+        return [found[j] for j in order]
+
+    def into(self, i: int, g: int, partners: Sequence[int] = ()) -> tuple[Change, list[Change]]:
+        """The change if organisation i went to group g (as :meth:`move`), and if it traded
+        places with each of ``partners`` (members of g) instead (as :meth:`swap`); the
+        pricing of i's move is shared."""
+        self._check(i, g)
+        a = self.group_of(i)
+        for j in partners:
+            self._check_organisation(j)
+            if self.group_of(j) != g:
+                raise ValueError(f"{self.problem.ids[j]} is not in group {g}")
+            self._check(j, a)
+        first = _Tally(len(self.problem.rules))
+        mine = self._step(i, g, first)
+        if not partners:
+            return self._finish((mine,), first), []
+        out = []
+        if g != a:
+            self._move(i, g)
+        try:
+            for j in partners:
+                tally = first.copy()
+                out.append(self._finish((mine, self._step(j, a, tally)), tally))
+        finally:
+            if g != a:
+                self._move(i, a)
+        return self._finish((mine,), first), out
+
+    def _step(self, i: int, g: int, tally: _Tally) -> Move:
+        """Add the change of moving i to g (in the current state) to ``tally``."""
+        source = self.group_of(i)
+        if source == g:
+            return Move(i, source, g)
+        comp = tally.comp
+        if source >= 0:
+            comp[source] = comp.get(source, 0) - self._score.gain(i, source)
+        if g >= 0:
+            comp[g] = comp.get(g, 0) + self._score.gain(i, g)
+        for prim, s in zip(self.problem.primitives, self._states, strict=True):
+            found: Slots = {}
+            extra = s.change(i, source, g, found)
+            if not prim.hard:
+                extra += prim.penalty * sum(found.values())
+            tally.penalty[prim.rule] += extra
+            into = tally.slots[prim.rule]
+            for slot, v in found.items():
+                into[slot] = into.get(slot, 0) + v
+        return Move(i, source, g)
+
+    def _finish(self, moves: tuple[Move, ...], tally: _Tally) -> Change:
+        m = self.problem.m
+        rules = []
+        for k, found in enumerate(tally.slots):
+            violation = sum(found.values())
+            per_group = tuple(sorted((g, v) for g, v in found.items() if g < m and v))
+            if violation or tally.penalty[k] or per_group:
+                rules.append(RuleChange(k, violation, tally.penalty[k], per_group))
+        return Change(
+            moves=moves,
+            complementarity_scaled=sum(tally.comp.values()),
+            penalty_scaled=sum(r.penalty_scaled for r in rules),
+            group_complementarity_scaled=tuple(sorted((g, c) for g, c in tally.comp.items()
+                                                      if c)),
+            rules=tuple(rules),
+            hard_violation=sum(r.violation for r in rules if self._hard[r.rule]),
+            version=self.version,
+        )
+
     def _price(self, moves: list[tuple[int, int]], keep: bool) -> Change:
         """Price the moves one after the other, each against the state the previous ones left;
         make them, and undo them unless ``keep``."""
         for i, g in moves:
             self._check(i, g)
-        p = self.problem
-        slots: list[Slots] = [{} for _ in p.rules]
-        penalty = [0] * len(p.rules)
-        comp: Slots = {}
+        tally = _Tally(len(self.problem.rules))
         made: list[Move] = []
         for step, (i, g) in enumerate(moves):
-            source = self.group_of(i)
-            made.append(Move(i, source, g))
-            if source == g:
-                continue
-            if source >= 0:
-                comp[source] = comp.get(source, 0) - self._score.gain(i, source)
-            if g >= 0:
-                comp[g] = comp.get(g, 0) + self._score.gain(i, g)
-            for prim, s in zip(p.primitives, self._states, strict=True):
-                found: Slots = {}
-                penalty[prim.rule] += s.change(i, source, g, found)
-                if not prim.hard:
-                    penalty[prim.rule] += prim.penalty * sum(found.values())
-                into = slots[prim.rule]
-                for slot, v in found.items():
-                    into[slot] = into.get(slot, 0) + v
-            if keep or step < len(moves) - 1:
+            made.append(self._step(i, g, tally))
+            if made[-1].source != g and (keep or step < len(moves) - 1):
                 self._move(i, g)
         if not keep:
             for mv in reversed(made[:-1]):
                 if mv.source != mv.target:
                     self._move(mv.organisation, mv.source)
-        m = p.m
-        rules = []
-        for k, found in enumerate(slots):
-            violation = sum(found.values())
-            per_group = tuple(sorted((g, v) for g, v in found.items() if g < m and v))
-            if violation or penalty[k] or per_group:
-                rules.append(RuleChange(k, violation, penalty[k], per_group))
-        return Change(
-            moves=tuple(made),
-            complementarity_scaled=sum(comp.values()),
-            penalty_scaled=sum(r.penalty_scaled for r in rules),
-            group_complementarity_scaled=tuple(sorted((g, c) for g, c in comp.items() if c)),
-            rules=tuple(rules),
-            hard_violation=sum(r.violation for r in rules if self._hard[r.rule]),
-            version=self.version,
-        )
+        return self._finish(tuple(made), tally)
+
+
+class _Tally:
+    """A change being priced: complementarity per group, violation per rule and slot, and
+    penalty per rule."""
+
+    def __init__(self, rules: int) -> None:
+        self.comp: Slots = {}
+        self.slots: list[Slots] = [{} for _ in range(rules)]
+        self.penalty = [0] * rules
+
+    def copy(self) -> _Tally:
+        out = _Tally(0)
+        out.comp = dict(self.comp)
+        out.slots = [dict(x) for x in self.slots]
+        out.penalty = list(self.penalty)
+        return out

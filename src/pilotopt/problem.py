@@ -489,8 +489,9 @@ class Proximity:
     hard: bool
     penalty: int = 0
 
-    def far(self, i: IntArray, j: IntArray) -> BoolArray:
-        """Whether each pair ``(i[k], j[k])`` may not share a group."""
+    def far(self, i: IntArray | int, j: IntArray) -> BoolArray:
+        """Whether each pair ``(i[k], j[k])`` may not share a group (``i`` an index: the pairs
+        ``(i, j[k])``)."""
         d: IntArray = self.points[i] - self.points[j]
         return np.asarray(((d * d).sum(axis=-1) > self.limit) | (self.codes[i] != self.codes[j]))
 

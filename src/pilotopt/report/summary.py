@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from pilotopt.evaluate import Evaluation
+from pilotopt.explain import Explanation
 from pilotopt.problem import Problem
 from pilotopt.report.figures import group_figures
 from pilotopt.report.offenders import first_offenders, sentence
@@ -60,10 +61,12 @@ def judged(
 def result_document(
     problem: Problem, result: Result, inputs: dict[str, dict[str, str]] | None = None,
     orgs: Sequence[Organisation] | None = None,
+    explanations: Sequence[Explanation] | None = None, explanations_skipped: str | None = None,
 ) -> dict[str, Any]:
     """Everything needed to judge and reproduce a run, in plain JSON values, as
     :class:`pilotopt.schema.result.ResultFile` (see :func:`judged`; ``orgs``, the roster's
-    organisations, add FTE, mix and distances)."""
+    organisations, add FTE, mix and distances; ``explanations`` those of
+    :func:`pilotopt.explain.explain_all`, or why there are none)."""
     from pilotopt.schema.result import ResultFile
 
     ev = judged(problem, result.assignment, result.evaluation, orgs)
@@ -86,6 +89,8 @@ def result_document(
         "groups_count": problem.m,
         **{k: v for k, v in ev.items() if k != "objective"},
         "left_out": [problem.ids[i] for i in result.evaluation.left_out],
+        "explanations": [e.to_dict(problem) for e in explanations or ()],
+        "explanations_skipped": explanations_skipped,
         "stats": result.stats,
     }
     # Through the shipped model, so the file always matches result.schema.json.

@@ -72,6 +72,71 @@ class Offence(_Open):
     text: str
 
 
+class _Aliased(_Open):
+    """Fields named after Python keywords (``from``, ``with``) go by their JSON names."""
+
+    model_config = ConfigDict(extra="allow", validate_by_name=True, serialize_by_alias=True)
+
+
+class MovedOrganisation(_Aliased):
+    """One organisation of a change: from which group to which (None: no group)."""
+
+    organisation: str
+    from_: str | None = Field(alias="from")
+    to: str | None
+
+
+class RuleChange(_Open):
+    """How one rule's figures change (only rules that change are listed)."""
+
+    id: str
+    label: str
+    hard: bool
+    violation: int
+    penalty: float
+    violation_per_group: dict[str, int]
+
+
+class Alternative(_Open):
+    """Another place for an organisation: moving to ``group`` (or swapping with ``swap_with``
+    there), with the exact change it makes; ``blocked_by`` says which hard rules it breaks."""
+
+    group: str
+    swap_with: str | None
+    blocked_by: list[str]
+    moves: list[MovedOrganisation]
+    objective: float = Field(description="Change of the objective, user units.")
+    complementarity: float
+    penalty: float
+    hard_violation: int = Field(description="Change of the hard rules' total violation.")
+    group_complementarity: dict[str, float]
+    rules: list[RuleChange]
+
+
+class Tie(_Aliased):
+    """What an organisation exchanges with one member of its group."""
+
+    with_: str = Field(alias="with")
+    gives: list[str]
+    gets: list[str]
+    score: float
+
+
+class Explanation(_Open):
+    """Why one organisation sits where it does (as ``pilotopt explain`` says it)."""
+
+    organisation: str
+    group: str | None
+    earns: float = Field(description="The sum of its pair scores with its group's members.")
+    share: float = Field(description="Its half of those pairs over the group's complementarity.")
+    gives: list[str]
+    gets: list[str]
+    ties: list[Tie]
+    alternatives: list[Alternative] = Field(description="The best three, best first.")
+    blocked: Alternative | None = Field(
+        description="The best move that would raise the objective but breaks a hard rule.")
+
+
 class ResultFile(_Open):
     """Everything needed to judge and reproduce a run (``result.json``)."""
 
@@ -95,6 +160,10 @@ class ResultFile(_Open):
     rules: list[RuleOutcome]
     offences: list[Offence] = []
     left_out: list[str]
+    explanations: list[Explanation] = Field(
+        default=[], description="Per organisation, why it sits in its group (empty when "
+        "explanations_skipped says why).")
+    explanations_skipped: str | None = None
     stats: Statistics
 
 
