@@ -591,6 +591,55 @@ def fit_cmd(roster: str, scenario: str | None, assignment_path: str, org_id: str
         _write_document(out_dir, "fit.json", assignment_path, found.to_dict(problem))
 
 
+@main.command(name="diff")
+@_roster_arg
+@_scenario_opt
+@click.argument("a_path", metavar="A", type=click.Path(dir_okay=False))
+@click.argument("b_path", metavar="B", type=click.Path(dir_okay=False))
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write diff.json here.")
+@click.option("--html", type=click.Path(dir_okay=False), default=None,
+              help="Also write the comparison as one self-contained HTML page.")
+@_lang_opt
+def diff_cmd(roster: str, scenario: str | None, a_path: str, b_path: str, out_dir: str | None,
+             html: str | None, lang: str | None) -> None:
+    """Compare assignment A (before) with B (after): who moved, pairs kept, broken and formed,
+    and the change of every rule, every group and the objective (each side as score judges
+    it)."""
+    from pilotopt.diff import diff
+    from pilotopt.report.diff import diff_lines, render_diff_html
+
+    instance = _load(roster, scenario)
+    _warn(instance)
+    problem = instance.problem
+    if html is not None:
+        _refuse_overwriting({"roster": roster, "scenario": scenario, "a": a_path, "b": b_path},
+                            [Path(html)], "--html")
+    found, problems = [], []
+    for path in (a_path, b_path):
+        try:
+            found.append(read_assignment(path, problem))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        _input_error(InputError(problems))
+    language = _lang(lang, instance)
+    d = diff(problem, found[0], found[1])
+    sources = {"a": a_path, "b": b_path}
+    click.echo("\n".join(diff_lines(d, sources, language)))
+    written = []
+    if html is not None:
+        atomic_write(Path(html), render_diff_html(d, sources, language))
+        written.append(html)
+    if out_dir is not None:
+        written += [str(x) for x in write_outputs(Path(out_dir), {"diff.json": {
+            "pilotopt_version": package_version(),
+            "assignments": {k: {"path": v, "sha256": file_digest(v)} for k, v in sources.items()},
+            **d.to_dict()}})]
+    if written:
+        _out.print("wrote " + ", ".join(written))
+
+
 def run() -> NoReturn:
     """The ``pilotopt`` program: :func:`main`, then out of the process at once.
 
