@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -36,6 +36,9 @@ from pilotopt.report import (
 from pilotopt.report.i18n import LANGS, Lang, choose
 from pilotopt.report.summary import judged, package_version
 from pilotopt.solve import Params, Result, Status, finish_kernel_compilation, solve
+
+if TYPE_CHECKING:
+    from pilotopt import proposals
 
 __all__ = ["main", "run"]
 
@@ -239,19 +242,30 @@ def validate(roster: str, scenario: str | None, history: tuple[str, ...]) -> Non
               help="Also add the run to this run store (DuckDB file, see pilotopt runs).")
 @_history_opt
 @_explain_limit_opt
+@click.option("--alternatives", "alternatives_k", type=click.IntRange(min=1), default=None,
+              help="Give K structurally different good assignments, each in --out/alt-K, "
+                   "and alternatives.csv/json side by side; the time limit is for all.")
+@click.option("--min-difference", type=click.FloatRange(0, 1), default=0.2, show_default=True,
+              help="With --alternatives: the share of organisations every two must place "
+                   "differently (groups matched as well as they can be).")
 def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, workers: int,
               out_dir: str, quiet: bool, html: bool, xlsx: bool, pdf: bool, lang: str | None,
               notes: bool, store: str | None, history: tuple[str, ...],
-              explain_limit: int) -> None:
+              explain_limit: int, alternatives_k: int | None, min_difference: float) -> None:
     """Assign the organisations of ROSTER to pilot groups and check the result."""
+    if alternatives_k is not None and store is not None:
+        _fail(EXIT_INPUT, "--store keeps one run per solve; not with --alternatives")
     instance = _load(roster, scenario, history)
     _warn(instance)
     out = Path(out_dir)
     given = {"roster": roster} if instance.scenario is None else {
         "roster": roster, "scenario": scenario}
     given |= {f"history {k}": h for k, h in enumerate(history, start=1)}
-    _refuse_overwriting(given, [out / f for f in (
-        "assignment.csv", "result.json", "report.html", "report.pdf", "groups.xlsx")], "--out")
+    folders = ([out] if alternatives_k is None
+               else [out / f"alt-{j + 1}" for j in range(alternatives_k)])
+    _refuse_overwriting(given, [d / f for d in folders for f in (
+        "assignment.csv", "result.json", "report.html", "report.pdf", "groups.xlsx")]
+        + [out / "alternatives.csv", out / "alternatives.json"], "--out")
     language = _lang(lang, instance)
     if pdf:
         _need_chromium()
@@ -260,6 +274,19 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     interrupts = _Interrupts()
     try:
         params = Params(time_limit=time_limit, seed=seed, workers=workers, started=_started)
+        if alternatives_k is not None:
+            from pilotopt.proposals import alternatives
+
+            with interrupts, solve_progress(_err, time_limit, _started,
+                                            show=not quiet) as on_progress:
+                alts = interrupts.run(lambda: alternatives(
+                    problem, params, alternatives_k, min_difference, on_progress=on_progress,
+                    stop=interrupts.stop))
+                _alternatives_outputs(instance, alts, alternatives_k, given, out, quiet, html,
+                                      xlsx, pdf, language, notes, explain_limit)
+            if alts.message == "interrupted":
+                _fail(interrupts.code, "interrupted: wrote the proposals found so far")
+            return
         with interrupts, solve_progress(_err, time_limit, _started,
                                         show=not quiet) as on_progress:
             result = interrupts.run(lambda: solve(problem, params, on_progress=on_progress,
@@ -286,19 +313,25 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
         finish_kernel_compilation()
 
 
+def _sources(given: Mapping[str, str | None]) -> dict[str, dict[str, str]]:
+    return {k: {"path": str(p), "sha256": file_digest(str(p))} for k, p in given.items()}
+
+
 def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str | None],
                    out: Path, quiet: bool, html: bool, xlsx: bool, pdf: bool, language: Any,
-                   notes: bool, store: str | None, explain_limit: int) -> None:
-    """Write and print what a solve produced (each file whole or not at all)."""
+                   notes: bool, store: str | None, explain_limit: int,
+                   extra: Mapping[str, Any] | None = None) -> None:
+    """Write and print what a solve produced (each file whole or not at all); ``extra`` adds
+    keys to result.json."""
     from pilotopt.explain import explain_all
 
     problem = instance.problem
-    sources = {k: {"path": str(p), "sha256": file_digest(str(p))} for k, p in given.items()}
+    sources = _sources(given)
     explained, skipped = explain_all(problem, result.assignment, instance.orgs, explain_limit)
     written = write_outputs(out, {
         "assignment.csv": assignment_csv(problem, result.assignment),
-        "result.json": result_document(problem, result, sources, instance.orgs, explained,
-                                       skipped),
+        "result.json": {**result_document(problem, result, sources, instance.orgs, explained,
+                                          skipped), **(extra or {})},
     })
     if quiet:
         _out.print(result.summary())
@@ -318,6 +351,29 @@ def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str |
         from pilotopt.store import record_solve
 
         record_solve(store, result, sources, time.perf_counter() - _started)
+
+
+def _alternatives_outputs(instance: Instance, alts: proposals.Alternatives, asked: int,
+                          given: Mapping[str, str | None], out: Path, quiet: bool, html: bool,
+                          xlsx: bool, pdf: bool, language: Any, notes: bool,
+                          explain_limit: int) -> None:
+    """Each proposal's files in out/alt-J (as solve writes them), then the table side by side."""
+    from pilotopt.report.proposals import print_alternatives, rows_csv
+
+    problem = instance.problem
+    for j, p in enumerate(alts.proposals):
+        folder = out / f"alt-{j + 1}"
+        _out.print(f"alternative {j + 1}:")
+        _keep_hand_edits(folder, assignment_csv(problem, p.result.assignment))
+        _solve_outputs(instance, p.result, given, folder, True, html, xlsx, pdf, language,
+                       notes, None, explain_limit, extra={"alternative": alts.document(j)})
+    rows = alts.rows()
+    written = write_outputs(out, {"alternatives.csv": rows_csv(rows), "alternatives.json": {
+        "pilotopt_version": package_version(), "inputs": _sources(given),
+        **alts.summary(asked), "alternatives": rows}})
+    if not quiet:
+        print_alternatives(_out, alts, lang=language, asked=asked)
+    _out.print("wrote " + ", ".join(str(p) for p in written))
 
 
 class _Aborted(BaseException):

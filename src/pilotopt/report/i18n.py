@@ -274,6 +274,25 @@ _TEXT: dict[str, tuple[str, str]] = {
         "figures per group are complete).",
         "Clusters van het hele netwerk worden boven {limit} organisaties niet berekend (de "
         "cijfers per groep zijn volledig)."),
+    # several proposals (pilotopt.proposals)
+    "alt.title": ("{count} alternative proposals", "{count} alternatieve voorstellen"),
+    "alt.col": ("#", "#"),
+    "alt.objective": ("objective", "doelwaarde"),
+    "alt.complementarity": ("compl.", "compl."),
+    "alt.penalty": ("penalty", "boete"),
+    "alt.gap": ("gap", "kloof"),
+    "alt.closest": ("differs", "verschil"),
+    "alt.weight": ("weight", "gewicht"),
+    "alt.caption": (
+        "compl.: complementarity; differs: the share of organisations placed differently from "
+        "the closest other proposal, groups matched as well as they can be (asked: at least "
+        "{share}; ✗: not reached in time); weight: the diversity weight it was found with",
+        "compl.: complementariteit; verschil: het aandeel organisaties dat anders ingedeeld is "
+        "dan in het dichtste andere voorstel, groepen zo goed mogelijk gekoppeld (gevraagd: "
+        "minstens {share}; ✗: niet gehaald binnen de tijd); gewicht: het diversiteitsgewicht "
+        "waarmee het gevonden is"),
+    "alt.fewer": ("{found} of {asked} proposals found: {why}",
+                  "{found} van {asked} voorstellen gevonden: {why}"),
 }
 
 _ECONOMY: dict[str, tuple[str, str, str, str]] = {
