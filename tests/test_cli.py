@@ -486,3 +486,47 @@ def test_waves_without_repeats_until_none_is_left(tmp_path: Path) -> None:
     # Without the earlier waves the rule cannot be read: an input problem.
     result = _run("validate", roster, "-s", scenario)
     assert result.exit_code == EXIT_INPUT and "--history" in result.output
+
+
+def _stable_scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "stable.toml"
+    path.write_text(SCENARIO.read_text(encoding="utf-8")
+                    + '\n[[rules]]\nkind = "stability"\nweight = 50\n', encoding="utf-8")
+    return path
+
+
+def test_solve_against_a_previous_assignment(tmp_path: Path) -> None:
+    previous = tmp_path / "previous.csv"  # pb01 registered late, zz99 dropped out
+    previous.write_text("id;group\nse01;g2\nse02;G1\nse03;G1\nse04;g2\nrg01;G1\nrg02;G2\n"
+                        "rg03;G1\nzz99;G2\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = _run("solve", ROSTER, "-s", _stable_scenario(tmp_path), "--previous", previous,
+                  "-t", "2", "--workers", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Dropped out (1): zz99" in result.output
+    assert "Late registrations (1): pb01" in result.output
+    doc = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert doc["inputs"]["previous"]["sha256"] == _digest(previous)
+    prev = doc["previous"]
+    assert prev["drop_outs"] == ["zz99"] and prev["late_registrations"] == ["pb01"]
+    # Everyone can stay (G1 se02 se03 rg01 rg03, G2 se01 se04 rg02 and pb01): nobody moves.
+    assert prev["moved_count"] == 0 and prev["pairs_kept"] == prev["pairs_before"] == 9
+
+
+def test_a_bad_previous_assignment_is_located_and_nothing_is_written(tmp_path: Path) -> None:
+    previous = tmp_path / "previous.csv"
+    previous.write_text("id,group\nse01,G7\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = _run("solve", ROSTER, "-s", SCENARIO, "--previous", previous, "-t", "1",
+                  "--out", out)
+    assert result.exit_code == EXIT_INPUT
+    [line] = _problem_lines(result.output)
+    assert str(previous) in line and "row 2" in line and "'G7'" in line
+    assert not out.exists()
+
+
+def test_a_stability_rule_without_previous_is_warned_about(tmp_path: Path) -> None:
+    result = _run("solve", ROSTER, "-s", _stable_scenario(tmp_path), "-t", "1", "-q",
+                  "--workers", "1", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "rules[5] (stability) keeps nobody" in result.output

@@ -63,6 +63,20 @@ def test_interchangeable_groups_split_by_pins_and_bounds() -> None:
     assert sorted(p.interchangeable_groups()) == [[0, 1], [2], [3]]
 
 
+def test_preferred_groups_are_the_single_open_group_of_a_row() -> None:
+    n, m = 4, 3
+    allowed = np.ones((n, m), dtype=bool)
+    allowed[0] = [False, True, False]  # a: only G2
+    allowed[1] = [True, True, False]  # b: two groups, no single preference
+    allowed[2] = [False, True, True]  # c: G1 closed
+    p = make_problem(np.zeros((n, n)), m, extra=[
+        (RuleInfo("pin", "pin", "", True), Allowed(1, allowed, True)),
+        (RuleInfo("stay", "stability", "", False),
+         Allowed(2, GroupLists.opening(n, m, [3], [2]), False, 5)),
+    ])
+    assert p.preferred_groups().tolist() == [1, -1, -1, 2]
+
+
 def test_problem_is_read_only() -> None:
     p: Problem = make_problem([[0, 1], [1, 0]], 1)
     with pytest.raises(ValueError):

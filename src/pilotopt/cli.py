@@ -26,6 +26,7 @@ from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
 from pilotopt.io.outputs import assignment_csv, atomic_write, file_digest, write_outputs
 from pilotopt.problem import IntArray
+from pilotopt.replan import continuity, replan_warnings
 from pilotopt.report import (
     print_analysis,
     print_evaluation,
@@ -64,9 +65,10 @@ def _input_error(exc: InputError) -> NoReturn:
     _fail(EXIT_INPUT, "\n".join(lines))
 
 
-def _load(roster: str, scenario: str | None, history: tuple[str, ...] = ()) -> Instance:
+def _load(roster: str, scenario: str | None, history: tuple[str, ...] = (),
+          previous: str | None = None) -> Instance:
     try:
-        return load_instance(roster, scenario, history)
+        return load_instance(roster, scenario, history, previous)
     except InputError as exc:
         _input_error(exc)
 
@@ -248,19 +250,28 @@ def validate(roster: str, scenario: str | None, history: tuple[str, ...]) -> Non
 @click.option("--min-difference", type=click.FloatRange(0, 1), default=0.2, show_default=True,
               help="With --alternatives: the share of organisations every two must place "
                    "differently (groups matched as well as they can be).")
+@click.option("--previous", type=click.Path(dir_okay=False), default=None,
+              help="An earlier assignment (id, group: CSV or .xlsx) to re-plan from: a "
+                   "stability rule keeps it; drop-outs, late registrations and moves are "
+                   "reported.")
 def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, workers: int,
               out_dir: str, quiet: bool, html: bool, xlsx: bool, pdf: bool, lang: str | None,
               notes: bool, store: str | None, history: tuple[str, ...],
-              explain_limit: int, alternatives_k: int | None, min_difference: float) -> None:
+              explain_limit: int, alternatives_k: int | None, min_difference: float,
+              previous: str | None) -> None:
     """Assign the organisations of ROSTER to pilot groups and check the result."""
     if alternatives_k is not None and store is not None:
         _fail(EXIT_INPUT, "--store keeps one run per solve; not with --alternatives")
-    instance = _load(roster, scenario, history)
+    instance = _load(roster, scenario, history, previous)
     _warn(instance)
+    for w in replan_warnings(instance.scenario, instance.previous):
+        click.echo(f"warning: {w}", err=True)
     out = Path(out_dir)
     given = {"roster": roster} if instance.scenario is None else {
         "roster": roster, "scenario": scenario}
     given |= {f"history {k}": h for k, h in enumerate(history, start=1)}
+    if previous is not None:
+        given["previous"] = previous
     folders = ([out] if alternatives_k is None
                else [out / f"alt-{j + 1}" for j in range(alternatives_k)])
     _refuse_overwriting(given, [d / f for d in folders for f in (
@@ -328,16 +339,21 @@ def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str |
     problem = instance.problem
     sources = _sources(given)
     explained, skipped = explain_all(problem, result.assignment, instance.orgs, explain_limit)
+    against = (None if instance.previous is None
+               else continuity(problem, instance.previous, result.assignment))
     written = write_outputs(out, {
         "assignment.csv": assignment_csv(problem, result.assignment),
-        "result.json": {**result_document(problem, result, sources, instance.orgs, explained,
-                                          skipped), **(extra or {})},
+        "result.json": {**result_document(
+            problem, result, sources, instance.orgs, explained, skipped,
+            None if against is None else against.to_dict()), **(extra or {})},
     })
     if quiet:
         _out.print(result.summary())
     else:
         print_result(_out, problem, instance.orgs, result, lang=language, notes=notes,
                      files=[str(p) for p in written])
+    for line in against.lines(language) if against is not None else []:
+        _out.print(line, highlight=False, markup=False)
     params = result.params
     meta = {"status": str(result.status), "seed": params.seed, "time_limit": params.time_limit,
             "workers": params.workers,

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pilotopt.compile import compile_problem
+from pilotopt.compile import compile_problem, group_names
 from pilotopt.errors import InputError, InputProblem
+from pilotopt.io.assignment import read_previous
 from pilotopt.io.history import History, read_history
 from pilotopt.io.mdgplib import is_mdgplib, read_mdgplib
 from pilotopt.io.roster import Roster, read_roster
@@ -29,6 +30,8 @@ class Instance:
     roster: Roster | None
     scenario: Scenario | None
     problem: Problem
+    #: Group index (-1: left out) of each organisation id of the previous assignment, if given.
+    previous: dict[str, int] | None = None
 
     @property
     def orgs(self) -> tuple[Organisation, ...] | None:
@@ -41,19 +44,25 @@ class Instance:
         return self.scenario.complementarity if self.scenario else None
 
 
-def load_instance(roster_path: str | Path, scenario_path: str | Path | None,
-                  history: Sequence[str | Path] = ()) -> Instance:
+def load_instance(
+    roster_path: str | Path, scenario_path: str | Path | None,
+    history: Sequence[str | Path] = (), previous_path: str | Path | None = None,
+) -> Instance:
     """Read, validate and compile; raise one :class:`InputError` listing every problem.
 
     ``roster_path`` may also be an MDGPLIB instance (maximally diverse grouping), which needs no
     scenario: its group count and size bounds are in the file. ``history``: the assignments of
-    earlier waves, oldest first, for ``repeats`` rules.
+    earlier waves, oldest first, for ``repeats`` rules. ``previous_path`` is an earlier
+    assignment (``id``, ``group``) that a ``stability`` rule keeps.
     """
     if is_mdgplib(roster_path) and history:
         raise InputError([InputProblem(str(roster_path), "an MDGPLIB instance has no rules to "
                                        "read earlier waves (--history); give a roster and a "
                                        "scenario with a repeats rule")])
     if is_mdgplib(roster_path):
+        if previous_path is not None:
+            raise InputError([InputProblem(str(previous_path), "a previous assignment needs a "
+                                           "roster and a scenario, not an MDGPLIB file")])
         try:
             return Instance(None, None, read_mdgplib(roster_path))
         except ValueError as exc:
@@ -83,15 +92,30 @@ def load_instance(roster_path: str | Path, scenario_path: str | Path | None,
             problems += exc.problems
     if roster is None or scenario is None or (history and waves is None):
         raise InputError(problems)
-    problem = compile_problem(
-        roster.organisations,
-        scenario,
-        columns=roster.columns,
-        scenario_file=str(scenario_path),
-        source={"roster": str(roster_path), "scenario": str(scenario_path)},
-        history=waves,
-    )
-    return Instance(roster, scenario, problem)
+    previous = None
+    source = {"roster": str(roster_path), "scenario": str(scenario_path)}
+    if previous_path is not None:
+        source["previous"] = str(previous_path)
+        try:
+            previous = read_previous(previous_path,
+                                     group_names(scenario, len(roster.organisations)))
+        except InputError as exc:
+            problems += exc.problems
+    try:
+        problem = compile_problem(
+            roster.organisations,
+            scenario,
+            columns=roster.columns,
+            scenario_file=str(scenario_path),
+            source=source,
+            history=waves,
+            previous=previous,
+        )
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return Instance(roster, scenario, problem, previous)
 
 
 def read_problem(roster_path: str | Path, scenario_path: str | Path | None = None) -> Problem:

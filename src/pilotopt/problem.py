@@ -739,6 +739,24 @@ class Problem:
                     assert_never(p)
         return lo, hi
 
+    def preferred_groups(self) -> IntArray:
+        """The one group a rule steers each organisation to (a pin, its previous group under a
+        stability rule: an Allowed that opens a single group to it), -1 for none. A start
+        for the solvers."""
+        out = np.full(self.n, -1, dtype=np.int64)
+        for p in self.primitives:
+            match p:
+                case Allowed():
+                    t = p.table
+                    single = t.opens & (np.diff(t.indptr) == 1)
+                    out[t.rows[single]] = t.groups[t.indptr[:-1][single]]
+                case GroupSum() | PairLink() | NotExactlyOne() | Coverage() | LeaveOut() \
+                        | MaxDeviation() | Proximity():
+                    pass  # they steer nobody to one group
+                case _:
+                    assert_never(p)
+        return out
+
     def interchangeable_groups(self) -> list[list[int]]:
         """Classes of groups that every primitive treats alike (for symmetry breaking)."""
         signature: list[tuple[object, ...]] = [() for _ in range(self.m)]

@@ -202,3 +202,38 @@ def test_repeats_without_history_and_history_without_repeats_are_problems() -> N
                         history=HISTORY)
     [problem] = err.value.problems
     assert problem.key == "rules" and "repeats" in problem.message
+
+
+def test_stability_opens_each_organisation_only_its_previous_group() -> None:
+    scenario = scenario_from_dict({"groups": {"count": 2, "names": ["West", "Oost"]},
+                                   "rules": [{"kind": "stability", "weight": 4}]}, "s.toml")
+    # s1 was in Oost, r1 in West, p1 left out, s2 and r2 are late; x1 dropped out.
+    previous = {"s1": 1, "r1": 0, "p1": -1, "x1": 0}
+    p = compile_problem(ORGS, scenario, columns=COLUMNS, previous=previous)
+    stay = p.primitives[1]
+    assert isinstance(stay, Allowed) and not stay.hard and stay.penalty == 4 * SCALE
+    assert stay.allowed.tolist() == [[False, True], [True, True], [True, False], [True, True],
+                                     [True, True]]
+    assert p.preferred_groups().tolist() == [1, -1, 0, -1, -1]
+    assert p.rules[1].label == "stability: organisations stay in their previous group"
+
+
+def test_stability_on_frozen_groups_is_hard_and_keeps_only_their_members() -> None:
+    scenario = scenario_from_dict({"groups": {"count": 2, "names": ["West", "Oost"]},
+                                   "rules": [{"kind": "stability", "groups": ["Oost"]}]})
+    p = compile_problem(ORGS, scenario, columns=COLUMNS, previous={"s1": 1, "r1": 0})
+    stay = p.primitives[1]
+    assert isinstance(stay, Allowed) and stay.hard
+    assert stay.table.rows.tolist() == [0]  # s1 (Oost) stays; r1 (West) is free
+    assert p.rules[1].label == "stability: groups Oost stay as they were"
+
+
+def test_stability_without_a_previous_assignment_keeps_nobody() -> None:
+    p = _compile({"kind": "stability", "weight": 2})
+    stay = p.primitives[1]
+    assert isinstance(stay, Allowed) and len(stay.table.rows) == 0
+
+
+def test_stability_on_a_group_the_scenario_lacks() -> None:
+    [(key, value, message)] = _located({"kind": "stability", "groups": ["Zuid"]})
+    assert (key, value) == ("rules[1].groups", "Zuid") and "no such group" in message

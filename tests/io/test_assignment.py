@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from pilotopt.cli import main
 from pilotopt.errors import InputError
 from pilotopt.instance import read_problem
-from pilotopt.io.assignment import read_assignment
+from pilotopt.io.assignment import read_assignment, read_previous
 from pilotopt.io.outputs import assignment_csv
 
 DATA = Path(__file__).parents[1] / "data"
@@ -233,3 +233,21 @@ def test_score_reads_the_workbook_and_the_dutch_csv(solved: Path, form: str, pro
         g["complementarity"] for g in result["groups"]]
     assert read_assignment(path, problem).tolist() == read_assignment(
         solved / "assignment.csv", problem).tolist()
+
+
+def test_previous_matches_group_names_in_any_case_and_keeps_drop_outs(tmp_path: Path) -> None:
+    text = "id,group\nse01,g2\nse02,G1\nxx99,2\nse03,\n"
+    previous = read_previous(write(tmp_path, text), ("G1", "G2"))
+    # xx99 is not in any roster read here: a drop-out is kept; se03 was left out.
+    assert previous == {"se01": 1, "se02": 0, "xx99": 1, "se03": -1}
+
+
+def test_previous_problems_are_located_all_at_once(tmp_path: Path) -> None:
+    path = write(tmp_path, "id,group\nse01,Kempen\nse02,G1\nse02,G2\n")
+    with pytest.raises(InputError) as err:
+        read_previous(path, ("G1", "G2"))
+    messages = [str(p) for p in err.value.problems]
+    assert len(messages) == 2
+    assert "row 2" in messages[0] and "'Kempen'" in messages[0] and "G1, G2" in messages[0]
+    assert "row 4" in messages[1] and "assigned twice (first on row 3)" in messages[1]
+    assert all(str(path) in m for m in messages)

@@ -85,6 +85,14 @@ def test_allowed_and_alone() -> None:
     assert found("no_isolation", alone, [0, 0, 1, 1]) == [("alone", 1, (2,), 1)]
 
 
+def test_a_stability_rule_says_who_moved() -> None:
+    stay = Allowed(0, np.array([[True, False]] * 4), False, 1)  # everyone was in G1
+    assert found("stability", stay, [0, 1, 0, 0]) == [("moved", 1, (1,), 1)]
+    p = problem_of("stability", stay)
+    (o,) = offenders(p, [0, 1, 0, 0])
+    assert sentence(p, o, [0, 1, 0, 0]) == "Bakkerij (b) moved to G2 from its previous group"
+
+
 def test_unmet_needs_name_the_tag() -> None:
     needs = np.array([[1, 0], [0, 0], [0, 1], [0, 0]])
     offers = np.array([[0, 0], [1, 0], [0, 1], [0, 0]])

@@ -16,6 +16,7 @@ from pilotopt.schema.scenario import (
     QuotaRule,
     Rule,
     Scenario,
+    StabilityRule,
 )
 
 
@@ -51,3 +52,10 @@ def test_coverage_is_soft_unless_said() -> None:
     assert not CoverageRule(kind="coverage").hard
     assert CoverageRule(kind="coverage", hard=True).hard
     assert QuotaRule(kind="quota", attribute="economy", value="social", min=1).hard
+
+
+def test_stability_is_soft_unless_it_freezes_groups() -> None:
+    assert not StabilityRule(kind="stability", weight=5).hard
+    assert StabilityRule(kind="stability", groups=["Kempen"]).hard
+    assert not StabilityRule(kind="stability", groups=[1], hard=False).hard
+    assert StabilityRule(kind="stability", hard=True).hard

@@ -72,6 +72,20 @@ def test_hint_is_accepted(four_square) -> None:
     assert out.status == "optimal"
 
 
+def test_a_first_solution_keeps_as_many_as_it_can_in_their_preferred_group() -> None:
+    # Six organisations, groups of exactly three, a and b apart. Preferred: a, b, c, d in G1
+    # (a and b cannot both be), e in G2, f anywhere: four of the five can stay.
+    apart = PairLink(1, np.array([[0, 1]]), together=False, hard=True)
+    p = make_problem(np.zeros((6, 6)), 2, size=(3, 3),
+                     extra=[(RuleInfo("rule 1", "apart", "apart", True), apart)])
+    prefer = np.array([0, 0, 0, 0, 1, -1])
+    out = solve_cpsat(p, time_limit=5, seed=0, workers=1, first_solution=True, prefer=prefer)
+    assert out.status == "optimal" and out.assignment is not None
+    assert evaluate(p, out.assignment).feasible
+    assert int(np.sum(out.assignment == prefer)) == 4
+    assert out.assignment[4] == 1 and out.assignment[2:4].tolist() == [0, 0]
+
+
 def test_conflicting_rules_are_named_minimally() -> None:
     n = 4
     rules: list[tuple[RuleInfo, Primitive]] = [

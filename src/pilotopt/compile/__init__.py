@@ -5,6 +5,8 @@ The only place user data becomes arrays.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from pilotopt.compile.complementarity import pair_factors
@@ -15,7 +17,7 @@ from pilotopt.problem import GroupSum, Primitive, Problem, RuleInfo
 from pilotopt.schema.roster import Organisation
 from pilotopt.schema.scenario import Scenario
 
-__all__ = ["DENSE_MAX_ORGANISATIONS", "compile_problem", "group_count"]
+__all__ = ["DENSE_MAX_ORGANISATIONS", "compile_problem", "group_count", "group_names"]
 
 #: Up to this many organisations pair scores are a dense n x n matrix (what the search kernel and
 #: CP-SAT read); beyond it they stay low-rank factors, rules never list O(n^2) pairs, and solve
@@ -34,6 +36,12 @@ def group_count(scenario: Scenario, n: int) -> int:
     return max(1, round(n / scenario.groups.target_size))
 
 
+def group_names(scenario: Scenario, n: int) -> tuple[str, ...]:
+    """The groups' names: given, or G1, G2, ..."""
+    m = group_count(scenario, n)
+    return tuple(scenario.groups.names or (f"G{g + 1}" for g in range(m)))
+
+
 def compile_problem(
     orgs: tuple[Organisation, ...],
     scenario: Scenario,
@@ -43,12 +51,14 @@ def compile_problem(
     source: dict[str, str] | None = None,
     dense: bool | None = None,
     history: History | None = None,
+    previous: Mapping[str, int] | None = None,
 ) -> Problem:
     """Compile validated input into a Problem.
 
     ``dense`` chooses the form of the pair scores (default: dense up to
     :data:`DENSE_MAX_ORGANISATIONS` organisations, factors beyond). ``history``: the earlier
-    waves that ``repeats`` rules read.
+    waves that ``repeats`` rules read. ``previous`` gives the group index (-1: left out) of
+    each organisation id of an earlier assignment, for the ``stability`` rule.
 
     Raises
     ------
@@ -57,11 +67,11 @@ def compile_problem(
     """
     n = len(orgs)
     m = group_count(scenario, n)
-    names = tuple(scenario.groups.names or (f"G{g + 1}" for g in range(m)))
+    names = group_names(scenario, n)
     if dense is None:
         dense = n <= DENSE_MAX_ORGANISATIONS
     ctx = Context(scenario_file, orgs, columns, names, size_max=scenario.groups.size.max,
-                  large=not dense, history=history)
+                  large=not dense, history=history, previous=previous)
     if history is not None and not any(r.kind == "repeats" for r in scenario.rules):
         ctx.problem(0, "rules", f"{len(history.files)} earlier wave(s) given (--history), but no "
                     "rule reads them: add a rule of kind \"repeats\"")

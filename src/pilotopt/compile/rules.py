@@ -23,7 +23,7 @@ Where things go (source files; tests mirror them):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, TypeVar
@@ -66,6 +66,7 @@ from pilotopt.schema.scenario import (
     RuleBase,
     SizeRule,
     SpreadRule,
+    StabilityRule,
     TogetherRule,
     kind_of,
 )
@@ -101,6 +102,8 @@ class Context:
     large: bool = False
     #: The earlier waves (``--history``), for ``repeats`` rules; None: none given.
     history: History | None = None
+    #: Group index (-1: left out) of each organisation id in a previous assignment, if given.
+    previous: Mapping[str, int] | None = None
 
     def __post_init__(self) -> None:
         self.index = {o.id: i for i, o in enumerate(self.orgs)}
@@ -563,3 +566,26 @@ def compile_anchor(rule: AnchorRule, number: int, index: int, ctx: Context) -> l
         groups.append(np.full(len(far), g, dtype=np.int64))
     table = GroupLists.closing(ctx.n, ctx.m, np.concatenate(orgs), np.concatenate(groups))
     return [Allowed(index, table, rule.hard, _penalty(rule))]
+
+
+def _homes(rule: StabilityRule, number: int, ctx: Context) -> IntArray:
+    """Each organisation's group in the previous assignment, -1 where the rule does not keep it
+    there (a late registration, one left out, or a member of a group the rule does not name)."""
+    previous = ctx.previous or {}
+    home = np.array([previous.get(o.id, -1) for o in ctx.orgs], dtype=np.int64)
+    if rule.groups is not None:
+        home[~np.isin(home, ctx.groups(number, rule.groups))] = -1
+    return home
+
+
+@compiles(StabilityRule)
+def compile_stability(
+    rule: StabilityRule, number: int, index: int, ctx: Context
+) -> list[Primitive]:
+    """Organisations stay in their previous group: an Allowed opening only that group to each
+    (soft: ``weight`` per organisation moved). Without a previous assignment nobody had a
+    group, and the rule holds whatever the assignment."""
+    home = _homes(rule, number, ctx)
+    kept = np.flatnonzero(home >= 0)
+    return [Allowed(index, GroupLists.opening(ctx.n, ctx.m, kept, home[kept]), rule.hard,
+                    _penalty(rule))]

@@ -16,7 +16,7 @@ from pilotopt.errors import InputError, InputProblem
 from pilotopt.io.tables import Grid, Table, find_table, is_workbook, read_sheets, read_table
 from pilotopt.problem import IntArray, Problem
 
-__all__ = ["OUTCOMES", "Membership", "read_assignment", "read_memberships"]
+__all__ = ["OUTCOMES", "Membership", "read_assignment", "read_memberships", "read_previous"]
 
 _COLUMNS = ("id", "group")
 #: A column read where present: what became of the organisation in its group (earlier waves).
@@ -42,8 +42,8 @@ class _Placement:
 class _Groups:
     """Group references as a person writes them: the name in any case, or the number from 1."""
 
-    def __init__(self, problem: Problem) -> None:
-        self.names = problem.group_names
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
         self.exact = {name: g for g, name in enumerate(self.names)}
         self.folded: dict[str, int] = {}
         for g, name in enumerate(self.names):
@@ -181,6 +181,13 @@ def _require(table: Table) -> None:
                           for c in missing])
 
 
+def _twice(first: _Placement, again: _Placement) -> InputProblem:
+    where = f"row {first.row}" if first.table is again.table else (
+        f"sheet '{first.table.sheet}', row {first.row}")
+    return again.table.problem(f"assigned twice (first on {where})", row=again.row,
+                               id=again.org_id, column="id", value=again.org_id)
+
+
 def read_assignment(
     path: str | Path, problem: Problem, absent: Collection[str] = ()
 ) -> IntArray:
@@ -198,7 +205,7 @@ def read_assignment(
     path = Path(path)
     file = str(path)
     index = {org_id: i for i, org_id in enumerate(problem.ids)}
-    groups = _Groups(problem)
+    groups = _Groups(problem.group_names)
     optional = problem.optional
     placements, problems, absent_left_out = _placements(
         path, groups, lambda org_id: org_id not in index or bool(optional[index[org_id]]))
@@ -211,10 +218,7 @@ def read_assignment(
             continue
         first = seen.get(p.org_id)
         if first is not None:
-            where = f"row {first.row}" if first.table is p.table else (
-                f"sheet '{first.table.sheet}', row {first.row}")
-            problems.append(p.table.problem(f"assigned twice (first on {where})", row=p.row,
-                                            id=p.org_id, column="id", value=p.org_id))
+            problems.append(_twice(first, p))
             continue
         seen[p.org_id] = p
         if p.group is not None:
@@ -271,3 +275,25 @@ def read_memberships(path: str | Path) -> list[Membership]:
     if problems:
         raise InputError(sorted(problems, key=lambda q: q.row or 0))
     return found
+
+
+def read_previous(path: str | Path, group_names: tuple[str, ...]) -> dict[str, int]:
+    """The group index (-1: left out) of each organisation id of an earlier assignment.
+
+    Read like :func:`read_assignment`, group names matched in any case, but against no roster:
+    ids the roster no longer has (drop-outs) are kept, and organisations the file lacks (late
+    registrations) are simply absent. A group the scenario does not have, or an id assigned
+    twice, is a problem; every problem is reported at once.
+    """
+    placements, problems, _ = _placements(Path(path), _Groups(group_names), lambda _: True)
+    previous: dict[str, int] = {}
+    seen: dict[str, _Placement] = {}
+    for p in placements:
+        first = seen.setdefault(p.org_id, p)
+        if first is not p:
+            problems.append(_twice(first, p))
+            continue
+        previous[p.org_id] = -1 if p.group is None else p.group
+    if problems:
+        raise InputError(problems)
+    return previous

@@ -112,7 +112,18 @@ _TEXT: dict[str, tuple[str, str]] = {
                               "{value} ingedeeld, de regel vraagt minstens {bound}"),
     "breach.deviation": ("{group}: {value}, {amount} from the target {bound}",
                          "{group}: {value}, {amount} van het doel {bound}"),
+    "breach.moved": ("{a} moved to {group} from its previous group",
+                     "{a} is verhuisd naar {group} uit zijn vorige groep"),
     "who": (" ({names})", " ({names})"),
+    # the terminal: against a previous assignment (solve --previous)
+    "previous.summary": ("Against the previous assignment: {moved} of {had} organisations "
+                         "moved, {kept} of {pairs} pairs still together",
+                         "Tegenover de vorige indeling: {moved} van {had} organisaties "
+                         "verhuisd, {kept} van {pairs} paren nog samen"),
+    "previous.drop_outs": ("Dropped out ({count}): {ids}", "Afgehaakt ({count}): {ids}"),
+    "previous.late": ("Late registrations ({count}): {ids}",
+                      "Late inschrijvingen ({count}): {ids}"),
+    "previous.moved": ("Moved ({count}): {moves}", "Verhuisd ({count}): {moves}"),
     # the HTML report and the workbook
     "report.title": ("Pilot groups", "Proeftuinen"),
     "report.objective_head": ("Objective {objective}", "Doel {objective}"),

@@ -49,6 +49,7 @@ class Breach(StrEnum):
     together = "together"  # a pair that must not share a group does (e.g. competitors)
     too_far = "too_far"  # a pair of one group lies too far apart
     not_allowed = "not_allowed"  # an organisation in a group closed to it
+    moved = "moved"  # an organisation out of its previous group (stability)
     alone = "alone"  # the only member of its kind in a group
     unmet_need = "unmet_need"  # a need no other member of the group offers
     too_few_placed = "too_few_placed"  # fewer organisations placed than the rule asks
@@ -194,10 +195,11 @@ def _pair_link(p: PairLink, groups: IntArray, distance: bool, limit: int | None)
                          for k in broken[:_first(len(broken), limit)].tolist()]
 
 
-def _allowed(p: Allowed, groups: IntArray, limit: int | None) -> Found:
+def _allowed(p: Allowed, groups: IntArray, moved: bool, limit: int | None) -> Found:
     placed = np.flatnonzero(groups >= 0)
     bad = placed[~p.table.allows(placed, groups[placed])]
-    return len(bad), [Offence(p.rule, Breach.not_allowed, int(groups[i]), (int(i),))
+    breach = Breach.moved if moved else Breach.not_allowed
+    return len(bad), [Offence(p.rule, breach, int(groups[i]), (int(i),))
                       for i in bad[:_first(len(bad), limit)].tolist()]
 
 
@@ -264,7 +266,7 @@ def _offences(
         case PairLink():
             return _pair_link(p, groups, kind == "max_distance", limit)
         case Allowed():
-            return _allowed(p, groups, limit)
+            return _allowed(p, groups, kind == "stability", limit)
         case NotExactlyOne():
             return _not_exactly_one(p, groups, m, limit)
         case Coverage():

@@ -62,11 +62,13 @@ def result_document(
     problem: Problem, result: Result, inputs: dict[str, dict[str, str]] | None = None,
     orgs: Sequence[Organisation] | None = None,
     explanations: Sequence[Explanation] | None = None, explanations_skipped: str | None = None,
+    previous: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything needed to judge and reproduce a run, in plain JSON values, as
     :class:`pilotopt.schema.result.ResultFile` (see :func:`judged`; ``orgs``, the roster's
     organisations, add FTE, mix and distances; ``explanations`` those of
-    :func:`pilotopt.explain.explain_all`, or why there are none)."""
+    :func:`pilotopt.explain.explain_all`, or why there are none; ``previous``, the comparison
+    with a previous assignment, see :meth:`pilotopt.replan.Continuity.to_dict`)."""
     from pilotopt.schema.result import ResultFile
 
     ev = judged(problem, result.assignment, result.evaluation, orgs)
@@ -92,6 +94,7 @@ def result_document(
         "explanations": [e.to_dict(problem) for e in explanations or ()],
         "explanations_skipped": explanations_skipped,
         "stats": result.stats,
+        **({"previous": previous} if previous is not None else {}),
     }
     # Through the shipped model, so the file always matches result.schema.json.
     return ResultFile.model_validate(document).model_dump(mode="json")

@@ -137,6 +137,20 @@ class Explanation(_Open):
         description="The best move that would raise the objective but breaks a hard rule.")
 
 
+class PreviousOutcome(_Open):
+    """The assignment against a previous one (``solve --previous``)."""
+
+    drop_outs: list[str] = Field(description="Ids of the previous assignment not in the roster.")
+    late_registrations: list[str] = Field(
+        description="Ids of the roster the previous assignment does not name.")
+    moved: list[MovedOrganisation] = Field(
+        description="Each organisation now in another group than before (to None: left out).")
+    moved_count: int
+    had_group: int = Field(description="Organisations of the roster that had a group before.")
+    pairs_before: int = Field(description="Pairs of them that shared a group before.")
+    pairs_kept: int = Field(description="Of those pairs, the ones still sharing a group.")
+
+
 class ResultFile(_Open):
     """Everything needed to judge and reproduce a run (``result.json``)."""
 
@@ -165,6 +179,7 @@ class ResultFile(_Open):
         "explanations_skipped says why).")
     explanations_skipped: str | None = None
     stats: Statistics
+    previous: PreviousOutcome | None = None
 
 
 def schema_text() -> str:

@@ -37,6 +37,7 @@ __all__ = [
     "RuleBase",
     "Scenario",
     "SizeRule",
+    "StabilityRule",
     "TogetherRule",
     "kind_of",
 ]
@@ -529,6 +530,32 @@ class AnchorRule(RuleBase):
         return f"anchor within {self.km:g} km: {places}"
 
 
+class StabilityRule(RuleBase):
+    """Organisations stay in the group they had in a previous assignment (``solve --previous``):
+    only the members of ``groups`` if given (frozen groups). Hard when it names ``groups``, else
+    soft: ``weight`` per organisation moved. Late registrations (in no previous group) are free;
+    an organisation left out has not moved."""
+
+    meaning = "organisations stay in the group they had in the previous assignment"
+    meaning_nl = "organisaties blijven in de groep van de vorige indeling"
+    fact = "{} organisations had a group before"
+    kind: Literal["stability"]
+    groups: list[GroupRef] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hard_when_bounded(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "hard" not in data:
+            return {**data, "hard": "groups" in data}
+        return data
+
+    def describe(self) -> str:
+        """E.g. ``stability: at most 3 organisations move``, ``stability: groups Kempen stay``."""
+        if self.groups is not None:
+            return f"stability: groups {', '.join(map(str, self.groups))} stay as they were"
+        return "stability: organisations stay in their previous group"
+
+
 def _check_min_max(lo: int | None, hi: int | None) -> None:
     if lo is None and hi is None:
         raise ValueError("give 'min', 'max' or both")
@@ -538,7 +565,7 @@ def _check_min_max(lo: int | None, hi: int | None) -> None:
 Rule = Annotated[
     SizeRule | QuotaRule | TogetherRule | ApartRule | PinRule | ForbidRule | EligibleRule
     | DistinctRule | SpreadRule | BalanceRule | MaxDistanceRule | NoIsolationRule | CoverageRule
-    | OptionalRule | AnchorRule | RepeatsRule,
+    | OptionalRule | AnchorRule | RepeatsRule | StabilityRule,
     Field(discriminator="kind"),
 ]
 

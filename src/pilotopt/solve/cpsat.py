@@ -287,6 +287,12 @@ class AssignmentModel:
                     self.model.add(sum(partners[i][g]) <= int(hi[g] - 1) * self.x[i][g])
         return sum(terms)
 
+    def prefer(self, groups: IntArray) -> None:
+        """Keep as many organisations as can be in their group ``groups[i]`` (-1: any): the
+        objective of a model built without one, hinted with those groups."""
+        self.model.maximize(sum(self.x[i][int(g)] for i, g in enumerate(groups) if g >= 0))
+        self.hint(groups)
+
     def hint(self, assignment: IntArray) -> None:
         """Give a known assignment as a solution hint."""
         self.model.clear_hints()
@@ -365,13 +371,16 @@ def solve_cpsat(
     workers: int,
     hint: IntArray | None = None,
     first_solution: bool = False,
+    prefer: IntArray | None = None,
     deterministic_time: float | None = None,
     stop_when: Callable[[Callable[[], None]], None] | None = None,
     on_objective: Callable[[int], None] | None = None,
 ) -> CpSatOutcome:
     """Solve with CP-SAT under a time limit.
 
-    ``first_solution`` asks only for an assignment meeting every hard rule (no objective).
+    ``first_solution`` asks only for an assignment meeting every hard rule (no objective);
+    with ``prefer`` (a group per organisation, -1: any), for the one that keeps the most of them
+    in those groups (e.g. a previous assignment), close to it whatever presolve makes of a hint.
     ``deterministic_time`` bounds the work in CP-SAT's deterministic seconds, so that one
     worker with the same seed repeats the same search whatever the machine's speed.
     ``stop_when`` is handed a function that stops the search (it may be called from another
@@ -381,8 +390,12 @@ def solve_cpsat(
     built = AssignmentModel(problem, objective=not first_solution)
     if hint is not None:
         built.hint(canonical(problem, hint))
+    preferring = first_solution and prefer is not None and bool(np.any(prefer >= 0))
+    if preferring:
+        assert prefer is not None
+        built.prefer(canonical(problem, prefer))
     solver = _solver(time_limit, seed, workers)
-    if first_solution:
+    if first_solution and not preferring:
         solver.parameters.stop_after_first_solution = True
     if deterministic_time is not None:
         solver.parameters.max_deterministic_time = max(0.01, deterministic_time)

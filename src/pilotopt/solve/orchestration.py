@@ -284,7 +284,7 @@ def _construct(problem: Problem, params: Params, clock: Clock, stats: Statistics
     grace = min(1.0, 0.1 * params.time_limit)
     outcome = solve_cpsat(
         problem, time_limit=max(grace, min(budget, clock.left())), seed=params.seed,
-        workers=params.workers, first_solution=True,
+        workers=params.workers, first_solution=True, prefer=problem.preferred_groups(),
         deterministic_time=(budget * CPSAT_DETERMINISTIC_PER_SECOND
                             if params.workers == 1 else None),
         stop_when=clock.on_halt,
