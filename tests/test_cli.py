@@ -254,6 +254,21 @@ def test_solve_writes_assignment_and_result(tmp_path: Path) -> None:
     assert {p: _digest(p) for p in (ROSTER, SCENARIO)} == before
 
 
+def test_solve_and_score_speak_dutch_on_request(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = _run("solve", ROSTER, "-s", SCENARIO, "-t", "1", "--seed", "7", "--workers", "1",
+                  "--out", out, "-q", "--lang", "nl")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # the console wraps long paths
+    assert said.startswith(("optimaal: doel ", "toegelaten: doel ")), said
+    assert "elke harde regel is gehaald" in said and "objective" not in said
+    assert "geschreven: " in said and "result.json" in said and "wrote" not in said
+    scored = _run("score", ROSTER, "-s", SCENARIO, "-a", out / "assignment.csv", "--out",
+                  tmp_path / "score", "--lang", "nl")
+    assert scored.exit_code == 0, scored.output
+    assert "geschreven: " in scored.output and "wrote" not in scored.output
+
+
 @pytest.mark.parametrize("roster", ["roster.xlsx", "roster.json", "roster_semicolon.csv"])
 def test_solve_reads_every_roster_format(roster: str, tmp_path: Path) -> None:
     result = _run("solve", DATA / roster, "-s", SCENARIO, "-t", "1", "--workers", "1",

@@ -33,8 +33,9 @@ from pilotopt.report import (
     print_result,
     result_document,
     solve_progress,
+    summary_line,
 )
-from pilotopt.report.i18n import LANGS, Lang, choose
+from pilotopt.report.i18n import LANGS, Lang, choose, text, wrote
 from pilotopt.report.summary import judged, package_version
 from pilotopt.solve import Params, Result, Status, finish_kernel_compilation, solve
 
@@ -73,14 +74,15 @@ def _load(roster: str, scenario: str | None, history: tuple[str, ...] = (),
         _input_error(exc)
 
 
-def _write_document(out_dir: str, name: str, assignment_path: str, body: dict[str, Any]) -> None:
+def _write_document(out_dir: str, name: str, assignment_path: str, body: dict[str, Any],
+                    lang: Lang) -> None:
     """Write a JSON document about an assignment file (which it names, with its sha256)."""
     written = write_outputs(Path(out_dir), {name: {
         "pilotopt_version": package_version(),
         "assignment": {"path": assignment_path, "sha256": file_digest(assignment_path)},
         **body,
     }})
-    _out.print("wrote " + ", ".join(str(p) for p in written))
+    _out.print(wrote(written, lang))
 
 
 def _refuse_overwriting(given: Mapping[str, str | None], outputs: list[Path], option: str) -> None:
@@ -118,7 +120,7 @@ def _reports(
             try:
                 written.append(write_pdf(pdf, page))
             except PdfError as exc:
-                _fail(EXIT_INPUT, f"{exc}; wrote {', '.join(map(str, written)) or 'nothing'}")
+                _fail(EXIT_INPUT, f"{exc}; {wrote(written, lang)}")
     if xlsx is not None:
         written.append(write_xlsx(xlsx, problem, assignment, evaluation, orgs, analysis, meta,
                                   lang=lang))
@@ -288,8 +290,8 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
         if alternatives_k is not None:
             from pilotopt.proposals import alternatives
 
-            with interrupts, solve_progress(_err, time_limit, _started,
-                                            show=not quiet) as on_progress:
+            with interrupts, solve_progress(_err, time_limit, _started, show=not quiet,
+                                            lang=language) as on_progress:
                 alts = interrupts.run(lambda: alternatives(
                     problem, params, alternatives_k, min_difference, on_progress=on_progress,
                     stop=interrupts.stop))
@@ -298,16 +300,15 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
             if alts.message == "interrupted":
                 _fail(interrupts.code, "interrupted: wrote the proposals found so far")
             return
-        with interrupts, solve_progress(_err, time_limit, _started,
-                                        show=not quiet) as on_progress:
+        with interrupts, solve_progress(_err, time_limit, _started, show=not quiet,
+                                        lang=language) as on_progress:
             result = interrupts.run(lambda: solve(problem, params, on_progress=on_progress,
                                                   stop=interrupts.stop))
-            _keep_hand_edits(out, assignment_csv(problem, result.assignment))
+            _keep_hand_edits(out, assignment_csv(problem, result.assignment), language)
             _solve_outputs(instance, result, given, out, quiet, html, xlsx, pdf, language,
                            notes, store, explain_limit)
     except StoppedError:
-        _fail(interrupts.code, "interrupted before any assignment meeting every hard rule was "
-              "found; nothing written")
+        _fail(interrupts.code, text("interrupted.nothing", language))
     except InfeasibleError as exc:
         _fail(EXIT_INFEASIBLE, f"infeasible: {exc}")
     except NoSolutionError as exc:
@@ -315,8 +316,7 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     except _Aborted as exc:
         _fail(exc.code, "aborted: nothing more written")
     if result.status is Status.INTERRUPTED:
-        _fail(interrupts.code, "interrupted: wrote the best assignment found so far "
-              "(status interrupted in result.json)")
+        _fail(interrupts.code, text("interrupted.wrote", language))
     if result.stats.large is None and result.stats.kernel_ready_at is None:
         click.echo("the search kernel was not loaded within the time limit (it is compiled "
                    "once after installation); finishing that so later runs can use it...",
@@ -348,7 +348,7 @@ def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str |
             None if against is None else against.to_dict()), **(extra or {})},
     })
     if quiet:
-        _out.print(result.summary())
+        _out.print(summary_line(result, language))
     else:
         print_result(_out, problem, instance.orgs, result, lang=language, notes=notes,
                      files=[str(p) for p in written])
@@ -362,7 +362,7 @@ def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str |
                         out / "report.html" if html else None,
                         out / "groups.xlsx" if xlsx else None, language,
                         out / "report.pdf" if pdf else None)
-    _out.print("wrote " + ", ".join(str(p) for p in written))
+    _out.print(wrote(written, language))
     if store is not None:
         from pilotopt.store import record_solve
 
@@ -380,7 +380,7 @@ def _alternatives_outputs(instance: Instance, alts: proposals.Alternatives, aske
     for j, p in enumerate(alts.proposals):
         folder = out / f"alt-{j + 1}"
         _out.print(f"alternative {j + 1}:")
-        _keep_hand_edits(folder, assignment_csv(problem, p.result.assignment))
+        _keep_hand_edits(folder, assignment_csv(problem, p.result.assignment), language)
         _solve_outputs(instance, p.result, given, folder, True, html, xlsx, pdf, language,
                        notes, None, explain_limit, extra={"alternative": alts.document(j)})
     rows = alts.rows()
@@ -389,7 +389,7 @@ def _alternatives_outputs(instance: Instance, alts: proposals.Alternatives, aske
         **alts.summary(asked), "alternatives": rows}})
     if not quiet:
         print_alternatives(_out, alts, lang=language, asked=asked)
-    _out.print("wrote " + ", ".join(str(p) for p in written))
+    _out.print(wrote(written, language))
 
 
 class _Aborted(BaseException):
@@ -464,7 +464,7 @@ def _check_out(out: Path) -> None:
         _fail(EXIT_INPUT, f"--out {out}: cannot write there ({exc.strerror or exc})")
 
 
-def _keep_hand_edits(out: Path, new: str) -> None:
+def _keep_hand_edits(out: Path, new: str, lang: Lang) -> None:
     """An assignment.csv in --out that differs from the new one (e.g. edited by hand) is kept
     as assignment.csv.bak (replacing an older backup) before it is overwritten."""
     old = out / "assignment.csv"
@@ -474,7 +474,7 @@ def _keep_hand_edits(out: Path, new: str) -> None:
     except FileNotFoundError:
         return
     os.replace(old, out / "assignment.csv.bak")
-    click.echo(f"kept the previous {old} as assignment.csv.bak", err=True)
+    click.echo(text("kept_backup", lang, old=old), err=True)
 
 
 @main.command()
@@ -489,8 +489,6 @@ def _keep_hand_edits(out: Path, new: str) -> None:
 def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str | None,
           lang: str | None, notes: bool, history: tuple[str, ...]) -> None:
     """Evaluate an assignment made or edited by hand, with the same breakdown as solve."""
-    from pilotopt.report.i18n import text
-
     instance, assignment = _load_with_assignment(roster, scenario, assignment_path, history)
     problem = instance.problem
     language = _lang(lang, instance)
@@ -502,7 +500,7 @@ def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str 
     if out_dir is not None:
         _write_document(out_dir, "score.json", assignment_path, {
             **judged(problem, assignment, ev, instance.orgs),
-            "left_out": [problem.ids[i] for i in ev.left_out]})
+            "left_out": [problem.ids[i] for i in ev.left_out]}, language)
     sys.exit(0 if ev.feasible else 1)
 
 
@@ -524,10 +522,11 @@ def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: st
     instance, assignment = _load_with_assignment(roster, scenario, assignment_path, history)
     orgs, weights = instance.orgs, instance.weights
     result = analyze_assignment(instance.problem, assignment, orgs, weights)
+    language = _lang(lang, instance)
     print_analysis(_out, result, instance.problem, evaluate(instance.problem, assignment),
-                   lang=_lang(lang, instance))
+                   lang=language)
     if out_dir is not None:
-        _write_document(out_dir, "analysis.json", assignment_path, result.to_dict())
+        _write_document(out_dir, "analysis.json", assignment_path, result.to_dict(), language)
 
 
 @main.command()
@@ -559,10 +558,10 @@ def report(roster: str, scenario: str | None, assignment_path: str, html: str | 
     _refuse_overwriting(given, outputs, "--out/--xlsx/--pdf")
     evaluation = evaluate(instance.problem, assignment)
     meta = {"sources": {k: v for k, v in given.items() if v}}
+    language = _lang(lang, instance)
     written = _reports(instance, assignment, evaluation, meta, Path(html) if html else None,
-                       Path(xlsx) if xlsx else None, _lang(lang, instance),
-                       Path(pdf) if pdf else None)
-    _out.print("wrote " + ", ".join(str(p) for p in written))
+                       Path(xlsx) if xlsx else None, language, Path(pdf) if pdf else None)
+    _out.print(wrote(written, language))
 
 
 @main.command()
@@ -587,7 +586,7 @@ def generate(organisations: int, groups: int | None, seed: int, out_dir: str,
     travel = "hard" if inst.travel_hard else "soft"
     _out.print(f"{organisations} organisations, {inst.groups} groups, "
                f"travel max_distance {inst.travel_km:g} km ({travel})")
-    _out.print("wrote " + ", ".join(str(p) for p in written))
+    _out.print(wrote(written, choose()))
 
 
 main.add_command(batch)
@@ -631,7 +630,8 @@ def explain_cmd(roster: str, scenario: str | None, assignment_path: str, ids: tu
         click.echo("\n".join(e.lines(problem)))
     if out_dir is not None:
         _write_document(out_dir, "explain.json", assignment_path,
-                        {"organisations": [e.to_dict(problem) for e in found]})
+                        {"organisations": [e.to_dict(problem) for e in found]},
+                        _lang(None, instance))
 
 
 @main.command(name="fit")
@@ -660,7 +660,8 @@ def fit_cmd(roster: str, scenario: str | None, assignment_path: str, org_id: str
     found = fit(problem, assignment, newcomer)
     click.echo("\n".join(found.lines(problem)))
     if out_dir is not None:
-        _write_document(out_dir, "fit.json", assignment_path, found.to_dict(problem))
+        _write_document(out_dir, "fit.json", assignment_path, found.to_dict(problem),
+                        _lang(None, instance))
 
 
 @main.command(name="diff")
@@ -709,7 +710,7 @@ def diff_cmd(roster: str, scenario: str | None, a_path: str, b_path: str, out_di
             "assignments": {k: {"path": v, "sha256": file_digest(v)} for k, v in sources.items()},
             **d.to_dict()}})]
     if written:
-        _out.print("wrote " + ", ".join(written))
+        _out.print(wrote(written, language))
 
 
 def run() -> NoReturn:

@@ -160,3 +160,20 @@ def test_the_scenario_chooses_the_language(round_robin: Path, tmp_path: Path) ->
          "-s", str(dutch), "-a", str(round_robin)],
         capture_output=True, text=True, env=env, timeout=300, check=False)
     assert "Proeftuinen" in done.stdout and "Wie de regels niet haalt" in done.stdout
+
+
+def test_summary_and_progress_lines_follow_the_language() -> None:
+    from pilotopt import Params
+    from pilotopt.report.terminal import progress_line, summary_line
+    from pilotopt.solve import Progress, Result, Status
+
+    p = Problem(("a", "b"), ("A", "B"), ("G1",), np.array([[0, 3000], [3000, 0]]), (), ())
+    a = np.array([0, 0])
+    optimal = Result(a, evaluate(p, a), Status.OPTIMAL, 3.0, 0.5, Params(time_limit=1, seed=4))
+    assert summary_line(optimal, "en") == optimal.summary()
+    assert summary_line(optimal, "nl") == (
+        "optimaal: doel 3, bewezen optimaal (het doel haalt de bovengrens), elke harde regel "
+        "is gehaald, 0.5 s, seed 4")
+    event = Progress(0.2, "construct", 3.0, True)
+    assert progress_line(event, "en") == "first assignment: best 3"
+    assert progress_line(event, "nl") == "eerste indeling: beste 3"

@@ -6,7 +6,8 @@ from pilotopt.report.terminal import (
     print_evaluation,
     print_result,
     solve_progress,
+    summary_line,
 )
 
 __all__ = ["print_analysis", "print_evaluation", "print_result", "result_document",
-           "solve_progress"]
+           "solve_progress", "summary_line"]

@@ -12,6 +12,7 @@ import csv
 import io
 import locale
 import os
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Literal, get_args
@@ -19,7 +20,7 @@ from typing import Literal, get_args
 from pilotopt.schema.scenario import RULE_KINDS
 
 __all__ = ["LANGS", "Lang", "choose", "economy", "economy_letter", "kind_meaning", "nace",
-           "tag", "text"]
+           "phase", "tag", "text", "wrote"]
 
 Lang = Literal["en", "nl"]
 #: The languages of the catalogue; English first (the fallback).
@@ -86,6 +87,36 @@ _TEXT: dict[str, tuple[str, str]] = {
     "hard_ok": ("every hard rule holds", "elke harde regel is gehaald"),
     "hard_broken": ("HARD RULES BROKEN: {rules}", "HARDE REGELS GEBROKEN: {rules}"),
     "objective": ("objective {objective}, {hard}", "doel {objective}, {hard}"),
+    # terminal: the run (summary line, live progress line, files written)
+    "summary": ("{status}: objective {objective}{how}, {hard}, {runtime} s, seed {seed}",
+                "{status}: doel {objective}{how}, {hard}, {runtime} s, seed {seed}"),
+    "summary.optimal": (", proven optimal (the objective meets the bound)",
+                        ", bewezen optimaal (het doel haalt de bovengrens)"),
+    "summary.gap": (", gap {gap} %", ", gap {gap} % (afstand tot de bovengrens)"),
+    "summary.hard_broken": ("HARD RULES BROKEN", "HARDE REGELS GEBROKEN"),
+    "status.optimal": ("optimal", "optimaal"),
+    "status.feasible": ("feasible", "toegelaten"),
+    "status.interrupted": ("interrupted", "onderbroken"),
+    "progress.solving": ("solving", "bezig"),
+    "progress.best": ("{phase}: best {objective}{flag}", "{phase}: beste {objective}{flag}"),
+    "progress.not_feasible": (" (hard rules not yet met)", " (harde regels nog niet gehaald)"),
+    "phase.start": ("start", "start"),
+    "phase.construct": ("first assignment", "eerste indeling"),
+    "phase.cp-sat": ("CP-SAT", "CP-SAT"),
+    "phase.search": ("local search", "lokaal zoeken"),
+    "phase.evaluate": ("check", "controle"),
+    "wrote": ("wrote {files}", "geschreven: {files}"),
+    "wrote.nothing": ("nothing", "niets"),
+    "interrupted.wrote": ("interrupted: wrote the best assignment found so far (status "
+                          "interrupted in result.json)",
+                          "onderbroken: de beste indeling tot nu toe is geschreven (status "
+                          "interrupted in result.json)"),
+    "interrupted.nothing": ("interrupted before any assignment meeting every hard rule was "
+                            "found; nothing written",
+                            "onderbroken voor er een indeling was die elke harde regel haalt; "
+                            "niets geschreven"),
+    "kept_backup": ("kept the previous {old} as assignment.csv.bak",
+                    "de vorige {old} is bewaard als assignment.csv.bak"),
     # offences, one sentence per kind of breach
     "breach.too_few": ("{group}: {value}, the rule asks at least {bound}",
                        "{group}: {value}, de regel vraagt minstens {bound}"),
@@ -325,6 +356,25 @@ def text(key: str, lang: Lang = "en", **values: object) -> str:
     'afwijking 3'
     """
     return _pick(_TEXT[key], lang).format(**values)
+
+
+def wrote(files: Sequence[object], lang: Lang = "en") -> str:
+    """The line naming the files written.
+
+    >>> wrote(["out/a.csv", "out/result.json"], "nl")
+    'geschreven: out/a.csv, out/result.json'
+    """
+    return text("wrote", lang, files=", ".join(map(str, files)) or text("wrote.nothing", lang))
+
+
+def phase(name: str, lang: Lang = "en") -> str:
+    """The name of a phase of a run (``construct``, ``search``, ...), as the terminal shows it.
+
+    >>> phase("search", "nl")
+    'lokaal zoeken'
+    """
+    key = f"phase.{name}"
+    return text(key, lang) if key in _TEXT else name
 
 
 def economy(value: str, lang: Lang = "en") -> str:

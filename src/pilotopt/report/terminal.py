@@ -26,14 +26,14 @@ from pilotopt.analysis import Analysis
 from pilotopt.evaluate import Evaluation
 from pilotopt.problem import IntArray, Problem
 from pilotopt.report.figures import ECONOMIES, Figures, group_figures
-from pilotopt.report.i18n import Lang, economy, economy_letter, kind_meaning, text
+from pilotopt.report.i18n import Lang, economy, economy_letter, kind_meaning, phase, text
 from pilotopt.report.offenders import Offence, first_offenders, sentence
 from pilotopt.schema.roster import Organisation
 from pilotopt.solve import Progress as Improvement
-from pilotopt.solve import Result
+from pilotopt.solve import Result, Status
 
 __all__ = ["OFFENCES_SHOWN", "SUMMARY_ABOVE", "print_analysis", "print_evaluation",
-           "print_result", "solve_progress"]
+           "print_result", "progress_line", "solve_progress", "summary_line"]
 
 #: Above this many groups the terminal prints a summary and points to the files.
 SUMMARY_ABOVE = 50
@@ -41,27 +41,60 @@ SUMMARY_ABOVE = 50
 OFFENCES_SHOWN = 5
 
 
+def summary_line(result: Result, lang: Lang = "en") -> str:
+    """The one-line summary of a run in ``lang`` (:meth:`Result.summary` is the English one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilotopt import Params, evaluate
+    >>> from pilotopt.problem import Problem
+    >>> from pilotopt.solve import Status
+    >>> p = Problem(("a", "b"), ("A", "B"), ("G1",), np.array([[0, 2500], [2500, 0]]), (), ())
+    >>> r = Result(np.array([0, 0]), evaluate(p, [0, 0]), Status.FEASIBLE, 5.0, 1.04,
+    ...            Params(time_limit=2, seed=3))
+    >>> line = summary_line(r, "nl")
+    >>> line[:line.index(" (")]
+    'toegelaten: doel 2.5, gap 50.00 %'
+    >>> line[line.index(")") + 1:]
+    ', elke harde regel is gehaald, 1.0 s, seed 3'
+    >>> summary_line(r) == r.summary()
+    True
+    """
+    if result.status is Status.OPTIMAL:
+        how = text("summary.optimal", lang)
+    else:
+        how = "" if result.gap is None else text("summary.gap", lang,
+                                                 gap=f"{100 * result.gap:.2f}")
+    hard = text("hard_ok", lang) if result.evaluation.feasible else text(
+        "summary.hard_broken", lang)
+    return text("summary", lang, status=text(f"status.{result.status}", lang),
+                objective=f"{result.objective:g}", how=how, hard=hard,
+                runtime=f"{result.runtime:.1f}", seed=result.params.seed)
+
+
 @contextmanager
 def solve_progress(
-    console: Console, time_limit: float, started: float, show: bool = True
+    console: Console, time_limit: float, started: float, show: bool = True,
+    lang: Lang = "en",
 ) -> Iterator[Callable[[Improvement], None]]:
     """A live line while solving (on a terminal only, and gone once done): time used of the
-    limit, the phase at work and the best objective so far. Yields the ``on_progress`` callback.
+    limit, the phase at work and the best objective so far, in ``lang``. Yields the
+    ``on_progress`` callback.
     """
     if not (show and console.is_terminal):
         yield lambda event: None
         return
     bar = Progress(TextColumn("{task.description}"), BarColumn(),
                    TextColumn("{task.fields[clock]}"), console=console, transient=True)
-    task = bar.add_task("solving", total=time_limit, clock="")
+    task = bar.add_task(text("progress.solving", lang), total=time_limit, clock="")
 
     def tick() -> None:
         used = min(time.perf_counter() - started, time_limit)
         bar.update(task, completed=used, clock=f"{used:.0f}/{time_limit:g} s")
 
     def improved(event: Improvement) -> None:
-        flag = "" if event.feasible else " (hard rules not yet met)"
-        bar.update(task, description=f"{event.phase}: best {event.objective:g}{flag}")
+        bar.update(task, description=progress_line(event, lang))
 
     with bar:
         stop = _repeat(tick, 0.2)
@@ -69,6 +102,18 @@ def solve_progress(
             yield improved
         finally:
             stop()
+
+
+def progress_line(event: Improvement, lang: Lang = "en") -> str:
+    """What the live line says of an improvement: the phase and the best objective so far.
+
+    >>> from pilotopt.solve import Progress
+    >>> progress_line(Progress(1.5, "search", 12.5, False), "nl")
+    'lokaal zoeken: beste 12.5 (harde regels nog niet gehaald)'
+    """
+    flag = "" if event.feasible else text("progress.not_feasible", lang)
+    return text("progress.best", lang, phase=phase(event.phase, lang),
+                objective=f"{event.objective:g}", flag=flag)
 
 
 def _repeat(action: Callable[[], None], every: float) -> Callable[[], None]:
@@ -90,7 +135,7 @@ def print_result(
     """Print the groups, rules and offences of a solve result, then its summary line."""
     print_evaluation(console, problem, orgs, result.assignment, result.evaluation, lang=lang,
                      notes=notes, files=files)
-    console.print(Text(result.summary()))
+    console.print(Text(summary_line(result, lang)))
 
 
 def _number(x: float) -> str:
