@@ -90,7 +90,7 @@ def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
             if (gj == P.bench and not benchable[i]) or (gi == P.bench and not benchable[j]):
                 continue  # the evaluator cannot score that (the search pays M for it)
             b[i], b[j] = gj, gi
-            d = K._delta(P, S, i, j, gj)
+            d = K._delta(P, S, P.R, S.G, i, j, gj)
             assert d == search_objective(problem, enc, b) - search_objective(problem, enc, a)
             K._relocate(P, S, i, gj)
             K._relocate(P, S, j, gi)
@@ -101,7 +101,7 @@ def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
             if h == P.bench and not benchable[i]:
                 continue
             b[i] = h
-            d = K._delta(P, S, i, -1, h)
+            d = K._delta(P, S, P.R, S.G, i, -1, h)
             assert d == search_objective(problem, enc, b) - search_objective(problem, enc, a)
             K._relocate(P, S, i, h)
         # Incremental state equals a rebuild from the assignment.

@@ -172,15 +172,16 @@ def _recompute(P, S):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _delta(P, S, i, j, h):  # type: ignore[no-untyped-def]
-    """Change of f when i moves to h (j < 0), or when i and j (in group h) swap groups."""
+def _delta(P, S, R, G, i, j, h):  # type: ignore[no-untyped-def]
+    """Change of f when i moves to h (j < 0), or when i and j (in group h) swap groups; R and G
+    are ``P.R`` and ``S.G`` (taken out of P and S once per scan, not per move)."""
     a, C, U = S.a, S.C, P.U
     gi = a[i]
     d = C[i, h] - C[i, gi] + U[i, gi] - U[i, h]
     if j >= 0:
         d += C[j, gi] - C[j, h] + U[j, h] - U[j, gi]
         d -= P.Dp[i, j] if gi == P.bench or h == P.bench else 2 * P.Dp[i, j]
-    ghv, gdf = deltas.delta(P.R, S.G, i, j, gi, h)
+    ghv, gdf = deltas.delta(R, G, i, j, gi, h)
     return d + gdf - P.M * ghv
 
 
@@ -273,7 +274,7 @@ def _scan_plain(P, S, T, X, prune):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True)
 def _scan_ruled(P, S, T, X):  # type: ignore[no-untyped-def]
     """As :func:`_scan_plain` (without pruning), every term of f counted."""
-    a, size, tabu = S.a, S.size, T.tabu
+    a, size, tabu, R, G = S.a, S.size, T.tabu, P.R, S.G
     it, f, asp = T.it[0], S.f[0], T.phase_f[0]
     n = a.shape[0]
     m = size.shape[0]
@@ -288,7 +289,7 @@ def _scan_ruled(P, S, T, X):  # type: ignore[no-untyped-def]
             for h in range(m):
                 if h == gi or size[h] >= P.hi[h]:
                     continue
-                d = _delta(P, S, i, -1, h)
+                d = _delta(P, S, R, G, i, -1, h)
                 if d < best_d or (tabu[i, h] > it and f + d <= asp):
                     continue
                 best_d, bi, bj, bh, ties = _consider(d, i, -1, h, best_d, bi, bj, bh, ties)
@@ -296,7 +297,7 @@ def _scan_ruled(P, S, T, X):  # type: ignore[no-untyped-def]
             gj = a[j]
             if gj == gi:
                 continue
-            d = _delta(P, S, i, j, gj)
+            d = _delta(P, S, R, G, i, j, gj)
             if d < best_d or ((tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp):
                 continue
             best_d, bi, bj, bh, ties = _consider(d, i, j, gj, best_d, bi, bj, bh, ties)
