@@ -545,3 +545,31 @@ def test_a_stability_rule_without_previous_is_warned_about(tmp_path: Path) -> No
                   "--workers", "1", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "rules[5] (stability) keeps nobody" in result.output
+
+
+def test_pins_from_a_file_and_a_column_conflicts_located(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    roster.write_text("\n".join([lines[0] + ",groep"] + [
+        line + (",g2" if line.startswith("rg03,") else ",") for line in lines[1:]]) + "\n",
+        encoding="utf-8")
+    scenario = tmp_path / "pinned.toml"
+    scenario.write_text(SCENARIO.read_text(encoding="utf-8")
+                        + '\n[[rules]]\nkind = "pin"\ncolumn = "groep"\n', encoding="utf-8")
+    pins = tmp_path / "pins.csv"
+    pins.write_text("id,group\nse03,G1\nrg03,G2\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = _run("solve", roster, "-s", scenario, "--pins", pins, "-t", "1", "--workers", "1",
+                  "-q", "--out", out)
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    groups = {m: g["group"] for g in doc["groups"] for m in g["members"]}
+    assert (groups["se03"], groups["rg03"]) == ("G1", "G2")
+    assert doc["rules"][-1]["id"] == "pins" and doc["inputs"]["pins"]["path"] == str(pins)
+
+    pins.write_text("id,group\nrg03,G1\n", encoding="utf-8")
+    clash = _run("validate", roster, "-s", scenario, "--pins", pins)
+    assert clash.exit_code == EXIT_INPUT
+    [line] = _problem_lines(clash.output)
+    assert line == (f"  - {pins}, row 2, id rg03, column 'group', value 'G1': rg03 is pinned "
+                    f"to G1 here, and to G2 by {roster}, id rg03, column 'groep', value 'g2'")

@@ -67,9 +67,9 @@ def _input_error(exc: InputError) -> NoReturn:
 
 
 def _load(roster: str, scenario: str | None, history: tuple[str, ...] = (),
-          previous: str | None = None) -> Instance:
+          previous: str | None = None, pins: str | None = None) -> Instance:
     try:
-        return load_instance(roster, scenario, history, previous)
+        return load_instance(roster, scenario, history, previous, pins)
     except InputError as exc:
         _input_error(exc)
 
@@ -193,6 +193,10 @@ _history_opt = click.option(
     "--history", multiple=True, type=click.Path(dir_okay=False),
     help="An assignment of an earlier wave (id, group, optional outcome: done, ongoing or "
          "dropped), for the scenario's repeats rules; repeat the option, oldest first.")
+_pins_opt = click.option(
+    "--pins", type=click.Path(dir_okay=False), default=None,
+    help="A table of id and group (CSV or .xlsx) pinning those organisations to those groups "
+         "(hard), with the scenario's pins.")
 _explain_limit_opt = click.option(
     "--explain-limit", type=click.IntRange(min=0), default=EXPLAIN_LIMIT, show_default=True,
     help="Explain every organisation (why it sits where it does, its best alternatives) in "
@@ -206,12 +210,14 @@ _scenario_opt = click.option(
 @_roster_arg
 @_scenario_opt
 @_history_opt
-def validate(roster: str, scenario: str | None, history: tuple[str, ...]) -> None:
+@_pins_opt
+def validate(roster: str, scenario: str | None, history: tuple[str, ...],
+             pins: str | None) -> None:
     """Check a roster and a scenario; list every problem found, and hard rules that counting
     shows cannot all hold (exit 3)."""
     from pilotopt.solve.conflicts import counted_conflict
 
-    instance = _load(roster, scenario, history)
+    instance = _load(roster, scenario, history, pins=pins)
     _warn(instance)
     p = instance.problem
     conflict = counted_conflict(p)
@@ -256,15 +262,16 @@ def validate(roster: str, scenario: str | None, history: tuple[str, ...]) -> Non
               help="An earlier assignment (id, group: CSV or .xlsx) to re-plan from: a "
                    "stability rule keeps it; drop-outs, late registrations and moves are "
                    "reported.")
+@_pins_opt
 def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, workers: int,
               out_dir: str, quiet: bool, html: bool, xlsx: bool, pdf: bool, lang: str | None,
               notes: bool, store: str | None, history: tuple[str, ...],
               explain_limit: int, alternatives_k: int | None, min_difference: float,
-              previous: str | None) -> None:
+              previous: str | None, pins: str | None) -> None:
     """Assign the organisations of ROSTER to pilot groups and check the result."""
     if alternatives_k is not None and store is not None:
         _fail(EXIT_INPUT, "--store keeps one run per solve; not with --alternatives")
-    instance = _load(roster, scenario, history, previous)
+    instance = _load(roster, scenario, history, previous, pins)
     _warn(instance)
     for w in replan_warnings(instance.scenario, instance.previous):
         click.echo(f"warning: {w}", err=True)
@@ -272,8 +279,7 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     given = {"roster": roster} if instance.scenario is None else {
         "roster": roster, "scenario": scenario}
     given |= {f"history {k}": h for k, h in enumerate(history, start=1)}
-    if previous is not None:
-        given["previous"] = previous
+    given |= {k: v for k, v in (("previous", previous), ("pins", pins)) if v is not None}
     folders = ([out] if alternatives_k is None
                else [out / f"alt-{j + 1}" for j in range(alternatives_k)])
     _refuse_overwriting(given, [d / f for d in folders for f in (

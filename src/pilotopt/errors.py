@@ -21,6 +21,10 @@ class InputProblem:
     sheet: str | None = None  # the sheet of a workbook
 
     def __str__(self) -> str:
+        return f"{self.where()}: {self.message}"
+
+    def where(self) -> str:
+        """The location alone: file, sheet, row, id, column, key and value."""
         where = [self.file]
         if self.sheet is not None:
             where.append(f"sheet '{self.sheet}'")
@@ -34,7 +38,7 @@ class InputProblem:
             where.append(f"{self.key}")
         if self.value is not None:
             where.append(f"value {self.value!r}")
-        return f"{', '.join(where)}: {self.message}"
+        return ", ".join(where)
 
 
 class InputError(Exception):

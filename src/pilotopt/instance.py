@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pilotopt.compile import compile_problem, group_names
 from pilotopt.errors import InputError, InputProblem
-from pilotopt.io.assignment import read_previous
+from pilotopt.io.assignment import Pin, read_pins, read_previous
 from pilotopt.io.history import History, read_history
 from pilotopt.io.mdgplib import is_mdgplib, read_mdgplib
 from pilotopt.io.roster import Roster, read_roster
@@ -47,22 +47,25 @@ class Instance:
 def load_instance(
     roster_path: str | Path, scenario_path: str | Path | None,
     history: Sequence[str | Path] = (), previous_path: str | Path | None = None,
+    pins_path: str | Path | None = None,
 ) -> Instance:
     """Read, validate and compile; raise one :class:`InputError` listing every problem.
 
     ``roster_path`` may also be an MDGPLIB instance (maximally diverse grouping), which needs no
     scenario: its group count and size bounds are in the file. ``history``: the assignments of
     earlier waves, oldest first, for ``repeats`` rules. ``previous_path`` is an earlier
-    assignment (``id``, ``group``) that a ``stability`` rule keeps.
+    assignment (``id``, ``group``) that a ``stability`` rule keeps; ``pins_path`` a table of
+    ``id`` and ``group`` pinning those organisations (hard, merged with the scenario's pins).
     """
     if is_mdgplib(roster_path) and history:
         raise InputError([InputProblem(str(roster_path), "an MDGPLIB instance has no rules to "
                                        "read earlier waves (--history); give a roster and a "
                                        "scenario with a repeats rule")])
     if is_mdgplib(roster_path):
-        if previous_path is not None:
-            raise InputError([InputProblem(str(previous_path), "a previous assignment needs a "
-                                           "roster and a scenario, not an MDGPLIB file")])
+        for path in (previous_path, pins_path):
+            if path is not None:
+                raise InputError([InputProblem(str(path), "this file needs a roster and a "
+                                               "scenario, not an MDGPLIB file")])
         try:
             return Instance(None, None, read_mdgplib(roster_path))
         except ValueError as exc:
@@ -101,6 +104,13 @@ def load_instance(
                                      group_names(scenario, len(roster.organisations)))
         except InputError as exc:
             problems += exc.problems
+    pins: list[Pin] = []
+    if pins_path is not None:
+        source["pins"] = str(pins_path)
+        try:
+            pins = read_pins(pins_path, group_names(scenario, len(roster.organisations)))
+        except InputError as exc:
+            problems += exc.problems
     try:
         problem = compile_problem(
             roster.organisations,
@@ -110,6 +120,7 @@ def load_instance(
             source=source,
             history=waves,
             previous=previous,
+            pins=pins,
         )
     except InputError as exc:
         problems += exc.problems

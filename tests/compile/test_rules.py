@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from pilotopt.compile import compile_problem
-from pilotopt.errors import InputError
+from pilotopt.errors import InputError, InputProblem
+from pilotopt.io.assignment import Pin
 from pilotopt.io.history import History
 from pilotopt.io.scenario import scenario_from_dict
 from pilotopt.problem import SCALE, Allowed, GroupSum, PairLink, Problem
@@ -237,3 +238,70 @@ def test_stability_without_a_previous_assignment_keeps_nobody() -> None:
 def test_stability_on_a_group_the_scenario_lacks() -> None:
     [(key, value, message)] = _located({"kind": "stability", "groups": ["Zuid"]})
     assert (key, value) == ("rules[1].groups", "Zuid") and "no such group" in message
+
+
+def _pinned_orgs() -> tuple[Organisation, ...]:
+    cells = {"s1": "oost", "s2": "", "r1": "1", "r2": "West", "p1": ""}
+    return tuple(Organisation(**{**o.model_dump(), "attributes": {"groep": cells[o.id]}})
+                 for o in ORGS)
+
+
+def _compile_pins(*rules: dict[str, Any], pins: tuple[Pin, ...] = ()) -> Problem:
+    scenario = scenario_from_dict({"groups": {"count": 2, "names": ["West", "Oost"]},
+                                   "rules": list(rules)}, "s.toml")
+    return compile_problem(_pinned_orgs(), scenario, columns=(*COLUMNS, "groep"),
+                           scenario_file="s.toml", source={"roster": "r.csv"}, pins=pins)
+
+
+def test_pins_by_a_roster_column_in_any_case_or_by_number() -> None:
+    p = _compile_pins({"kind": "pin", "column": "groep"})
+    [pin] = [x for x in p.primitives if isinstance(x, Allowed)]
+    assert p.preferred_groups().tolist() == [1, -1, 0, 0, -1]
+    assert pin.hard and p.rules[1].label == "pin by column groep"
+
+
+def _pin_problems(*rules: dict[str, Any], pins: tuple[Pin, ...] = ()) -> list[str]:
+    with pytest.raises(InputError) as info:
+        _compile_pins(*rules, pins=pins)
+    return [str(q) for q in info.value.problems]
+
+
+def test_a_column_cell_naming_no_group_is_located_in_the_roster() -> None:
+    orgs = _pinned_orgs()
+    scenario = scenario_from_dict({"groups": {"count": 2},
+                                   "rules": [{"kind": "pin", "column": "groep"}]}, "s.toml")
+    with pytest.raises(InputError) as info:
+        compile_problem(orgs, scenario, columns=(*COLUMNS, "groep"), source={"roster": "r.csv"})
+    messages = [str(q) for q in info.value.problems]
+    assert messages[0].startswith("r.csv, id s1, column 'groep', value 'oost': no such group")
+    assert len(messages) == 2 and "id r2" in messages[1]  # 'West' is no group here; '1' is
+
+
+def test_pins_of_one_organisation_to_two_groups_are_located_at_both() -> None:
+    [message] = _pin_problems({"kind": "pin", "column": "groep"},
+                              {"kind": "pin", "pins": {"s1": "West", "r1": "West"}})
+    assert message == ("s.toml, rules[2].pins.s1, value 'West': s1 is pinned to West here, and "
+                       "to Oost by r.csv, id s1, column 'groep', value 'oost'")
+    # A soft pin is a wish, not a conflict; the same group twice is no conflict either.
+    _compile_pins({"kind": "pin", "column": "groep"},
+                  {"kind": "pin", "pins": {"s1": "West", "r1": 1}, "hard": False},
+                  {"kind": "pin", "pins": {"s1": "Oost"}})
+
+
+def test_pins_from_a_file_join_the_scenarios_as_one_hard_rule() -> None:
+    def at(row: int, org_id: str, group: str) -> Pin:
+        return Pin(org_id, ["West", "Oost"].index(group),
+                   InputProblem("pins.csv", "", row=row, id=org_id, column="group", value=group))
+
+    p = _compile_pins({"kind": "pin", "pins": {"s2": "Oost"}},
+                      pins=(at(2, "s2", "Oost"), at(3, "p1", "West")))
+    assert [r.id for r in p.rules][-1] == "pins" and p.rules[-1].label == "pins from pins.csv"
+    assert p.preferred_groups().tolist() == [-1, 1, -1, -1, 0]
+    found = _pin_problems({"kind": "pin", "column": "groep"},
+                          pins=(at(2, "s1", "West"), at(3, "zz", "West")))
+    assert found == [
+        "pins.csv, row 2, id s1, column 'group', value 'West': s1 is pinned to West here, and "
+        "to Oost by r.csv, id s1, column 'groep', value 'oost'",
+        "pins.csv, row 3, id zz, column 'id', value 'zz': no organisation with this id in the "
+        "roster",
+    ]

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from pilotopt.cli import main
 from pilotopt.errors import InputError
 from pilotopt.instance import read_problem
-from pilotopt.io.assignment import read_assignment, read_previous
+from pilotopt.io.assignment import read_assignment, read_pins, read_previous
 from pilotopt.io.outputs import assignment_csv
 
 DATA = Path(__file__).parents[1] / "data"
@@ -251,3 +251,13 @@ def test_previous_problems_are_located_all_at_once(tmp_path: Path) -> None:
     assert "row 2" in messages[0] and "'Kempen'" in messages[0] and "G1, G2" in messages[0]
     assert "row 4" in messages[1] and "assigned twice (first on row 3)" in messages[1]
     assert all(str(path) in m for m in messages)
+
+
+def test_pins_keep_their_rows_and_skip_rows_without_a_group(tmp_path: Path) -> None:
+    pins = read_pins(write(tmp_path, "id,group\nse01,kempen\nse02,\nxx99,2\n"),
+                     ("Kempen", "Gent"))
+    assert [(p.org_id, p.group) for p in pins] == [("se01", 0), ("xx99", 1)]
+    assert pins[1].place.where() == f"{tmp_path / 'a.csv'}, row 4, id xx99, column 'group', " \
+                                    "value 'Gent'"
+    with pytest.raises(InputError, match="'Leuven'"):
+        read_pins(write(tmp_path, "id,group\nse01,Leuven\n"), ("Kempen", "Gent"))

@@ -59,3 +59,11 @@ def test_stability_is_soft_unless_it_freezes_groups() -> None:
     assert StabilityRule(kind="stability", groups=["Kempen"]).hard
     assert not StabilityRule(kind="stability", groups=[1], hard=False).hard
     assert StabilityRule(kind="stability", hard=True).hard
+
+
+def test_a_pin_rule_needs_pins_or_a_column() -> None:
+    assert PinRule(kind="pin", column="groep").describe() == "pin by column groep"
+    both = PinRule(kind="pin", pins={"a": 1}, column="groep")
+    assert both.describe() == "pin a->1 and by column groep"
+    with pytest.raises(ValidationError, match="'pins'"):
+        PinRule(kind="pin")

@@ -5,13 +5,15 @@ The only place user data becomes arrays.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from pilotopt.compile.complementarity import pair_factors
-from pilotopt.compile.rules import COMPILERS, Context
+from pilotopt.compile.rules import COMPILERS, Context, pinned
 from pilotopt.errors import InputError
+from pilotopt.io.assignment import Pin
 from pilotopt.io.history import History
 from pilotopt.problem import GroupSum, Primitive, Problem, RuleInfo
 from pilotopt.schema.roster import Organisation
@@ -42,6 +44,20 @@ def group_names(scenario: Scenario, n: int) -> tuple[str, ...]:
     return tuple(scenario.groups.names or (f"G{g + 1}" for g in range(m)))
 
 
+def _file_pins(pins: Sequence[Pin], index: int, ctx: Context) -> Primitive:
+    """The hard Allowed of pins read from a file, each id checked against the roster."""
+    found = []
+    for p in pins:
+        i = ctx.index.get(p.org_id)
+        if i is None:
+            ctx.problems.append(replace(p.place, column="id", value=p.org_id,
+                                        message="no organisation with this id in the roster"))
+            continue
+        ctx.pin(i, p.group, p.place)
+        found.append((i, p.group))
+    return pinned(index, found, ctx)
+
+
 def compile_problem(
     orgs: tuple[Organisation, ...],
     scenario: Scenario,
@@ -52,13 +68,16 @@ def compile_problem(
     dense: bool | None = None,
     history: History | None = None,
     previous: Mapping[str, int] | None = None,
+    pins: Sequence[Pin] = (),
 ) -> Problem:
     """Compile validated input into a Problem.
 
     ``dense`` chooses the form of the pair scores (default: dense up to
     :data:`DENSE_MAX_ORGANISATIONS` organisations, factors beyond). ``history``: the earlier
     waves that ``repeats`` rules read. ``previous`` gives the group index (-1: left out) of
-    each organisation id of an earlier assignment, for the ``stability`` rule.
+    each organisation id of an earlier assignment, for the ``stability`` rule. ``pins`` (from
+    a file, ``solve --pins``) become the hard rule ``pins``, after the scenario's rules; an
+    organisation pinned to two groups is a problem located at both.
 
     Raises
     ------
@@ -71,7 +90,8 @@ def compile_problem(
     if dense is None:
         dense = n <= DENSE_MAX_ORGANISATIONS
     ctx = Context(scenario_file, orgs, columns, names, size_max=scenario.groups.size.max,
-                  large=not dense, history=history, previous=previous)
+                  large=not dense, history=history, previous=previous,
+                  roster_file=(source or {}).get("roster", "<roster>"))
     if history is not None and not any(r.kind == "repeats" for r in scenario.rules):
         ctx.problem(0, "rules", f"{len(history.files)} earlier wave(s) given (--history), but no "
                     "rule reads them: add a rule of kind \"repeats\"")
@@ -94,6 +114,11 @@ def compile_problem(
         rules.append(RuleInfo(f"rule {number}", rule.kind, rule.label(), rule.hard,
                               0.0 if rule.hard else rule.weight, rule.note or "", rule.fact))
         primitives += COMPILERS[rule.kind](rule, number, index, ctx)
+    if pins:
+        primitives.append(_file_pins(pins, len(rules), ctx))
+        files = sorted({p.place.file for p in pins})
+        rules.append(RuleInfo("pins", "pin", f"pins from {', '.join(files)}", True,
+                              fact="{} organisations pinned"))
     if ctx.problems:
         raise InputError(ctx.problems)
 

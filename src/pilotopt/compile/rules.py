@@ -24,7 +24,7 @@ Where things go (source files; tests mirror them):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ import numpy as np
 
 from pilotopt.compile.complementarity import known_tags, tag_matrices
 from pilotopt.errors import InputProblem
+from pilotopt.io.assignment import GroupRefs
 from pilotopt.io.history import History
 from pilotopt.io.municipalities import find_municipality, suggest_municipalities
 from pilotopt.problem import (
@@ -104,6 +105,10 @@ class Context:
     history: History | None = None
     #: Group index (-1: left out) of each organisation id in a previous assignment, if given.
     previous: Mapping[str, int] | None = None
+    #: The roster's file, where a problem with one of its cells is located.
+    roster_file: str = "<roster>"
+    #: The group each organisation is pinned to by a hard pin, and where that is said.
+    pinned: dict[int, tuple[int, InputProblem]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = {o.id: i for i, o in enumerate(self.orgs)}
@@ -199,6 +204,15 @@ class Context:
             return list(range(self.m))
         found = [self.group(number, "groups", r) for r in refs]
         return [g for g in found if g is not None]
+
+    def pin(self, i: int, g: int, place: InputProblem) -> None:
+        """Record a hard pin of organisation i to group g (``place``: where it is said, a
+        problem without its message), reporting one that pins i elsewhere."""
+        first = self.pinned.setdefault(i, (g, place))
+        if first[0] != g:
+            self.problems.append(replace(place, message=(
+                f"{self.orgs[i].id} is pinned to {self.group_names[g]} here, and to "
+                f"{self.group_names[first[0]]} by {first[1].where()}")))
 
     def org(self, number: int, field_: str, org_id: str) -> int | None:
         """Index of an organisation id, reporting an unknown one."""
@@ -355,18 +369,45 @@ def compile_repeats(rule: RepeatsRule, number: int, index: int, ctx: Context) ->
     return [PairLink(index, pairs, rule.keep, rule.hard, _penalty(rule))]
 
 
+def pinned(index: int, pins: Sequence[tuple[int, int]], ctx: Context, hard: bool = True,
+           penalty: int = 0) -> Allowed:
+    """The Allowed of rule ``index`` opening to each organisation only its pinned group."""
+    orgs = [i for i, _ in pins]
+    groups = [g for _, g in pins]
+    return Allowed(index, GroupLists.opening(ctx.n, ctx.m, orgs, groups), hard, penalty)
+
+
 @compiles(PinRule)
 def compile_pin(rule: PinRule, number: int, index: int, ctx: Context) -> list[Primitive]:
-    """Organisations fixed to one group each."""
-    orgs, groups = [], []
-    for org_id, ref in rule.pins.items():
+    """Organisations fixed to one group each: inline and/or by a roster column (group name in
+    any case, or number; empty: not pinned). Hard pins of one organisation to two groups are
+    located problems."""
+    pins: list[tuple[int, int, InputProblem]] = []
+    for org_id, ref in (rule.pins or {}).items():
         i = ctx.org(number, f"pins.{org_id}", org_id)
         g = ctx.group(number, f"pins.{org_id}", ref)
         if i is not None and g is not None:
-            orgs.append(i)
-            groups.append(g)
-    return [Allowed(index, GroupLists.opening(ctx.n, ctx.m, orgs, groups), rule.hard,
-                    _penalty(rule))]
+            pins.append((i, g, InputProblem(ctx.file, "", key=f"rules[{number}].pins.{org_id}",
+                                            value=ref)))
+    if rule.column is not None:
+        if rule.column not in ctx.columns:
+            ctx.problem(number, "column", "the roster has no such column", rule.column)
+        refs = GroupRefs(tuple(ctx.group_names))
+        for i, o in enumerate(ctx.orgs):
+            cell = o.attributes.get(rule.column, "").strip()
+            if not cell:
+                continue
+            place = InputProblem(ctx.roster_file, "", id=o.id, column=rule.column, value=cell)
+            g = refs.find(cell)
+            if g is None:
+                ctx.problems.append(replace(place, message=f"no such group (rules[{number}] pins "
+                                                           f"by this column); {refs.listing()}"))
+            else:
+                pins.append((i, g, place))
+    if rule.hard:
+        for i, g, place in pins:
+            ctx.pin(i, g, place)
+    return [pinned(index, [(i, g) for i, g, _ in pins], ctx, rule.hard, _penalty(rule))]
 
 
 @compiles(ForbidRule, EligibleRule)

@@ -16,7 +16,8 @@ from pilotopt.errors import InputError, InputProblem
 from pilotopt.io.tables import Grid, Table, find_table, is_workbook, read_sheets, read_table
 from pilotopt.problem import IntArray, Problem
 
-__all__ = ["OUTCOMES", "Membership", "read_assignment", "read_memberships", "read_previous"]
+__all__ = ["OUTCOMES", "GroupRefs", "Membership", "Pin", "read_assignment", "read_memberships",
+           "read_pins", "read_previous"]
 
 _COLUMNS = ("id", "group")
 #: A column read where present: what became of the organisation in its group (earlier waves).
@@ -39,7 +40,7 @@ class _Placement:
     outcome: str = ""
 
 
-class _Groups:
+class GroupRefs:
     """Group references as a person writes them: the name in any case, or the number from 1."""
 
     def __init__(self, names: tuple[str, ...]) -> None:
@@ -91,7 +92,7 @@ class _Labels:
         return ""
 
 
-def _from_table(table: Table, groups: _Groups | _Labels, optional: Callable[[str], bool]
+def _from_table(table: Table, groups: GroupRefs | _Labels, optional: Callable[[str], bool]
                 ) -> tuple[list[_Placement], list[InputProblem]]:
     """Placements of an ``id``/``group`` table."""
     placements: list[_Placement] = []
@@ -126,7 +127,7 @@ def _summary_sheets(sheets: list[tuple[str, Grid]], file: str) -> dict[str, str]
 
 
 def _from_group_sheets(
-    file: str, sheets: list[tuple[str, Grid]], groups: _Groups | _Labels
+    file: str, sheets: list[tuple[str, Grid]], groups: GroupRefs | _Labels
 ) -> tuple[list[_Placement], list[InputProblem]]:
     """Placements of a groups.xlsx: every member row of a group's sheet is in that group."""
     named = _summary_sheets(sheets, file)
@@ -150,7 +151,7 @@ def _from_group_sheets(
 
 
 def _placements(
-    path: Path, groups: _Groups | _Labels, optional: Callable[[str], bool]
+    path: Path, groups: GroupRefs | _Labels, optional: Callable[[str], bool]
 ) -> tuple[list[_Placement], list[InputProblem], bool]:
     """Every placement the file makes, its problems, and whether organisations on no group
     sheet count as left out (a groups.xlsx). ``optional(id)``: whether a row may name no
@@ -205,7 +206,7 @@ def read_assignment(
     path = Path(path)
     file = str(path)
     index = {org_id: i for i, org_id in enumerate(problem.ids)}
-    groups = _Groups(problem.group_names)
+    groups = GroupRefs(problem.group_names)
     optional = problem.optional
     placements, problems, absent_left_out = _placements(
         path, groups, lambda org_id: org_id not in index or bool(optional[index[org_id]]))
@@ -285,7 +286,7 @@ def read_previous(path: str | Path, group_names: tuple[str, ...]) -> dict[str, i
     registrations) are simply absent. A group the scenario does not have, or an id assigned
     twice, is a problem; every problem is reported at once.
     """
-    placements, problems, _ = _placements(Path(path), _Groups(group_names), lambda _: True)
+    placements, problems, _ = _placements(Path(path), GroupRefs(group_names), lambda _: True)
     previous: dict[str, int] = {}
     seen: dict[str, _Placement] = {}
     for p in placements:
@@ -297,3 +298,26 @@ def read_previous(path: str | Path, group_names: tuple[str, ...]) -> dict[str, i
     if problems:
         raise InputError(problems)
     return previous
+
+
+@dataclass(frozen=True)
+class Pin:
+    """An organisation fixed to a group (index) by a pins file, and the row that says so
+    (``place``: a located problem without its message)."""
+
+    org_id: str
+    group: int
+    place: InputProblem
+
+
+def read_pins(path: str | Path, group_names: tuple[str, ...]) -> list[Pin]:
+    """The pins of a file (``solve --pins``): a table with ``id`` and ``group`` read like an
+    assignment, group names in any case or numbers; a row without a group pins nothing. Ids are
+    checked against the roster, and pins against each other, when the problem is compiled.
+    """
+    placements, problems, _ = _placements(Path(path), GroupRefs(group_names), lambda _: True)
+    if problems:
+        raise InputError(problems)
+    return [Pin(p.org_id, p.group, p.table.problem("", row=p.row, id=p.org_id, column="group",
+                                                    value=group_names[p.group]))
+            for p in placements if p.group is not None]

@@ -307,17 +307,28 @@ class RepeatsRule(RuleBase):
 
 
 class PinRule(RuleBase):
-    """Organisations fixed to a group: ``pins = { se01 = 1, rg07 = "Kempen" }``."""
+    """Organisations fixed to a group: ``pins = { se01 = 1, rg07 = "Kempen" }``, and/or a
+    roster ``column`` naming each organisation's group (name in any case, or number; empty:
+    not pinned)."""
 
     meaning = "organisations fixed to a group"
     meaning_nl = "organisaties vast in een groep"
     fact = "{} organisations pinned"
     kind: Literal["pin"]
-    pins: dict[str, GroupRef] = Field(min_length=1)
+    pins: dict[str, GroupRef] | None = Field(default=None, min_length=1)
+    column: str | None = None
+
+    @model_validator(mode="after")
+    def _some_source(self) -> Self:
+        if self.pins is None and self.column is None:
+            raise ValueError("give 'pins' (id = group), a roster 'column' of groups, or both")
+        return self
 
     def describe(self) -> str:
-        """E.g. ``pin se01->1, rg07->Kempen``."""
-        return f"pin {', '.join(f'{k}->{v}' for k, v in self.pins.items())}"
+        """E.g. ``pin se01->1, rg07->Kempen``, ``pin by column groep``."""
+        parts = ([", ".join(f"{k}->{v}" for k, v in self.pins.items())] if self.pins else [])
+        parts += [f"by column {self.column}"] if self.column else []
+        return f"pin {' and '.join(parts)}"
 
 
 class _Selection(_Valued, RuleBase):
