@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 from click.testing import CliRunner
 
+from pilotopt.baseline import by_hand
 from pilotopt.cli import main
 from pilotopt.evaluate import evaluate
 from pilotopt.explain import explain, explain_all, fit
+from pilotopt.instance import load_instance
 from pilotopt.problem import GroupSum, PairLink, Problem, RuleInfo
 
 DATA = Path(__file__).parent / "data"
@@ -50,6 +52,9 @@ def test_explain_ranks_alternatives_and_names_what_blocks_a_better_move() -> Non
     assert set(e.blocked.blocked_by) == {"G2 is full: groups of 2 to 2 members",
                                          "G1 would fall short: groups of 2 to 2 members",
                                          "d is there: competitors apart"}
+    assert {w.words("nl") for w in e.blocked.why} == {
+        "G2 zit vol: groups of 2 to 2 members", "G1 zou tekortschieten: groups of 2 to 2 members",
+        "d zit daar: competitors apart"}
 
 
 def test_fit_ranks_the_groups_for_a_newcomer_and_finds_the_best_swap() -> None:
@@ -158,10 +163,15 @@ def test_unknown_ids_are_named(tmp_path: Path) -> None:
 
 def test_solve_writes_every_explanation_into_result_json(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run("solve", ROSTER, "-s", SCENARIO, "-t", "0.5", "--seed", "1", "--workers", "1", "--out",
+    run("solve", ROSTER, "-s", SCENARIO, "-t", "2", "--seed", "1", "--workers", "1", "--out",
         out, "-q")
     doc = json.loads((out / "result.json").read_text())
     assert doc["explanations_skipped"] is None
+    # The baseline by hand with the run's seed, as the evaluator judges it, and the gain over it.
+    inst = load_instance(ROSTER, SCENARIO)
+    base = by_hand(inst.problem, seed=1)
+    assert doc["baseline"]["objective"] == evaluate(inst.problem, base.assignment).objective
+    assert doc["baseline"]["gain"] == round(doc["objective"] - doc["baseline"]["objective"], 6)
     run("explain", ROSTER, "-s", SCENARIO, "-a", out / "assignment.csv", "--out", tmp_path)
     alone = json.loads((tmp_path / "explain.json").read_text())["organisations"]
     assert doc["explanations"] == alone

@@ -9,7 +9,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -20,7 +20,7 @@ from pilotopt import STARTED
 from pilotopt.batch.cli import batch, runs
 from pilotopt.errors import InfeasibleError, InputError, NoSolutionError, StoppedError
 from pilotopt.evaluate import Evaluation, evaluate
-from pilotopt.explain import EXPLAIN_LIMIT
+from pilotopt.explain import EXPLAIN_LIMIT, Explanation, explain_all
 from pilotopt.generate import GenerationError, write_instance
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
@@ -36,7 +36,7 @@ from pilotopt.report import (
     summary_line,
 )
 from pilotopt.report.i18n import LANGS, Lang, choose, text, wrote
-from pilotopt.report.summary import judged, package_version
+from pilotopt.report.summary import gain_sentence, judged, package_version
 from pilotopt.solve import Params, Result, Status, finish_kernel_compilation, solve
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ def _refuse_overwriting(given: Mapping[str, str | None], outputs: list[Path], op
 def _reports(
     instance: Instance, assignment: IntArray, evaluation: Evaluation, meta: Mapping[str, object],
     html: Path | None, xlsx: Path | None, lang: Lang, pdf: Path | None = None,
+    explanations: Sequence[Explanation] = (),
 ) -> list[Path]:
     """Write the HTML report, its PDF and/or the workbook, with the ecosystem analysis in them."""
     if html is None and xlsx is None and pdf is None:
@@ -112,7 +113,8 @@ def _reports(
     analysis = analyze(problem, assignment, orgs, weights)
     written = []
     if html is not None or pdf is not None:
-        page = render_html(problem, assignment, evaluation, orgs, analysis, meta, lang=lang)
+        page = render_html(problem, assignment, evaluation, orgs, analysis, meta, lang=lang,
+                           explanations=explanations)
         if html is not None:
             atomic_write(html, page)
             written.append(html)
@@ -123,7 +125,7 @@ def _reports(
                 _fail(EXIT_INPUT, f"{exc}; {wrote(written, lang)}")
     if xlsx is not None:
         written.append(write_xlsx(xlsx, problem, assignment, evaluation, orgs, analysis, meta,
-                                  lang=lang))
+                                  lang=lang, explanations=explanations))
     return written
 
 
@@ -200,7 +202,8 @@ _pins_opt = click.option(
 _explain_limit_opt = click.option(
     "--explain-limit", type=click.IntRange(min=0), default=EXPLAIN_LIMIT, show_default=True,
     help="Explain every organisation (why it sits where it does, its best alternatives) in "
-         "result.json and the report when the roster has at most this many; 0: never.")
+         "result.json, the report and the workbook when the roster has at most this many; "
+         "0: never.")
 _scenario_opt = click.option(
     "--scenario", "-s", type=click.Path(dir_okay=False),
     help="Scenario file (TOML): groups, weights and rules. Not needed for an MDGPLIB file.")
@@ -340,18 +343,20 @@ def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str |
                    extra: Mapping[str, Any] | None = None) -> None:
     """Write and print what a solve produced (each file whole or not at all); ``extra`` adds
     keys to result.json."""
-    from pilotopt.explain import explain_all
+    from pilotopt.baseline import by_hand
 
     problem = instance.problem
     sources = _sources(given)
     explained, skipped = explain_all(problem, result.assignment, instance.orgs, explain_limit)
     against = (None if instance.previous is None
                else continuity(problem, instance.previous, result.assignment))
+    document = result_document(problem, result, sources, instance.orgs, explained, skipped,
+                               None if against is None else against.to_dict(),
+                               baseline=by_hand(problem, result.params.seed))
+    gain = gain_sentence(document["baseline"], result.objective, language)
     written = write_outputs(out, {
         "assignment.csv": assignment_csv(problem, result.assignment),
-        "result.json": {**result_document(
-            problem, result, sources, instance.orgs, explained, skipped,
-            None if against is None else against.to_dict()), **(extra or {})},
+        "result.json": {**document, **(extra or {})},
     })
     if quiet:
         _out.print(summary_line(result, language))
@@ -360,14 +365,16 @@ def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str |
                      files=[str(p) for p in written])
     for line in against.lines(language) if against is not None else []:
         _out.print(line, highlight=False, markup=False)
+    click.echo(gain)
     params = result.params
     meta = {"status": str(result.status), "seed": params.seed, "time_limit": params.time_limit,
             "workers": params.workers,
-            "runtime": round(result.runtime, 1), "bound": result.bound, "gap": result.gap}
+            "runtime": round(result.runtime, 1), "bound": result.bound, "gap": result.gap,
+            "gain": gain}
     written += _reports(instance, result.assignment, result.evaluation, meta,
                         out / "report.html" if html else None,
                         out / "groups.xlsx" if xlsx else None, language,
-                        out / "report.pdf" if pdf else None)
+                        out / "report.pdf" if pdf else None, explained)
     _out.print(wrote(written, language))
     if store is not None:
         from pilotopt.store import record_solve
@@ -548,11 +555,13 @@ def analyze(roster: str, scenario: str | None, assignment_path: str, out_dir: st
               help="The PDF to write (A4, a page per group), printed by headless Chromium; "
                    "exit 2 when Chromium is not installed.")
 @_lang_opt
+@_explain_limit_opt
 def report(roster: str, scenario: str | None, assignment_path: str, html: str | None,
-           xlsx: str | None, pdf: str | None, lang: str | None, history: tuple[str, ...]
-           ) -> None:
+           xlsx: str | None, pdf: str | None, lang: str | None, history: tuple[str, ...],
+           explain_limit: int) -> None:
     """A report of an assignment (e.g. an edited assignment.csv) to hand to partners and funder:
-    groups, members, what each gives and gets, a map, the ties and every rule."""
+    groups, members, what each gives and gets and why it sits there, a map, the ties and every
+    rule."""
     if html is None and xlsx is None and pdf is None:
         _fail(EXIT_INPUT, "say what to write: --out report.html, --pdf report.pdf and/or "
               "--xlsx groups.xlsx")
@@ -565,8 +574,10 @@ def report(roster: str, scenario: str | None, assignment_path: str, html: str | 
     evaluation = evaluate(instance.problem, assignment)
     meta = {"sources": {k: v for k, v in given.items() if v}}
     language = _lang(lang, instance)
+    explained, _ = explain_all(instance.problem, assignment, instance.orgs, explain_limit)
     written = _reports(instance, assignment, evaluation, meta, Path(html) if html else None,
-                       Path(xlsx) if xlsx else None, language, Path(pdf) if pdf else None)
+                       Path(xlsx) if xlsx else None, language, Path(pdf) if pdf else None,
+                       explained)
     _out.print(wrote(written, language))
 
 

@@ -42,10 +42,11 @@ from pilotopt.problem import (
     Proximity,
     RuleInfo,
 )
+from pilotopt.report.i18n import Lang, text
 from pilotopt.schema.roster import Organisation
 
-__all__ = ["EXPLAIN_LIMIT", "Alternative", "Explanation", "Fit", "Tie", "explain", "explain_all",
-           "fit"]
+__all__ = ["EXPLAIN_LIMIT", "Alternative", "Explanation", "Fit", "Tie", "Why", "explain",
+           "explain_all", "fit"]
 
 #: Alternative groups shown per organisation.
 ALTERNATIVES = 3
@@ -82,7 +83,12 @@ class Alternative:
     group: int
     change: Change
     partner: int | None
-    blocked_by: tuple[str, ...]
+    why: tuple[Why, ...]
+
+    @property
+    def blocked_by(self) -> tuple[str, ...]:
+        """The hard rules it breaks, in English sentences."""
+        return tuple(w.words() for w in self.why)
 
     def to_dict(self, problem: Problem) -> dict[str, object]:
         """Plain values in user units."""
@@ -213,8 +219,25 @@ def _after(w: WhatIf, change: Change) -> dict[int, int]:
     return {mv.organisation: mv.target for mv in change.moves}
 
 
+@dataclass(frozen=True)
+class Why:
+    """One reason a change breaks a hard rule: a sentence of the catalogue
+    (:func:`pilotopt.report.i18n.text`, key ``why.<key>``) and the values it names."""
+
+    key: str
+    values: tuple[tuple[str, str], ...]
+
+    def words(self, lang: Lang = "en") -> str:
+        """The reason as a sentence in ``lang``."""
+        return text(f"why.{self.key}", lang, **dict(self.values))
+
+
+def _why(key: str, **values: str) -> Why:
+    return Why(key, tuple(values.items()))
+
+
 def _pair_reasons(problem: Problem, w: WhatIf, change: Change, p: PairLink | Proximity,
-                  info: RuleInfo) -> list[str]:
+                  info: RuleInfo) -> list[Why]:
     moved = _after(w, change)
     ids, names = problem.ids, problem.group_names
 
@@ -229,31 +252,34 @@ def _pair_reasons(problem: Problem, w: WhatIf, change: Change, p: PairLink | Pro
             members = [x for x in w.members(g).tolist() if x not in moved] + [
                 x for x, h in moved.items() if h == g and x != i]
             far = p.far(np.full(len(members), i), np.array(members, dtype=np.int64))
-            out += [f"{ids[x]} in {names[g]} is too far: {info.label}"
+            out += [_why("far", other=ids[x], group=names[g], rule=info.label)
                     for x in np.array(members, dtype=np.int64)[far].tolist()]
             continue
         rows = p.pairs[(p.pairs == i).any(axis=1)]
         for x, y in rows.tolist():
             other = y if x == i else x
             if p.together and group(other) != g:
-                where = names[group(other)] if group(other) >= 0 else "no group"
-                out.append(f"{ids[other]} stays in {where}: {info.label}")
+                if group(other) >= 0:
+                    out.append(_why("stays", other=ids[other], group=names[group(other)],
+                                    rule=info.label))
+                else:
+                    out.append(_why("stays_out", other=ids[other], rule=info.label))
             elif not p.together and group(other) == g:
-                out.append(f"{ids[other]} is there: {info.label}")
+                out.append(_why("there", other=ids[other], rule=info.label))
     return out
 
 
-def blocking(problem: Problem, w: WhatIf, change: Change) -> tuple[str, ...]:
-    """Why ``change`` breaks hard rules, in words (e.g. "G3 is full: groups of 6 to 12
-    members", "rg17 is there: competitors apart"); empty if it breaks none."""
+def blocking(problem: Problem, w: WhatIf, change: Change) -> tuple[Why, ...]:
+    """Why ``change`` breaks hard rules (e.g. "G3 is full: groups of 6 to 12 members", "rg17
+    is there: competitors apart"); empty if it breaks none."""
     names = problem.group_names
-    reasons: list[str] = []
+    reasons: list[Why] = []
     for r in change.rules:
         info = problem.rules[r.rule]
         if not info.hard or r.violation <= 0:
             continue
         worse = [g for g, v in r.per_group if v > 0]
-        found: list[str] = []
+        found: list[Why] = []
         for p in problem.primitives:
             if p.rule != r.rule or not p.hard:
                 continue
@@ -264,19 +290,21 @@ def blocking(problem: Problem, w: WhatIf, change: Change) -> tuple[str, ...]:
                     for g in worse:
                         gained = sum(int(p.w[mv.organisation]) * (
                             (mv.target == g) - (mv.source == g)) for mv in change.moves)
-                        word = "is full" if gained > 0 else "would fall short"
-                        found.append(f"{names[g]} {word}: {info.label}")
+                        found.append(_why("full" if gained > 0 else "short", group=names[g],
+                                          rule=info.label))
                 case Allowed():
-                    found += [f"{names[g]} is closed to {problem.ids[mv.organisation]}: "
-                              f"{info.label}" for mv in change.moves for g in worse
-                              if mv.target == g]
+                    found += [_why("closed", group=names[g], org=problem.ids[mv.organisation],
+                                   rule=info.label)
+                              for mv in change.moves for g in worse if mv.target == g]
                 case NotExactlyOne() | Coverage() | LeaveOut() | MaxDeviation():
-                    found += [f"{info.label} breaks in {names[g]}" for g in worse]
+                    found += [_why("breaks_in", rule=info.label, groups=names[g])
+                              for g in worse]
                 case _:
                     assert_never(p)
         if not found:
-            found = [f"{info.label} breaks" + (f" in {', '.join(names[g] for g in worse)}"
-                                               if worse else "")]
+            found = [_why("breaks_in", rule=info.label,
+                          groups=", ".join(names[g] for g in worse)) if worse
+                     else _why("breaks", rule=info.label)]
         reasons += found
     return tuple(dict.fromkeys(reasons))
 
@@ -360,7 +388,7 @@ def _options(
 def _with_reasons(problem: Problem, w: WhatIf, alt: Alternative) -> Alternative:
     if alt.change.hard_violation <= 0:
         return alt
-    return replace(alt, blocked_by=blocking(problem, w, alt.change))
+    return replace(alt, why=blocking(problem, w, alt.change))
 
 
 def _ties(w: WhatIf, i: int, s: IntArray,

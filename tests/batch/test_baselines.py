@@ -1,4 +1,4 @@
-"""Baselines: the plain CP-SAT model against brute force, and sort-and-deal."""
+"""Baselines: the plain CP-SAT model against brute force (sort-and-deal: tests/test_baseline.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from helpers import brute_force, make_problem
-from pilotopt.batch.baselines import PlainModel, solve_plain, sort_and_deal
-from pilotopt.evaluate import evaluate
+from pilotopt.batch.baselines import PlainModel, solve_plain
 from pilotopt.problem import (
     SCALE,
     Allowed,
@@ -87,33 +86,3 @@ def test_plain_model_refuses_a_rule_it_has_no_form_of() -> None:
         LeaveOut(1, np.ones(4, dtype=np.int64), np.zeros(4, dtype=np.int64), 2, False, 1))])
     with pytest.raises(ValueError, match="no form of the optional rule"):
         PlainModel(problem)
-
-
-def test_sort_and_deal_spreads_the_strongest_and_fills_evenly(four_square: Problem) -> None:
-    # Totals: every organisation 10; the seed orders the ties, the sizes stay 2 and 2.
-    a = sort_and_deal(four_square, seed=3)
-    assert sorted(np.bincount(a, minlength=2).tolist()) == [2, 2]
-    s = np.array([[0, 5, 1, 1, 1], [5, 0, 1, 1, 1], [1, 1, 0, 0, 0], [1, 1, 0, 0, 0],
-                  [1, 1, 0, 0, 0]])
-    problem = make_problem(s, 2, size=(2, 3))
-    a = sort_and_deal(problem, seed=0)
-    assert a[0] != a[1]  # the two strongest (totals 8) are dealt first, one to each group
-    assert sorted(np.bincount(a, minlength=2).tolist()) == [2, 3]
-    assert evaluate(problem, a).feasible
-    assert np.array_equal(a, sort_and_deal(problem, seed=0))
-
-
-def test_sort_and_deal_on_score_factors_matches_dense() -> None:
-    from pathlib import Path
-
-    from pilotopt.batch.baselines import _totals
-    from pilotopt.compile import compile_problem
-    from pilotopt.io.roster import read_roster
-    from pilotopt.io.scenario import read_scenario
-
-    data = Path(__file__).resolve().parents[1] / "data"
-    roster, scenario = read_roster(data / "roster.csv"), read_scenario(data / "scenario.toml")
-    dense = compile_problem(roster.organisations, scenario, columns=roster.columns, dense=True)
-    factors = compile_problem(roster.organisations, scenario, columns=roster.columns,
-                              dense=False)
-    assert np.array_equal(_totals(dense), _totals(factors))

@@ -162,3 +162,24 @@ def test_province_outlines_ship_with_the_package_and_draw_on_the_map() -> None:
     html = render_html(*demo().args())
     map_svg = html[html.index('id="map"'):]
     assert map_svg.count("<path") > len(outlines)
+
+
+def test_member_cards_say_why_each_member_sits_there_in_dutch() -> None:
+    from markupsafe import escape
+
+    from pilotopt.explain import explain
+    from pilotopt.report.html import _alternative
+
+    case = demo()
+    found = explain(case.problem, case.assignment, None, case.orgs)
+    page = render_html(*case.args(), lang="nl", explanations=found)
+    assert "<th>aandeel</th><th>beste elders</th><th>beter, maar geblokkeerd</th>" in page
+    for e in found:
+        assert e.alternatives
+        words = _alternative(case.problem, e.alternatives[0], "nl")
+        assert "doel" in words and str(escape(words)) in page
+        if e.blocked is not None:
+            assert str(escape(_alternative(case.problem, e.blocked, "nl"))) in page
+    assert any(e.blocked is not None for e in found)
+    meta = {**case.meta, "gain": "Met de hand: doel 1; pilotopt 2: +1 (+100%)."}
+    assert '<p id="gain">Met de hand: doel 1' in render_html(*case.args()[:5], meta, lang="nl")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pilotopt.cli import main
 from pilotopt.evaluate import evaluate
 from pilotopt.instance import load_instance
-from pilotopt.report.summary import judged
+from pilotopt.report.summary import gain_sentence, judged
 
 ROOT = Path(__file__).resolve().parents[2]
 ROSTER = ROOT / "instances/flanders-40/roster.csv"
@@ -67,3 +67,15 @@ def test_score_json_has_them_too(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     doc = json.loads((tmp_path / "out" / "score.json").read_text(encoding="utf-8"))
     assert doc["offences"] and "target_group_fte_vs_mean" in doc["groups"][0]
+
+
+def test_the_gain_over_the_baseline_in_one_sentence() -> None:
+    held = {"objective": 80.0, "all_hard_rules_hold": True, "broken_hard_rules": []}
+    assert gain_sentence(held, 100.0) == (
+        "By hand (sort-and-deal, hard rules mended): objective 80; pilotopt 100: +20 (+25%).")
+    assert "doel 80; pilotopt 100: +20 (+25%)" in gain_sentence(held, 100.0, "nl")
+    broken = {"objective": 90.0, "all_hard_rules_hold": False,
+              "broken_hard_rules": ["competitors apart"]}
+    assert "still breaks hard rules: competitors apart; pilotopt 100" in gain_sentence(
+        broken, 100.0)
+    assert gain_sentence(None, 100.0) == ""

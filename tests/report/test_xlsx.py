@@ -95,3 +95,24 @@ def test_dutch_workbook(tmp_path: Path) -> None:
     assert wb.sheetnames[0] == "Overzicht"
     assert "elke harde regel gehaald" in cells(wb["Overzicht"])
     assert any(isinstance(v, str) and "sociale economie" in v for v in cells(wb.worksheets[1]))
+
+
+def test_member_sheets_carry_the_explanations_and_the_summary_the_gain(tmp_path: Path) -> None:
+    from pilotopt.explain import explain
+    from pilotopt.report.html import _alternative
+
+    case = demo()
+    found = explain(case.problem, case.assignment, None, case.orgs)
+    meta = {**case.meta, "gain": "By hand: objective 1; pilotopt 2: +1 (+100%)."}
+    write_xlsx(tmp_path / "r.xlsx", *case.args()[:5], meta, explanations=found)
+    wb = load_workbook(tmp_path / "r.xlsx")
+    assert meta["gain"] in cells(wb["Summary"])
+    e = found[0]
+    sheet = wb.worksheets[1 + int(case.assignment[e.organisation])]
+    header = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "id")
+    assert {"share", "best elsewhere", "better, but blocked"} <= set(header)
+    row = next(r for r in sheet.iter_rows(values_only=True)
+               if r[0] == case.problem.ids[e.organisation])
+    assert row[header.index("best elsewhere")] == _alternative(case.problem,
+                                                               e.alternatives[0], "en")
+    assert row[header.index("share")] == round(e.share, 3)

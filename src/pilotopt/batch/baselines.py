@@ -1,5 +1,6 @@
 """Baselines a batch compares pilotopt with: a plain CP-SAT model of the same rules, and
-sort-and-deal. Both answers are judged by :func:`pilotopt.evaluate`, like pilotopt's."""
+sort-and-deal (:func:`pilotopt.baseline.sort_and_deal`, which every solve's baseline starts
+from). Both answers are judged by :func:`pilotopt.evaluate`, like pilotopt's."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from pilotopt.problem import (
     Proximity,
 )
 
-__all__ = ["OutOfTime", "PlainModel", "PlainOutcome", "solve_plain", "sort_and_deal"]
+__all__ = ["OutOfTime", "PlainModel", "PlainOutcome", "solve_plain"]
 
 
 class OutOfTime(Exception):
@@ -218,55 +219,3 @@ def solve_plain(problem: Problem, *, time_limit: float, seed: int, workers: int,
         raise RuntimeError("plain model: CP-SAT objective above the evaluator's")
     return PlainOutcome(name, assignment, ev, solver.objective_value / SCALE,
                         solver.best_objective_bound / SCALE, built.pair_variables, build)
-
-
-def _totals(problem: Problem) -> IntArray:
-    """Each organisation's total score with all the others."""
-    if problem.factors is None:
-        return np.asarray(problem.score.sum(axis=1), dtype=np.int64)
-    f = problem.factors
-    everyone = np.arange(problem.n)
-    y_sum = np.zeros(f.y.dense_rows(everyone[:1]).shape[1], dtype=np.int64)
-    chunk = 4096  # dense rows a few thousand at a time: memory O(chunk * tags)
-    for s in range(0, problem.n, chunk):
-        y_sum += f.y.dense_rows(everyone[s:s + chunk]).sum(axis=0)
-    out = np.empty(problem.n, dtype=np.int64)
-    for s in range(0, problem.n, chunk):
-        rows = everyone[s:s + chunk]
-        xs, ys = f.x.dense_rows(rows), f.y.dense_rows(rows)
-        out[s:s + chunk] = xs @ y_sum - (xs * ys).sum(axis=1) + f.constant * (problem.n - 1)
-    return out
-
-
-def sort_and_deal(problem: Problem, seed: int) -> IntArray:
-    """Organisations sorted by their total score (ties in a seeded random order), dealt to the
-    groups in turn, forth and back, each group taking no more than its size bound allows.
-
-    Sizes come out as even as the bounds allow; no other rule is looked at, so the
-    evaluator may well find hard rules broken. Every organisation is placed.
-    """
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(problem.n)
-    order = order[np.argsort(-_totals(problem)[order], kind="stable")]
-    lo, hi = problem.size_bounds()
-    m = problem.m
-    capacity = np.minimum(hi, np.maximum(lo, 0)).astype(np.int64)
-    # Raise the capacities evenly until everyone fits (or every group is full to its bound).
-    while capacity.sum() < problem.n and (capacity < hi).any():
-        capacity[int(np.argmin(np.where(capacity < hi, capacity, np.iinfo(np.int64).max)))] += 1
-    if capacity.sum() < problem.n:  # the bounds cannot hold everyone: overfill evenly
-        capacity += -(-(problem.n - int(capacity.sum())) // m)
-    assignment = np.full(problem.n, -1, dtype=np.int64)
-    taken = np.zeros(m, dtype=np.int64)
-    forth = list(range(m))
-    turn = forth + forth[::-1]
-    k = 0
-    for i in order:
-        while True:
-            g = turn[k % len(turn)]
-            k += 1
-            if taken[g] < capacity[g]:
-                break
-        assignment[i] = g
-        taken[g] += 1
-    return assignment

@@ -168,7 +168,7 @@ def _solve(cell: Cell, problem: Problem, started: float,
         return {**fields, "outcome": "ok", "status": got.status, "bound": got.bound,
                 "trace": trace}
     if conf.solver == "sort-deal":
-        from pilotopt.batch.baselines import sort_and_deal
+        from pilotopt.baseline import sort_and_deal
 
         fields = evaluation_fields(evaluate(problem, sort_and_deal(problem, cell.seed)))
         trace = [[round(time.perf_counter() - started, 3), fields["objective"],

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import matplotlib
@@ -31,6 +31,9 @@ from pilotopt.report.figures import ECONOMIES, group_figures
 from pilotopt.report.i18n import Lang, economy, kind_meaning, nace, tag, text
 from pilotopt.report.offenders import offenders, sentence
 from pilotopt.schema.roster import Organisation
+
+if TYPE_CHECKING:  # explain imports this package's catalogue
+    from pilotopt.explain import Alternative, Explanation
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
@@ -189,17 +192,21 @@ def report_context(
     meta: Mapping[str, Any] | None = None,
     rule_notes: Mapping[str, str] | None = None,
     lang: Lang = "en",
+    explanations: Sequence[Explanation] = (),
 ) -> dict[str, Any]:
     """Plain values the HTML and XLSX reports show: summary, rules and who breaks them, and a
     view of each group with its figures (FTE and target-group FTE against the mean, farthest
-    pair, mix).
+    pair, mix) and, per member explained (``explanations``, of :func:`pilotopt.explain.explain`),
+    its share of the group's complementarity, its best alternative and the better move a hard
+    rule blocks.
 
     ``orgs`` are the roster's organisations in the order of ``problem.ids`` (None for an
     instance without a roster, e.g. MDGPLIB); ``analysis`` is that of
     :func:`pilotopt.analysis.analyze`; ``meta`` may hold ``status``, ``seed``, ``time_limit``,
-    ``workers``, ``runtime``, ``bound``, ``gap``, ``created``, ``description`` and ``sources``
-    (what -> file name); ``rule_notes`` maps a rule id to what it means in a matchmaker's words
-    (default: the rules' own notes); ``lang`` the language of every label.
+    ``workers``, ``runtime``, ``bound``, ``gap``, ``created``, ``description``, ``sources``
+    (what -> file name) and ``gain`` (a sentence: the objective against the baseline by
+    hand); ``rule_notes`` maps a rule id to what it means in a matchmaker's words (default: the
+    rules' own notes); ``lang`` the language of every label.
     """
     groups = np.asarray(assignment, dtype=np.int64)
     meta = dict(meta or {})
@@ -219,6 +226,8 @@ def report_context(
 
     def tags(values: Sequence[str]) -> list[str]:
         return [tag(t, lang) for t in values]
+
+    explained = {e.organisation: e for e in explanations}
 
     views = []
     for fig in figures.groups:
@@ -242,6 +251,12 @@ def report_context(
                         "gets": tags(found_g.gets.get(oid, [])),
                         "unmet": tags(found_g.unmet_needs.get(oid, [])),
                         "isolated": oid in found_g.isolated}
+            if i in explained:
+                e = explained[i]
+                row |= {"share": round(e.share, 3),
+                        "elsewhere": _alternative(problem, e.alternatives[0], lang)
+                                     if e.alternatives else "",
+                        "blocked": _alternative(problem, e.blocked, lang) if e.blocked else ""}
             rows.append(row)
         colour, _ = _group_style(g)
         far = fig.farthest
@@ -265,7 +280,7 @@ def report_context(
         })
 
     extra = {k: v for k, v in meta.items()
-             if k not in _META_KEYS and k not in ("description", "sources", "title")}
+             if k not in _META_KEYS and k not in ("description", "sources", "title", "gain")}
     return {
         "lang": lang,
         "title": meta.get("title") or text("report.title", lang),
@@ -280,6 +295,8 @@ def report_context(
         "complementarity": evaluation.complementarity,
         "penalty": evaluation.penalty,
         "feasible": evaluation.feasible,
+        "gain": meta.get("gain") or "",
+        "explained": bool(explained),
         "broken_hard": [r for r in rules if r["hard"] and not r["satisfied"]],
         "n": problem.n,
         "m": problem.m,
@@ -293,6 +310,15 @@ def report_context(
         "economies": {e: (c, economy(e, lang)) for e, c in ECONOMY_COLOURS.items()}
                      if orgs else {},
     }
+
+
+def _alternative(problem: Problem, alt: Alternative, lang: Lang) -> str:
+    """Another place for a member in words: the group (and the partner of a swap), the change
+    of the objective and, if it breaks hard rules, why."""
+    group, change = problem.group_names[alt.group], f"{alt.change.objective:+g}"
+    words = (text("alt.move", lang, group=group, change=change) if alt.partner is None else
+             text("alt.swap", lang, group=group, partner=problem.ids[alt.partner], change=change))
+    return "; ".join([words, *(w.words(lang) for w in alt.why)])
 
 
 def _ratio(value: float | None, mean: float | None) -> float | None:
@@ -323,9 +349,11 @@ def render_html(
     meta: Mapping[str, Any] | None = None,
     rule_notes: Mapping[str, str] | None = None,
     lang: Lang = "en",
+    explanations: Sequence[Explanation] = (),
 ) -> str:
     """The report as one self-contained HTML page; see :func:`report_context` for the inputs."""
-    ctx = report_context(problem, assignment, evaluation, orgs, analysis, meta, rule_notes, lang)
+    ctx = report_context(problem, assignment, evaluation, orgs, analysis, meta, rule_notes, lang,
+                         explanations)
     groups = np.asarray(assignment, dtype=np.int64)
     for view in ctx["groups"]:
         members = [int(i) for i in np.flatnonzero(groups == view["index"])]

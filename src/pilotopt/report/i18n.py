@@ -215,6 +215,35 @@ _TEXT: dict[str, tuple[str, str]] = {
     "member.no_tie": ("no tie", "geen band"),
     "offences.more_here": ("... and {count} more (all in result.json)",
                            "... en nog {count} (alle in result.json)"),
+    # why a move breaks a hard rule (pilotopt explain, the report's member cards)
+    "why.stays": ("{other} stays in {group}: {rule}", "{other} blijft in {group}: {rule}"),
+    "why.stays_out": ("{other} stays in no group: {rule}", "{other} blijft buiten elke groep: "
+                      "{rule}"),
+    "why.there": ("{other} is there: {rule}", "{other} zit daar: {rule}"),
+    "why.far": ("{other} in {group} is too far: {rule}", "{other} in {group} ligt te ver: {rule}"),
+    "why.full": ("{group} is full: {rule}", "{group} zit vol: {rule}"),
+    "why.short": ("{group} would fall short: {rule}", "{group} zou tekortschieten: {rule}"),
+    "why.closed": ("{group} is closed to {org}: {rule}", "{group} is gesloten voor {org}: {rule}"),
+    "why.breaks_in": ("{rule} breaks in {groups}", "{rule} breekt in {groups}"),
+    "why.breaks": ("{rule} breaks", "{rule} breekt"),
+    # the best alternative of a member (report, workbook)
+    "alt.move": ("{group}: objective {change}", "{group}: doel {change}"),
+    "alt.swap": ("{group}, swapping with {partner}: objective {change}",
+                 "{group}, in ruil voor {partner}: doel {change}"),
+    "col.share": ("share", "aandeel"),
+    "col.elsewhere": ("best elsewhere", "beste elders"),
+    "col.blocked": ("better, but blocked", "beter, maar geblokkeerd"),
+    # the baseline by hand, against which the gain is measured
+    "baseline.gain": ("By hand (sort-and-deal, hard rules mended): objective {base}; pilotopt "
+                      "{objective}: {gain}{share}.",
+                      "Met de hand (sorteren en verdelen, harde regels hersteld): doel {base}; "
+                      "pilotopt {objective}: {gain}{share}."),
+    "baseline.broken": ("By hand (sort-and-deal, hard rules mended as far as single moves and "
+                        "swaps can): objective {base}, but it still breaks hard rules: {rules}; "
+                        "pilotopt {objective}.",
+                        "Met de hand (sorteren en verdelen, harde regels hersteld voor zover "
+                        "losse verplaatsingen en ruilen het kunnen): doel {base}, maar harde "
+                        "regels blijven gebroken: {rules}; pilotopt {objective}."),
     # pilotopt diff: two assignments compared
     "diff.title": ("Two assignments compared", "Twee indelingen vergeleken"),
     "diff.file": ("assignment", "indeling"),

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pilotopt.evaluate import Evaluation
-from pilotopt.explain import Explanation
 from pilotopt.problem import Problem
 from pilotopt.report.figures import group_figures
+from pilotopt.report.i18n import Lang, text
 from pilotopt.report.offenders import first_offenders, sentence
 from pilotopt.schema.roster import Organisation
 from pilotopt.solve import Result
 
-__all__ = ["OFFENCES_KEPT", "judged", "package_version", "result_document"]
+if TYPE_CHECKING:  # the explanations and the baseline import the catalogue of report
+    from pilotopt.baseline import Baseline
+    from pilotopt.explain import Explanation
+
+__all__ = ["OFFENCES_KEPT", "gain_sentence", "judged", "package_version", "result_document"]
 
 #: Offences written per part of a rule; beyond it ``offence_counts`` still counts them all
 #: (a round-robin assignment of 20,000 organisations breaks rules 100,000 times: 35 MB).
@@ -63,12 +67,14 @@ def result_document(
     orgs: Sequence[Organisation] | None = None,
     explanations: Sequence[Explanation] | None = None, explanations_skipped: str | None = None,
     previous: dict[str, Any] | None = None,
+    baseline: Baseline | None = None,
 ) -> dict[str, Any]:
     """Everything needed to judge and reproduce a run, in plain JSON values, as
     :class:`pilotopt.schema.result.ResultFile` (see :func:`judged`; ``orgs``, the roster's
     organisations, add FTE, mix and distances; ``explanations`` those of
     :func:`pilotopt.explain.explain_all`, or why there are none; ``previous``, the comparison
-    with a previous assignment, see :meth:`pilotopt.replan.Continuity.to_dict`)."""
+    with a previous assignment, see :meth:`pilotopt.replan.Continuity.to_dict`; ``baseline``
+    that of :func:`pilotopt.baseline.by_hand`, with the gain over it)."""
     from pilotopt.schema.result import ResultFile
 
     ev = judged(problem, result.assignment, result.evaluation, orgs)
@@ -93,8 +99,23 @@ def result_document(
         "left_out": [problem.ids[i] for i in result.evaluation.left_out],
         "explanations": [e.to_dict(problem) for e in explanations or ()],
         "explanations_skipped": explanations_skipped,
+        "baseline": None if baseline is None else baseline.to_dict(problem, result.objective),
         "stats": result.stats,
         **({"previous": previous} if previous is not None else {}),
     }
     # Through the shipped model, so the file always matches result.schema.json.
     return ResultFile.model_validate(document).model_dump(mode="json")
+
+
+def gain_sentence(baseline: Mapping[str, Any] | None, objective: float, lang: Lang = "en") -> str:
+    """pilotopt's objective against the baseline by hand (``Baseline.to_dict``), in one
+    sentence for a funder; empty without a baseline."""
+    if baseline is None:
+        return ""
+    base, gain = baseline["objective"], objective - baseline["objective"]
+    share = f" ({gain / abs(base):+.0%})" if base else ""
+    if not baseline["all_hard_rules_hold"]:
+        return text("baseline.broken", lang, base=f"{base:g}", objective=f"{objective:g}",
+                    rules=", ".join(baseline["broken_hard_rules"]))
+    return text("baseline.gain", lang, base=f"{base:g}", objective=f"{objective:g}",
+                gain=f"{gain:+g}", share=share)

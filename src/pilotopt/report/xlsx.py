@@ -9,7 +9,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy.typing as npt
 from openpyxl import Workbook
@@ -25,6 +25,9 @@ from pilotopt.report.html import report_context
 from pilotopt.report.i18n import Lang, text
 from pilotopt.schema.roster import Organisation
 
+if TYPE_CHECKING:
+    from pilotopt.explain import Explanation
+
 __all__ = ["sheet_names", "write_xlsx"]
 
 _BAD = re.compile(r"[\[\]:*?/\\]")
@@ -33,7 +36,8 @@ _MEMBER_COLUMNS = {"id": "col.id", "name": "col.name", "economy_label": "col.eco
                    "type": "col.type", "sector": "col.sector", "sector_name": "xlsx.sector_name",
                    "municipality": "col.municipality", "fte": "group.fte",
                    "target_group_fte": "group.target_fte", "gives": "col.gives",
-                   "gets": "col.gets", "unmet": "col.unmet_here"}
+                   "gets": "col.gets", "unmet": "col.unmet_here", "share": "col.share",
+                   "elsewhere": "col.elsewhere", "blocked": "col.blocked"}
 #: Excel number formats: per cent with one decimal, and whole or decimal numbers.
 _PERCENT = "0.0%"
 _WIDTH = (6, 60)  # narrowest and widest column, in characters
@@ -103,6 +107,7 @@ def write_xlsx(
     meta: Mapping[str, Any] | None = None,
     rule_notes: Mapping[str, str] | None = None,
     lang: Lang = "en",
+    explanations: Sequence[Explanation] = (),
 ) -> Path:
     """Write the workbook to ``path`` whole or not at all; returns the path.
 
@@ -111,7 +116,8 @@ def write_xlsx(
     their labels, NACE names beside the codes, and every extra column of the roster). The
     inputs are those of :func:`pilotopt.report.html.render_html`.
     """
-    ctx = report_context(problem, assignment, evaluation, orgs, analysis, meta, rule_notes, lang)
+    ctx = report_context(problem, assignment, evaluation, orgs, analysis, meta, rule_notes, lang,
+                         explanations)
 
     def t(key: str, **values: object) -> str:
         return text(key, lang, **values)
@@ -128,6 +134,7 @@ def write_xlsx(
         [t("eco.complementarity"), ctx["complementarity"]],
         [t("col.penalty"), ctx["penalty"]],
         [t("xlsx.hard_hold"), t("xlsx.yes") if ctx["feasible"] else t("xlsx.no")],
+        *([[ctx["gain"]]] if ctx["gain"] else []),
         [t("xlsx.organisations"), ctx["n"]],
         [t("xlsx.groups"), ctx["m"]],
     ])

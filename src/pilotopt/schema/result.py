@@ -151,6 +151,21 @@ class PreviousOutcome(_Open):
     pairs_kept: int = Field(description="Of those pairs, the ones still sharing a group.")
 
 
+class BaselineOutcome(_Open):
+    """What a careful matchmaker would get by hand under the same hard rules (sort-and-deal,
+    hard rules mended by single moves and swaps), and pilotopt's gain over it."""
+
+    method: str
+    objective: float
+    all_hard_rules_hold: bool = Field(
+        description="False: the baseline could not meet every hard rule (broken_hard_rules).")
+    broken_hard_rules: list[str]
+    steps: int = Field(description="Moves and swaps made to mend the hard rules.")
+    gain: float | None = Field(default=None, description="pilotopt's objective minus this.")
+    gain_share: float | None = Field(
+        default=None, description="The gain over |baseline objective| (0.25: 25 % better).")
+
+
 class ResultFile(_Open):
     """Everything needed to judge and reproduce a run (``result.json``)."""
 
@@ -178,6 +193,7 @@ class ResultFile(_Open):
         default=[], description="Per organisation, why it sits in its group (empty when "
         "explanations_skipped says why).")
     explanations_skipped: str | None = None
+    baseline: BaselineOutcome | None = None
     stats: Statistics
     previous: PreviousOutcome | None = None
 
