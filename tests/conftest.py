@@ -24,3 +24,12 @@ def four_square() -> Problem:
     return make_problem(
         [[0, 9, 1, 0], [9, 0, 0, 1], [1, 0, 0, 9], [0, 1, 9, 0]], 2, size=(2, 2)
     )
+
+
+@pytest.fixture(scope="session")
+def loaded_kernel() -> None:
+    """Wait for the process's kernel loader (pilotopt.solve.loader): tests that solve many times
+    under one limit must not spend the first solve's share waiting for it."""
+    from pilotopt.solve.loader import kernel as loader
+
+    loader().ready.wait()

@@ -25,7 +25,7 @@ from pilotopt.generate import GenerationError, write_instance
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
 from pilotopt.io.outputs import assignment_csv, atomic_write, file_digest, write_outputs
-from pilotopt.problem import IntArray
+from pilotopt.problem import IntArray, Problem
 from pilotopt.replan import continuity, replan_warnings
 from pilotopt.report import (
     print_analysis,
@@ -728,6 +728,128 @@ def diff_cmd(roster: str, scenario: str | None, a_path: str, b_path: str, out_di
             **d.to_dict()}})]
     if written:
         _out.print(wrote(written, language))
+
+
+# ----------------------------------------------------------------------------------------------
+# Several proposals: the trade-off front and the sensitivity (pilotopt.proposals)
+# ----------------------------------------------------------------------------------------------
+
+
+def _rule_numbers(problem: Problem, given: tuple[str, ...]) -> list[int] | None:
+    """Rules named by id (``rule 3``, ``groups.size``) or number (``3``); None for none given."""
+    if not given:
+        return None
+    index = {r.id: k for k, r in enumerate(problem.rules)}
+    unknown = [g for g in given if g not in index and f"rule {g}" not in index]
+    if unknown:
+        _fail(EXIT_INPUT, "\n".join(f"no rule {g!r} in the scenario (rules: "
+                                    f"{', '.join(index)})" for g in unknown))
+    return [index.get(g, index.get(f"rule {g}", 0)) for g in given]
+
+
+_rule_opt = click.option("--rule", "rules", multiple=True,
+                         help="A rule by id (rule 3) or number (3); repeatable. Default: all.")
+
+
+@main.command(name="front")
+@_roster_arg
+@_scenario_opt
+@click.option("--time-limit", "-t", type=click.FloatRange(min=0, min_open=True), default=30.0,
+              show_default=True, help="Seconds for all the points together.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default=True, help="Solver threads.")
+@click.option("--points", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Solves: weight factors 0, then powers of 4 around 1.")
+@_rule_opt
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for front.html, front.csv, front.json and point-J/.")
+@_lang_opt
+def front_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, workers: int,
+              points: int, rules: tuple[str, ...], out_dir: str, lang: str | None) -> None:
+    """The trade-off between complementarity and the soft rules (balance, proximity, ...):
+    a solve per weight factor on those rules, the points no other beats on both, as a plot
+    (front.html) whose points open their assignments."""
+    from pilotopt.proposals.front import front
+    from pilotopt.proposals.reweigh import soft_rules
+    from pilotopt.report.front import write_front
+
+    instance = _load(roster, scenario)
+    _warn(instance)
+    problem = instance.problem
+    chosen = _rule_numbers(problem, rules)
+    if not (chosen or soft_rules(problem)):
+        _fail(EXIT_INPUT, "the scenario has no soft rule to weigh against complementarity")
+    language = _lang(lang, instance)
+    out = Path(out_dir)
+    given = {"roster": roster} if instance.scenario is None else {
+        "roster": roster, "scenario": scenario}
+    _refuse_overwriting(given, [out / n for n in ("front.html", "front.csv", "front.json")]
+                        + [out / f"point-{j + 1}" / n for j in range(points)
+                           for n in ("assignment.csv", "result.json")], "--out")
+    _check_out(out)
+    interrupts = _Interrupts()
+    params = Params(time_limit=time_limit, seed=seed, workers=workers, started=_started)
+    try:
+        with interrupts:
+            found = interrupts.run(lambda: front(problem, params, points, chosen,
+                                                 stop=interrupts.stop))
+            written = write_front(out, instance, found, _sources(given), lang=language)
+    except StoppedError:
+        _fail(interrupts.code, "interrupted before any point was solved; nothing written")
+    except InfeasibleError as exc:
+        _fail(EXIT_INFEASIBLE, f"infeasible: {exc}")
+    except NoSolutionError as exc:
+        _fail(EXIT_NO_SOLUTION, str(exc))
+    for row in found.rows(problem):
+        _out.print(text("front.line", language, point=row["point"],
+                        factor=f"{row['factor']:g}", c=f"{row['complementarity']:g}",
+                        p=f"{row['penalty']:g}")
+                   + ("" if row["on_front"] else text("front.dominated", language)))
+    _out.print(wrote([p for p in written if p.parent == out], language))
+    if found.message == "interrupted":
+        _fail(interrupts.code, "interrupted: wrote the points solved so far")
+
+
+@main.command(name="sensitivity")
+@_roster_arg
+@_scenario_opt
+@_assignment_opt
+@click.option("--time-limit", "-t", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, help="Seconds for all the runs together.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@_rule_opt
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for sensitivity.json.")
+@_lang_opt
+def sensitivity_cmd(roster: str, scenario: str | None, assignment_path: str, time_limit: float,
+                    seed: int, rules: tuple[str, ...], out_dir: str, lang: str | None) -> None:
+    """Which placements of the assignment change when each soft weight moves by 50 % either
+    way, and which rules bind (what removing each would add to the objective): heuristic
+    estimates, each a short search from the assignment."""
+    from pilotopt.proposals.sensitivity import sensitivity
+    from pilotopt.report.proposals import print_sensitivity
+
+    instance, assignment = _load_with_assignment(roster, scenario, assignment_path)
+    problem = instance.problem
+    chosen = _rule_numbers(problem, rules)
+    _check_out(Path(out_dir))
+    interrupts = _Interrupts()
+    try:
+        with interrupts:
+            found = interrupts.run(lambda: sensitivity(
+                problem, assignment, time_limit=time_limit, seed=seed, rules=chosen,
+                stop=interrupts.stop, started=_started))
+    except ValueError as exc:
+        _fail(EXIT_INPUT, f"{assignment_path}: {exc}")
+    language = _lang(lang, instance)
+    print_sensitivity(_out, problem, found, lang=language)
+    _write_document(out_dir, "sensitivity.json", assignment_path, {
+        "inputs": _sources({"roster": roster, "scenario": scenario} if scenario
+                           else {"roster": roster}),
+        **found.to_dict(problem)}, language)
+    if interrupts.stop.is_set():
+        _fail(interrupts.code, "interrupted: the estimates come from runs cut short")
 
 
 def run() -> NoReturn:

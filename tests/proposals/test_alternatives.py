@@ -24,12 +24,14 @@ from pilotopt.proposals import alternatives, difference
 from pilotopt.proposals.alternatives import ATTEMPTS
 from pilotopt.solve import Params
 
+pytestmark = pytest.mark.usefixtures("loaded_kernel")
+
 DATA = Path(__file__).parents[1] / "data"
 ROSTER, SCENARIO = DATA / "roster.csv", DATA / "scenario.toml"
 
 
 def test_three_proposals_are_the_three_groupings_best_first(four_square: Problem) -> None:
-    found = alternatives(four_square, Params(time_limit=6, seed=1, workers=1), 3, 0.5)
+    found = alternatives(four_square, Params(time_limit=8, seed=1, workers=1), 3, 0.5)
     assert [p.result.evaluation.objective_scaled for p in found.proposals] == [18, 2, 0]
     for j, p in enumerate(found.proposals):
         assert p.result.evaluation == evaluate(four_square, p.result.assignment)
@@ -40,7 +42,7 @@ def test_three_proposals_are_the_three_groupings_best_first(four_square: Problem
 
 def test_a_proposal_that_cannot_differ_enough_is_flagged(four_square: Problem) -> None:
     # Two groupings of four in pairs differ in two organisations at most: 3 of 4 is too many.
-    found = alternatives(four_square, Params(time_limit=4, seed=1, workers=1), 2, 0.75)
+    found = alternatives(four_square, Params(time_limit=6, seed=1, workers=1), 2, 0.75)
     first, second = found.proposals
     assert first.result.evaluation.objective_scaled == 18
     assert second.attempts == ATTEMPTS and second.differences == (2,)

@@ -362,6 +362,50 @@ _TEXT: dict[str, tuple[str, str]] = {
         "dan in het dichtste andere voorstel, groepen zo goed mogelijk gekoppeld (gevraagd: "
         "minstens {share}; ✗: niet gehaald binnen de tijd); gewicht: het diversiteitsgewicht "
         "waarmee het gevonden is"),
+    "front.title": ("Trade-off: complementarity against the soft rules",
+                    "Afweging: complementariteit tegenover de zachte regels"),
+    "front.intro": (
+        "Each point is a solve with the weights of {rules} multiplied by a factor (0: "
+        "complementarity alone; 1: the scenario's own weights). Up: more complementarity; left: "
+        "less penalty of those rules (at their own weights). Blue points form the front: no other "
+        "point is better on both; grey ones are beaten. Click a point to open its assignment.",
+        "Elk punt is een oplossing met de gewichten van {rules} vermenigvuldigd met een factor "
+        "(0: enkel complementariteit; 1: de gewichten van het scenario). Hoger: meer "
+        "complementariteit; links: minder boete van die regels (tegen hun eigen gewicht). Blauwe "
+        "punten vormen het front: geen ander punt is op beide beter; grijze worden verslagen. "
+        "Klik op een punt om zijn indeling te openen."),
+    "front.line": ("point {point}: factor {factor}, complementarity {c}, penalty {p}",
+                   "punt {point}: factor {factor}, complementariteit {c}, boete {p}"),
+    "front.dominated": (" (dominated)", " (verslagen)"),
+    "front.x": ("penalty of the soft rules", "boete van de zachte regels"),
+    "front.y": ("complementarity", "complementariteit"),
+    "front.factor": ("weight factor", "gewichtsfactor"),
+    "front.on": ("on the front", "op het front"),
+    "front.files": ("files", "bestanden"),
+    "front.tip": ("point {point}, factor {factor}: complementarity {c}, penalty {p}, objective "
+                  "{objective}",
+                  "punt {point}, factor {factor}: complementariteit {c}, boete {p}, doelwaarde "
+                  "{objective}"),
+    "sens.weights": ("Weights moved by ±50 %: placements that change",
+                     "Gewichten ±50 %: indelingen die veranderen"),
+    "sens.rule": ("rule", "regel"),
+    "sens.factor": ("weight", "gewicht"),
+    "sens.moved": ("moves", "verschuift"),
+    "sens.objective": ("objective", "doelwaarde"),
+    "sens.rules": ("Rules that bind: what removing each would add to the objective",
+                   "Regels die knellen: wat weglaten van elk aan de doelwaarde zou toevoegen"),
+    "sens.gain": ("gain", "winst"),
+    "sens.penalty": ("of which\npenalty now", "waarvan\nboete nu"),
+    "sens.binds": ("binds", "knelt"),
+    "sens.control": (
+        "Re-optimising the assignment as it is moves {count} organisation(s) (objective "
+        "{before} -> {after}); the changes below are against that.",
+        "Her-optimaliseren van de indeling zoals ze is verschuift {count} organisatie(s) "
+        "(doelwaarde {before} -> {after}); de wijzigingen hieronder zijn daartegenover."),
+    "sens.note": ("Heuristic estimates: a tabu search from the assignment, {iterations} "
+                  "iterations per run, seed {seed}; finding nothing better proves nothing.",
+                  "Heuristische schattingen: een tabu-zoektocht vanaf de indeling, {iterations} "
+                  "iteraties per run, seed {seed}; niets beters vinden bewijst niets."),
     "alt.fewer": ("{found} of {asked} proposals found: {why}",
                   "{found} van {asked} voorstellen gevonden: {why}"),
 }
