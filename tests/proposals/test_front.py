@@ -89,3 +89,16 @@ def test_front_command_writes_a_page_whose_points_open_their_files(
         assert row["complementarity"] == ev.complementarity
         assert row["penalty"] == ev.penalty  # the scenario's one soft rule
         assert ev.feasible
+
+
+def test_front_names_an_unknown_rule_and_needs_a_soft_one(tmp_path: Path) -> None:
+    run = CliRunner().invoke(main, ["front", str(ROSTER), "-s", str(SCENARIO), "--rule", "9",
+                                    "--out", str(tmp_path / "f")])
+    assert run.exit_code == 2 and "no rule '9'" in run.output
+    hard_only = tmp_path / "hard.toml"
+    text = SCENARIO.read_text(encoding="utf-8")
+    hard_only.write_text(text[:text.rindex("[[rules]]")], encoding="utf-8")
+    run = CliRunner().invoke(main, ["front", str(ROSTER), "-s", str(hard_only),
+                                    "--out", str(tmp_path / "f")])
+    assert run.exit_code == 2 and "no soft rule" in run.output
+    assert not (tmp_path / "f").exists()
