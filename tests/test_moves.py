@@ -321,6 +321,8 @@ def test_pair_scores_and_earnings_agree_with_the_pricing(case: tuple[Problem, li
     for i in range(p.n):
         assert w.pair_scores(i).tolist() == dense[i].tolist()
         assert w.earnings(i).tolist() == [w.earns(i, g) for g in range(p.m)]
+    for g in range(p.m):
+        assert w.earnings_with(g).tolist() == [w.earns(i, g) for i in range(p.n)]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

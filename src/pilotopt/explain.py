@@ -320,7 +320,7 @@ def _key(c: Change) -> tuple[int, int]:
 
 class _Columns:
     """What every organisation earns with each group's members, per group as it is asked for
-    (the sum of the members' pair score rows), for screening many organisations' swaps."""
+    (:meth:`~pilotopt.moves.WhatIf.earnings_with`), for screening many organisations' swaps."""
 
     def __init__(self, w: WhatIf) -> None:
         self.w = w
@@ -328,9 +328,7 @@ class _Columns:
 
     def __getitem__(self, g: int) -> IntArray:
         if g not in self.cache:
-            members = self.w.members(g).tolist()
-            self.cache[g] = (np.sum([self.w.pair_scores(k) for k in members], axis=0)
-                             if members else np.zeros(self.w.problem.n, dtype=np.int64))
+            self.cache[g] = self.w.earnings_with(g)
         return self.cache[g]
 
 

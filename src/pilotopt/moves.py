@@ -221,6 +221,9 @@ class _DenseScore:
         # The diagonal is zero, so i's own presence in g adds nothing.
         return int(self.score[i, self.groups.members[g]].sum()) if g >= 0 else 0
 
+    def column(self, g: int) -> IntArray:
+        return np.asarray(self.score[:, self.groups.members[g]].sum(axis=1), dtype=np.int64)
+
     def move(self, i: int, source: int, target: int) -> None:
         pass  # the members are all it reads
 
@@ -246,6 +249,8 @@ class _FactorScore:
         self.pp, (self.partner, self.value) = _csr(f.n, both[:, 0].copy(), both[:, 1].copy(),
                                                    values)
         self.y_rows = f.y.entry_rows()
+        self.x_rows = f.x.entry_rows()
+        self.pair_rows = np.repeat(np.arange(f.n, dtype=np.int64), np.diff(self.pp))
 
     def row(self, i: int) -> IntArray:
         cols, data = self._row(self.f.x, i)
@@ -275,6 +280,17 @@ class _FactorScore:
         if hi > lo:
             total += int(self.value[lo:hi][a[self.partner[lo:hi]] == g].sum())
         return total
+
+    def column(self, g: int) -> IntArray:
+        f, a = self.f, self.groups.a
+        out = np.bincount(self.x_rows, weights=f.x.data * self.Y[g, f.x.indices],
+                          minlength=f.n).round().astype(np.int64)
+        inside = a == g
+        out += f.constant * (len(self.groups.members[g]) - inside) - np.where(inside, self.own,
+                                                                                0)
+        hit = a[self.partner] == g
+        np.add.at(out, self.pair_rows[hit], self.value[hit])
+        return out
 
     def move(self, i: int, source: int, target: int) -> None:
         cols, data = self._row(self.f.y, i)
@@ -653,6 +669,11 @@ class WhatIf:
         entries): for screening many moves at once."""
         return self._score.row(i)
 
+    def earnings_with(self, g: int) -> IntArray:
+        """What every organisation would earn (scaled) with the members of group g other than
+        itself, O(n + factor entries): for screening many organisations' moves at once."""
+        return self._score.column(g)
+
     def earnings(self, i: int) -> IntArray:
         """What i would earn (scaled) in each group, with its members other than i, O(n)."""
         a = self._groups.a
@@ -809,6 +830,8 @@ class WhatIf:
         m = self.problem.m
         rules = []
         for k, found in enumerate(tally.slots):
+            if not found and not tally.penalty[k]:
+                continue
             violation = sum(found.values())
             per_group = tuple(sorted((g, v) for g, v in found.items() if g < m and v))
             if violation or tally.penalty[k] or per_group:
