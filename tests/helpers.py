@@ -34,6 +34,7 @@ from pilotopt.solve import Result
 __all__ = [
     "brute_force",
     "checked",
+    "copies_problem",
     "factored_problem",
     "hard_violation",
     "make_problem",
@@ -61,6 +62,26 @@ def make_problem(
         rules.append(info)
         prims.append(prim)
     return Problem(ids, ids, tuple(f"G{g + 1}" for g in range(m)), s, tuple(rules), tuple(prims))
+
+
+def copies_problem(
+    score: npt.ArrayLike, m: int, capacity: Sequence[int], *, size: tuple[int, int] | None = None,
+    exact: bool = False,
+) -> Problem:
+    """:func:`make_problem` over the roster of ``score`` with organisation k free to join up to
+    (or, ``exact``, exactly) ``capacity[k]`` groups: one copy per group, linked by the
+    membership rule (see :mod:`pilotopt.compile.membership`)."""
+    from pilotopt.compile.membership import membership_rule
+
+    rows = np.repeat(np.arange(len(capacity)), capacity)
+    s = np.asarray(score, dtype=np.int64)[np.ix_(rows, rows)]
+    s[rows[:, None] == rows[None, :]] = 0
+    base = make_problem(s, m, size=size)
+    linked = membership_rule(rows, exact, len(base.rules))
+    assert linked is not None, "give some organisation a capacity above 1"
+    ids = tuple(chr(ord("a") + int(k)) for k in rows)
+    return Problem(ids, ids, base.group_names, s, (*base.rules, linked[0]),
+                   (*base.primitives, *linked[1]), roster_index=rows)
 
 
 def brute_force(problem: Problem) -> int | None:

@@ -17,7 +17,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import brute_force, make_problem
+from helpers import brute_force, copies_problem, make_problem
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import (
     Allowed,
@@ -182,3 +182,13 @@ def test_dense_search_reads_proximity() -> None:
                      extra=[(RuleInfo("rule 1", "max_distance", "max_distance", False), near)])
     a, stats = kernel.local_search(p, None, None, 0, max_iterations=200)
     assert stats["objective"] == evaluate(p, a).objective_scaled == brute_force(p)
+
+
+def test_backends_handle_organisations_in_several_groups() -> None:
+    # b and c may join both groups; b and c attract, a likes b. Copies are organisations to
+    # every backend: CP-SAT (with its ordering of copies) must still reach the brute force.
+    score = [[0, 4, 0], [4, 0, 3], [0, 3, 0]]
+    up_to = copies_problem(score, 2, [1, 2, 2], size=(1, 2))
+    assert check_backends(up_to) >= {"solved", "brute"}
+    exact = copies_problem(score, 2, [1, 2, 2], size=(1, 3), exact=True)
+    assert check_backends(exact) >= {"solved", "brute", "large"}

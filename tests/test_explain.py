@@ -189,3 +189,27 @@ def test_explain_all_stops_above_the_limit() -> None:
     assert [e.organisation for e in found] == [0, 1, 2, 3] and why is None
     found, why = explain_all(p, np.array([0, 0, 1, 1]), limit=3)
     assert found == [] and why is not None and "4 organisations" in why
+
+
+def test_an_organisation_in_two_groups_is_explained_in_each(tmp_path: Path) -> None:
+    rows = ROSTER.read_text(encoding="utf-8").splitlines()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join([rows[0] + ",capacity"] + [
+        r + (",2" if r.startswith("pb01,") else ",") for r in rows[1:]]) + "\n", encoding="utf-8")
+    path = tmp_path / "a.csv"
+    path.write_text("id,group\n" + "".join(f"{i},{g}\n" for i, g in GROUPS.items())
+                    + "pb01,G2\n", encoding="utf-8")
+    result = run("explain", roster, "-s", SCENARIO, "-a", path, "pb01", "--out", tmp_path / "ex")
+    assert "pb01 (Stad Mechelen) in G1" in result.output
+    assert "pb01 (Stad Mechelen) in G2" in result.output
+    doc = json.loads((tmp_path / "ex" / "explain.json").read_text())
+    assert [o["organisation"] for o in doc["organisations"]] == ["pb01", "pb01"]
+    alts = [alt for o in doc["organisations"]
+            for alt in [*o["alternatives"], *([o["blocked"]] if o["blocked"] else [])]]
+    assert alts and all([mv["organisation"] for mv in alt["moves"]].count("pb01") == 1
+                        for alt in alts)  # it never trades places with itself
+    path.write_text("id,group\n" + "".join(f"{i},{g}\n" for i, g in GROUPS.items()),
+                    encoding="utf-8")
+    run("explain", roster, "-s", SCENARIO, "-a", path, "pb01", "--out", tmp_path / "one")
+    doc = json.loads((tmp_path / "one" / "explain.json").read_text())
+    assert [o["group"] for o in doc["organisations"]] == ["G1"]  # not the membership not taken

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import copies_problem
 from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.moves import Change, WhatIf
 from pilotopt.problem import (
@@ -339,3 +340,13 @@ def test_swaps_and_into_price_as_each_move_and_swap(case: tuple[Problem, list[in
         move, _ = w.into(i, g, [j for j in js if a[j] == g])
         assert move == w.move(i, g)
     assert w.assignment.tolist() == a and w.evaluation() == evaluate(p, a)
+
+
+def test_copies_of_an_organisation_in_several_groups() -> None:
+    p = copies_problem([[0, 2, 1], [2, 0, 3], [1, 3, 0]], 2, [1, 2, 1])  # b may join both
+    c = check_move(p, [0, 0, -1, 1], 2, 0)  # b's further copy into b's own group
+    assert c.rule(len(p.rules) - 1).violation == 1 and c.hard_violation == 1
+    c = check_move(p, [0, 0, -1, 1], 2, 1)  # ... into the other group: joins c there
+    assert (c.objective, c.hard_violation) == (3, 0)
+    c = check_move(p, [0, 0, 1, 1], 2, -1)  # and leaving it again costs nothing but the score
+    assert (c.objective, c.penalty) == (-3, 0)

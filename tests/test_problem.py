@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from helpers import make_problem
+from helpers import copies_problem, make_problem
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import (
     Allowed,
@@ -227,3 +227,15 @@ def test_group_lists_agree_with_the_matrix_on_random_tables(seed: int) -> None:
     assert np.array_equal(t.renumber(order).dense(), allowed[order])
     i, g = rng.integers(0, n, 40), rng.integers(0, m, 40)
     assert np.array_equal(t.allows(i, g), allowed[i, g])
+
+
+def test_copies_of_an_organisation_in_several_groups() -> None:
+    p = copies_problem(np.ones((3, 3)) - np.eye(3), 3, [1, 3, 2])  # a; b, b, b; c, c
+    assert p.ids == ("a", "b", "b", "b", "c", "c")
+    assert p.further.tolist() == [False, False, True, True, False, True]
+    assert p.canonical([1, -1, 2, 0, -1, 1]).tolist() == [1, 0, 2, -1, 1, -1]
+    # b is placed through a further copy: only organisations in no group at all are left out.
+    assert p.left_out([1, -1, 2, -1, -1, -1]).tolist() == [4]
+    with pytest.raises(ValueError, match="roster_index"):
+        Problem(("a", "b"), ("a", "b"), ("G1",), np.zeros((2, 2), np.int64), (), (),
+                roster_index=np.array([0, 2]))

@@ -616,12 +616,15 @@ main.add_command(runs)
 
 
 def _indices(problem_ids: tuple[str, ...], ids: tuple[str, ...]) -> list[int]:
-    index = {org_id: i for i, org_id in enumerate(problem_ids)}
+    """The index of each id: every copy of one in several groups (Problem.roster_index)."""
+    index: dict[str, list[int]] = {}
+    for i, org_id in enumerate(problem_ids):
+        index.setdefault(org_id, []).append(i)
     unknown = [i for i in ids if i not in index]
     if unknown:
         _fail(EXIT_INPUT, "\n".join(f"no organisation with id {i!r} in the roster"
                                     for i in unknown))
-    return [index[i] for i in ids]
+    return [k for i in ids for k in index[i]]
 
 
 @main.command(name="explain")
@@ -669,7 +672,7 @@ def fit_cmd(roster: str, scenario: str | None, assignment_path: str, org_id: str
     instance = _load(roster, scenario, history)
     _warn(instance)
     problem = instance.problem
-    (newcomer,) = _indices(problem.ids, (org_id,))
+    newcomer = _indices(problem.ids, (org_id,))[0]
     try:
         assignment = read_assignment(assignment_path, problem, absent={org_id})
     except InputError as exc:

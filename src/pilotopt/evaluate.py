@@ -96,7 +96,7 @@ class Evaluation:
     group_complementarity_scaled: tuple[int, ...]
     group_sizes: tuple[int, ...]
     rules: tuple[RuleStatus, ...]
-    left_out: tuple[int, ...] = ()  # organisations in no group
+    left_out: tuple[int, ...] = ()  # organisations in no group (see Problem.left_out)
     group_names: tuple[str, ...] = ()
 
     @property
@@ -408,6 +408,6 @@ def evaluate(problem: Problem, assignment: AssignmentLike) -> Evaluation:
         group_complementarity_scaled=tuple(int(x) for x in group_comp),
         group_sizes=tuple(int(x) for x in np.bincount(slot, minlength=m + 1)[:m]),
         rules=statuses,
-        left_out=tuple(int(i) for i in np.flatnonzero(~placed)),
+        left_out=tuple(int(i) for i in problem.left_out(groups)),
         group_names=problem.group_names,
     )

@@ -371,6 +371,8 @@ def _options(
     best: list[Alternative] = []
     blocked: Alternative | None = None
     for g, partners in _candidates(w, i, s, own, columns):
+        # Trading places with itself (an organisation in several groups) changes nothing.
+        partners = [j for j in partners if w.problem.ids[j] != w.problem.ids[i]]
         move, swaps = w.into(i, g, partners)
         options = [Alternative(g, move, None, ())] + [
             Alternative(g, c, j, ()) for j, c in zip(partners, swaps, strict=True)]
@@ -434,7 +436,11 @@ def explain(
                    dtype=np.int64)
     columns = _Columns(w)
     out = []
+    # Not the memberships an organisation in several groups did not take up.
+    untaken = problem.further & (np.asarray(w.assignment) < 0)
     for i in (range(problem.n) if organisations is None else organisations):
+        if untaken[i]:
+            continue
         g = w.group_of(i)
         earns = w.earns(i) if g >= 0 else 0
         total = ev.group_complementarity_scaled[g] if g >= 0 else 0

@@ -35,8 +35,13 @@ class Instance:
 
     @property
     def orgs(self) -> tuple[Organisation, ...] | None:
-        """The roster's organisations (None for an MDGPLIB file)."""
-        return self.roster.organisations if self.roster else None
+        """The roster's organisations in the order of ``problem.ids``, one in several groups
+        once per group it may join (None for an MDGPLIB file)."""
+        if self.roster is None:
+            return None
+        rows = self.problem.roster_index
+        orgs = self.roster.organisations
+        return orgs if rows is None else tuple(orgs[k] for k in rows)
 
     @property
     def weights(self) -> Complementarity | None:

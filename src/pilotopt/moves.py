@@ -736,7 +736,7 @@ class WhatIf:
                            penalty_scaled=int(self._penalty[k]),
                            per_group=tuple(int(x) for x in self._per_rule[k, :m]))
                 for k, info in enumerate(p.rules)),
-            left_out=tuple(int(i) for i in np.flatnonzero(a < 0)),
+            left_out=tuple(int(i) for i in self.problem.left_out(a)),
             group_names=p.group_names,
         )
 

@@ -663,6 +663,12 @@ class Problem:
     Large problems give ``factors`` instead, and ``score`` is an empty (0, 0) array: the local
     search kernel and the CP-SAT model need the dense matrix, the large-instance search
     (:mod:`pilotopt.solve.search.sampled`) and the evaluator read either.
+
+    ``roster_index`` gives the roster row (from 0) each organisation stands for: one that may
+    join several groups stands there once per group it may join, as consecutive copies with its
+    id (the first copy is the organisation itself, the others further memberships). Every
+    primitive treats copies alike, so which copy sits in which group does not matter
+    (:meth:`canonical`). None: each organisation once.
     """
 
     ids: tuple[str, ...]
@@ -673,11 +679,16 @@ class Problem:
     primitives: tuple[Primitive, ...]
     source: dict[str, str] = field(default_factory=dict)
     factors: LowRankScore | None = None
+    roster_index: IntArray | None = None
 
     def __post_init__(self) -> None:
         n, m = self.n, self.m
         if len(self.names) != n:
             raise ValueError("names and ids differ in length")
+        r = self.roster_index
+        if r is not None and (r.shape != (n,) or (n and (r[0] != 0 or np.any(
+                np.diff(r) < 0) or np.any(np.diff(r) > 1)))):
+            raise ValueError("roster_index must count the roster rows 0, 1, ... in order")
         if self.factors is not None:
             if self.score.shape != (0, 0) or self.factors.n != n:
                 raise ValueError(f"factors must be of {n} organisations, with an empty score")
@@ -706,6 +717,40 @@ class Problem:
     def m(self) -> int:
         """Number of groups."""
         return len(self.group_names)
+
+    @property
+    def further(self) -> BoolArray:
+        """Whether each organisation is a further membership of the one before it (a copy
+        beyond the first, see :attr:`roster_index`)."""
+        r = self.roster_index
+        if r is None or not len(r):
+            return np.zeros(self.n, dtype=bool)
+        return np.asarray(np.r_[False, r[1:] == r[:-1]], dtype=bool)
+
+    def canonical(self, assignment: npt.ArrayLike) -> IntArray:
+        """The same memberships, each organisation's copies in ascending group order and those
+        in no group last (the order CP-SAT's symmetry breaking asks for).
+
+        >>> p = Problem(("a", "a", "b"), ("A", "A", "B"), ("G1", "G2"), np.zeros((3, 3), np.int64),
+        ...             (), (), roster_index=np.array([0, 0, 1]))
+        >>> p.canonical([-1, 0, 1]).tolist()
+        [0, -1, 1]
+        """
+        a = np.asarray(assignment, dtype=np.int64)
+        if self.roster_index is None:
+            return a.copy()
+        key = np.where(a >= 0, a, self.m)
+        return a[np.lexsort((key, self.roster_index))]
+
+    def left_out(self, assignment: npt.ArrayLike) -> IntArray:
+        """The organisations in no group (their first copy; a further membership left out is
+        none)."""
+        placed = np.asarray(assignment, dtype=np.int64) >= 0
+        if self.roster_index is None:
+            return np.flatnonzero(~placed)
+        anywhere = np.zeros(int(self.roster_index[-1]) + 1, dtype=bool)
+        anywhere[self.roster_index[placed]] = True
+        return np.flatnonzero(~self.further & ~anywhere[self.roster_index])
 
     @property
     def optional(self) -> BoolArray:

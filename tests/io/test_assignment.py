@@ -261,3 +261,50 @@ def test_pins_keep_their_rows_and_skip_rows_without_a_group(tmp_path: Path) -> N
                                     "value 'Gent'"
     with pytest.raises(InputError, match="'Leuven'"):
         read_pins(write(tmp_path, "id,group\nse01,Leuven\n"), ("Kempen", "Gent"))
+
+
+@pytest.fixture
+def city_twice(tmp_path: Path) -> Path:
+    """The test roster with Stad Mechelen (pb01) free to join both groups."""
+    rows = (DATA / "roster.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "roster.csv"
+    path.write_text("\n".join([rows[0] + ",capaciteit"] + [
+        r + (",2" if r.startswith("pb01,") else ",") for r in rows[1:]]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_id_once_per_group_it_joins(city_twice: Path, tmp_path: Path) -> None:
+    problem = read_problem(city_twice, DATA / "scenario.toml")
+    assert problem.ids[-2:] == ("pb01", "pb01")
+    body = "".join(f"{i},{g}\n" for i, g in zip(problem.ids[:-2], [1, 2, 1, 2, 1, 2, 1],
+                                                  strict=True))
+    both = read_assignment(write(tmp_path, f"id,group\npb01,G2\n{body}pb01,1\n"), problem)
+    assert both[-2:].tolist() == [0, 1]  # copies in group order, whatever the file's order
+    assert assignment_csv(problem, both).count("pb01,Stad Mechelen,") == 2
+    one = read_assignment(write(tmp_path, f"id,group\n{body}pb01,G2\n"), problem)
+    assert one[-2:].tolist() == [1, -1]
+    assert assignment_csv(problem, one).count("pb01") == 1  # the membership not taken: no row
+    with pytest.raises(InputError) as err:
+        read_assignment(write(tmp_path, f"id,group\npb01,G2\n{body}pb01,g2\n"), problem)
+    assert [(p.row, p.message) for p in err.value.problems] == [
+        (10, "in group G2 twice (first on row 2)")]
+
+
+def test_score_of_an_organisation_in_two_groups(city_twice: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = [str(city_twice), "-s", str(DATA / "scenario.toml")]
+    solved = runner.invoke(main, ["solve", *args, "-t", "2", "-q", "--out", str(tmp_path / "s")])
+    assert solved.exit_code == 0, solved.output
+    rows = (tmp_path / "s" / "assignment.csv").read_text().splitlines()
+    assert sorted(r for r in rows if r.startswith("pb01")) == [
+        "pb01,Stad Mechelen,G1", "pb01,Stad Mechelen,G2"]  # joining both earns more
+    result = json.loads((tmp_path / "s" / "result.json").read_text())
+    assert all("pb01" in g["members"] for g in result["groups"])
+    scored = runner.invoke(main, ["score", *args, "-a", str(tmp_path / "s" / "assignment.csv"),
+                                  "--out", str(tmp_path / "c")])
+    assert scored.exit_code == 0, scored.output
+    score = json.loads((tmp_path / "c" / "score.json").read_text())
+    assert score["objective"] == result["objective"] and score["left_out"] == []
+    twice = "id,group\n" + "".join(r.rsplit(",", 2)[0] + ",G1\n" for r in rows[1:])
+    broken = runner.invoke(main, ["score", *args, "-a", str(write(tmp_path, twice))])
+    assert broken.exit_code == 2 and "in group G1 twice" in broken.output

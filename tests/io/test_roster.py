@@ -241,3 +241,20 @@ def test_problems_in_a_workbook_name_the_sheet(tmp_path: Path) -> None:
 def test_the_suggested_tag_is_the_one_meant(tmp_path: Path, tag: str, meant: str) -> None:
     [warning] = read_roster(_csv(tmp_path, f"a1,A,social,56,Gent,3,1,{tag},")).warnings
     assert f"did you mean {meant}? " in warning
+
+
+def test_capacity_by_its_english_or_dutch_header(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "a1,A,public,84,Gent,3,1,,,2", "a2,B,social,56,Gent,3,1,,,",
+                header=HEADER + ",Capaciteit")
+    roster = read_roster(path)
+    assert "capacity" in roster.columns
+    assert [o.capacity for o in roster.organisations] == [2, None]
+    path = _csv(tmp_path, '"a3",C,social,56,Gent,3,1,,,"3,0"', header=HEADER + ",capacity")
+    assert read_roster(path).organisations[0].capacity == 3  # as a Dutch spreadsheet writes 3
+
+
+def test_a_capacity_below_one_is_located(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "a1,A,public,84,Gent,3,1,,,0", "a2,B,social,56,Gent,3,1,,,two",
+                header=HEADER + ",capaciteit")
+    found = [(p.row, p.id, p.column, p.value) for p in _problems(path)]
+    assert found == [(2, "a1", "capacity", "0"), (3, "a2", "capacity", "two")]

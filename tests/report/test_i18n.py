@@ -33,6 +33,7 @@ def test_every_economy_rule_kind_and_tag_has_a_dutch_label() -> None:
     assert kind_meaning("apart") == RULE_KINDS["apart"].meaning
     assert economy("social", "nl") == "sociale economie"
     assert kind_meaning("apart", "nl").startswith("paren die niet")
+    assert "nooit" in kind_meaning("membership", "nl")  # the rule on organisations' copies
     data = resources.files("pilotopt.data").joinpath("capability_taxonomy.csv")
     rows = list(csv.DictReader(data.read_text(encoding="utf-8").splitlines()))
     assert all(r["label_nl"].strip() for r in rows)

@@ -67,3 +67,15 @@ def test_a_pin_rule_needs_pins_or_a_column() -> None:
     assert both.describe() == "pin a->1 and by column groep"
     with pytest.raises(ValidationError, match="'pins'"):
         PinRule(kind="pin")
+
+
+def test_membership_capacities() -> None:
+    groups = {"count": 2}
+    by_type = Scenario(groups=groups, membership={"attribute": "economy",
+                                                  "capacity": {"public": 2}})
+    assert by_type.membership.capacity == {"public": 2} and not by_type.membership.exact
+    assert Scenario(groups=groups).membership.capacity == 1
+    for wrong in ({"capacity": 0}, {"capacity": {"public": 2}}, {"attribute": "economy"},
+                  {"capacity": 2, "colum": "capacity"}):
+        with pytest.raises(ValidationError):
+            Scenario(groups=groups, membership=wrong)

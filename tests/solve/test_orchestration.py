@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import checked, make_problem
+from helpers import checked, copies_problem, make_problem
 from pilotopt import InfeasibleError, Params, evaluate, read_problem, solve
 from pilotopt.compile import compile_problem
 from pilotopt.errors import StoppedError
@@ -137,3 +137,15 @@ def test_run_ends_when_the_objective_meets_the_bound(four_square) -> None:
     result = solve(four_square, Params(time_limit=60, seed=0, workers=2))
     assert result.status == Status.OPTIMAL and result.stats.stopped_by == "optimal"
     assert "proven optimal" in result.summary()
+
+
+def test_memberships_left_out_join_where_it_helps() -> None:
+    from pilotopt.solve.orchestration import _join_where_it_helps
+
+    # b may join both groups and scores with a (G1) and c (G2); groups hold at most 2.
+    p = copies_problem([[0, 2, 0], [2, 0, 3], [0, 3, 0]], 2, [1, 2, 1], size=(1, 2))
+    assert _join_where_it_helps(p, np.array([0, 0, -1, 1])).tolist() == [0, 0, 1, 1]
+    full = copies_problem([[0, 2, 0, 0], [2, 0, 3, 0], [0, 3, 0, 0], [0, 0, 0, 0]], 2,
+                          [1, 2, 1, 1], size=(1, 2))
+    # G2 is full (c, d): joining it would break the size rule, so b stays in G1 only.
+    assert _join_where_it_helps(full, np.array([0, 0, -1, 1, 1])).tolist() == [0, 0, -1, 1, 1]

@@ -11,11 +11,12 @@ from dataclasses import replace
 import numpy as np
 
 from pilotopt.compile.complementarity import pair_factors
+from pilotopt.compile.membership import capacities, membership_rule
 from pilotopt.compile.rules import COMPILERS, Context, pinned
 from pilotopt.errors import InputError
 from pilotopt.io.assignment import Pin
 from pilotopt.io.history import History
-from pilotopt.problem import GroupSum, Primitive, Problem, RuleInfo
+from pilotopt.problem import GroupSum, LowRankScore, PairLink, Primitive, Problem, RuleInfo
 from pilotopt.schema.roster import Organisation
 from pilotopt.schema.scenario import Scenario
 
@@ -77,21 +78,28 @@ def compile_problem(
     waves that ``repeats`` rules read. ``previous`` gives the group index (-1: left out) of
     each organisation id of an earlier assignment, for the ``stability`` rule. ``pins`` (from
     a file, ``solve --pins``) become the hard rule ``pins``, after the scenario's rules; an
-    organisation pinned to two groups is a problem located at both.
+    organisation pinned to two groups is a problem located at both. An organisation that may
+    join several groups (see :mod:`pilotopt.compile.membership`) is in the problem once per
+    group it may join; group counts, sizes and the dense limit count these memberships.
 
     Raises
     ------
     InputError
         When a rule does not fit the roster (unknown attribute, id or group), every such problem.
     """
+    roster = Context(scenario_file, orgs, columns, ())
+    caps = capacities(orgs, scenario.membership, lambda k: group_count(scenario, k), roster)
+    roster_index = np.repeat(np.arange(len(orgs)), caps)
+    orgs = tuple(orgs[k] for k in roster_index)
     n = len(orgs)
     m = group_count(scenario, n)
     names = group_names(scenario, n)
     if dense is None:
         dense = n <= DENSE_MAX_ORGANISATIONS
-    ctx = Context(scenario_file, orgs, columns, names, size_max=scenario.groups.size.max,
-                  large=not dense, history=history, previous=previous,
-                  roster_file=(source or {}).get("roster", "<roster>"))
+    ctx = Context(scenario_file, orgs, columns, names, roster.problems,
+                  size_max=scenario.groups.size.max, large=not dense, history=history,
+                  previous=previous, roster_file=(source or {}).get("roster", "<roster>"),
+                  roster_index=roster_index)
     if history is not None and not any(r.kind == "repeats" for r in scenario.rules):
         ctx.problem(0, "rules", f"{len(history.files)} earlier wave(s) given (--history), but no "
                     "rule reads them: add a rule of kind \"repeats\"")
@@ -119,10 +127,16 @@ def compile_problem(
         files = sorted({p.place.file for p in pins})
         rules.append(RuleInfo("pins", "pin", f"pins from {', '.join(files)}", True,
                               fact="{} organisations pinned"))
+    linked = membership_rule(roster_index, scenario.membership.exact, len(rules))
+    if linked is not None:
+        rules.append(linked[0])
+        primitives += linked[1]
     if ctx.problems:
         raise InputError(ctx.problems)
 
     factors = pair_factors(orgs, scenario.complementarity)
+    if linked is not None:
+        factors = _without_own_pairs(factors, linked[1][0])
     return Problem(
         ids=tuple(o.id for o in orgs),
         names=tuple(o.name for o in orgs),
@@ -132,4 +146,15 @@ def compile_problem(
         primitives=tuple(primitives),
         source=dict(source or {}),
         factors=None if dense else factors,
+        roster_index=roster_index if linked is not None else None,
     )
+
+
+def _without_own_pairs(factors: LowRankScore, apart: Primitive) -> LowRankScore:
+    """The scores with the pairs of copies of one organisation (never in one group) at 0, so
+    bounds do not count them."""
+    assert isinstance(apart, PairLink)
+    a, b = apart.pairs[:, 0], apart.pairs[:, 1]
+    own = factors.constant + factors.x.take_rows(a).row_dots(factors.y.take_rows(b))
+    keep = own != 0
+    return replace(factors, pairs=apart.pairs[keep], values=-own[keep])

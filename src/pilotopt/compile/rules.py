@@ -109,9 +109,36 @@ class Context:
     roster_file: str = "<roster>"
     #: The group each organisation is pinned to by a hard pin, and where that is said.
     pinned: dict[int, tuple[int, InputProblem]] = field(default_factory=dict)
+    #: The roster row each organisation stands for: one that may join several groups is there
+    #: as consecutive copies (see :attr:`pilotopt.problem.Problem.roster_index`); None: once.
+    roster_index: IntArray | None = None
 
     def __post_init__(self) -> None:
-        self.index = {o.id: i for i, o in enumerate(self.orgs)}
+        self.index: dict[str, int] = {}
+        for i, o in enumerate(self.orgs):
+            self.index.setdefault(o.id, i)  # an id names the first copy, see :meth:`copies`
+        r = np.arange(self.n) if self.roster_index is None else self.roster_index
+        #: The first copy of each organisation, and how many copies it has.
+        self.first = np.searchsorted(r, r).astype(np.int64)
+        self.count = np.bincount(r, minlength=1)[r].astype(np.int64)
+
+    @property
+    def primary(self) -> np.ndarray:
+        """Whether each organisation is the first copy (the organisation itself)."""
+        return np.asarray(self.first == np.arange(self.n))
+
+    def copies(self, i: int) -> list[int]:
+        """Every copy of organisation i: rules that name an organisation hold for each."""
+        return list(range(int(self.first[i]), int(self.first[i] + self.count[i])))
+
+    def fan(self, pairs: np.ndarray) -> np.ndarray:
+        """Every pair of copies of the pairs of organisations ``pairs`` (k, 2)."""
+        a, b = self.first[pairs[:, 0]], self.first[pairs[:, 1]]
+        ca, cb = self.count[a], self.count[b]
+        reps = ca * cb
+        k = np.repeat(np.arange(len(pairs)), reps)
+        within = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+        return np.stack([a[k] + within // cb[k], b[k] + within % cb[k]], axis=1).astype(np.int64)
 
     @property
     def n(self) -> int:
@@ -190,7 +217,7 @@ class Context:
             for k, org_id in enumerate(rule.organisations):
                 i = self.org(number, f"organisations[{k + 1}]", org_id)
                 if i is not None:
-                    chosen[i] = True
+                    chosen[self.copies(i)] = True
         else:
             values = self.attribute(number, rule.attribute)
             if values is not None:
@@ -309,7 +336,12 @@ def _share(
     return GroupSum(index, ws.astype(np.int64), lo, hi, rule.hard, penalty)
 
 
+_TOGETHER_MANY = ("an organisation that may join more than one group cannot be tied to "
+                  "another with together; pin both instead")
+
+
 def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndarray:
+    """The pairs a rule names, each once, for every copy of an organisation."""
     found: set[tuple[int, int]] = set()
     ends: list[int] = []  # i, j, i, j, ... of the column's pairs
     if rule.pairs is not None:
@@ -320,6 +352,9 @@ def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndar
                 ctx.problem(number, f"pairs[{k + 1}]", "a pair needs two different ids", a)
             elif i is not None and j is not None:
                 found.add((min(i, j), max(i, j)))
+                if isinstance(rule, TogetherRule) and max(ctx.count[i], ctx.count[j]) > 1:
+                    ctx.problem(number, f"pairs[{k + 1}]", _TOGETHER_MANY,
+                                a if ctx.count[i] > 1 else b)
     elif rule.column is not None:
         if rule.column not in ctx.columns:
             ctx.problem(number, "column", "the roster has no such column", rule.column)
@@ -329,7 +364,8 @@ def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndar
             ctx.problem(number, "column",
                         "this column does not hold organisation ids separated by ';'",
                         rule.column)
-        for i, o in enumerate(ctx.orgs):
+        for i in np.flatnonzero(ctx.primary).tolist():
+            o = ctx.orgs[i]
             cell = o.competitors if rule.column == "competitors" else tuple(
                 x.strip() for x in o.attributes.get(rule.column, "").split(";") if x.strip()
             )
@@ -338,7 +374,11 @@ def _pairs(rule: TogetherRule | ApartRule, number: int, ctx: Context) -> np.ndar
                 j = ctx.index.get(other, i)
                 if j != i:
                     ends += (i, j)
-    pairs = np.sort(np.array(sorted(found) or ends, dtype=np.int64).reshape(-1, 2), axis=1)
+                    if isinstance(rule, TogetherRule) and max(ctx.count[i], ctx.count[j]) > 1:
+                        ctx.problem(number, "column", f"{_TOGETHER_MANY} ({o.id} and {other})",
+                                    rule.column)
+    pairs = ctx.fan(np.array(sorted(found) or ends, dtype=np.int64).reshape(-1, 2))
+    pairs = np.sort(pairs, axis=1)
     # Each pair once, ordered (a column names most pairs at both ends).
     keys = np.sort(pairs[:, 0] * max(1, ctx.n) + pairs[:, 1])
     keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
@@ -366,14 +406,21 @@ def compile_repeats(rule: RepeatsRule, number: int, index: int, ctx: Context) ->
                     "give each with --history (oldest first)", rule.kind)
         return []
     pairs = ctx.history.pairs(ctx.index, rule.outcomes, rule.last)
-    return [PairLink(index, pairs, rule.keep, rule.hard, _penalty(rule))]
+    many = (ctx.count[pairs] > 1).any(axis=1) if len(pairs) else np.zeros(0, dtype=bool)
+    if rule.keep:  # together, as with a together rule: not with an organisation in several
+        for i, j in pairs[many].tolist():
+            ctx.problem(number, "keep", f"{_TOGETHER_MANY} ({ctx.orgs[i].id} and "
+                        f"{ctx.orgs[j].id} met before)", True)
+        return [PairLink(index, pairs, True, rule.hard, _penalty(rule))]
+    return [PairLink(index, np.sort(ctx.fan(pairs), axis=1), False, rule.hard, _penalty(rule))]
 
 
 def pinned(index: int, pins: Sequence[tuple[int, int]], ctx: Context, hard: bool = True,
            penalty: int = 0) -> Allowed:
-    """The Allowed of rule ``index`` opening to each organisation only its pinned group."""
-    orgs = [i for i, _ in pins]
-    groups = [g for _, g in pins]
+    """The Allowed of rule ``index`` opening to each organisation only its pinned group (to
+    every copy of one in several groups: it sits in that group only)."""
+    orgs = [c for i, _ in pins for c in ctx.copies(i)]
+    groups = [g for i, g in pins for _ in ctx.copies(i)]
     return Allowed(index, GroupLists.opening(ctx.n, ctx.m, orgs, groups), hard, penalty)
 
 
@@ -393,7 +440,8 @@ def compile_pin(rule: PinRule, number: int, index: int, ctx: Context) -> list[Pr
         if rule.column not in ctx.columns:
             ctx.problem(number, "column", "the roster has no such column", rule.column)
         refs = GroupRefs(tuple(ctx.group_names))
-        for i, o in enumerate(ctx.orgs):
+        for i in np.flatnonzero(ctx.primary).tolist():
+            o = ctx.orgs[i]
             cell = o.attributes.get(rule.column, "").strip()
             if not cell:
                 continue
@@ -454,7 +502,7 @@ def compile_coverage(rule: CoverageRule, number: int, index: int, ctx: Context) 
 @compiles(OptionalRule)
 def compile_optional(rule: OptionalRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """The chosen may be left out, at a cost (times their priority); at least ``min`` placed."""
-    chosen = ctx.select(number, rule)
+    chosen = ctx.select(number, rule) & ctx.primary  # further memberships: see compile.membership
     if rule.min is not None and rule.min > chosen.sum():
         ctx.problem(number, "min", f"more than the {int(chosen.sum())} organisation(s) this "
                     "rule makes optional", rule.min)
@@ -582,7 +630,7 @@ def compile_max_distance(
 def compile_anchor(rule: AnchorRule, number: int, index: int, ctx: Context) -> list[Primitive]:
     """Each anchored group closed to the organisations further than ``km`` from its anchor (an
     Allowed: soft, ``weight`` per organisation placed too far)."""
-    for o in ctx.orgs:
+    for o in (ctx.orgs[i] for i in np.flatnonzero(ctx.primary).tolist()):
         if o.lat is None or o.lon is None:
             ctx.problem(number, "anchors", f"organisation {o.id} has no location (municipality "
                         "or lat/lon): its distance to an anchor is unknown")

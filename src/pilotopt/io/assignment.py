@@ -182,10 +182,10 @@ def _require(table: Table) -> None:
                           for c in missing])
 
 
-def _twice(first: _Placement, again: _Placement) -> InputProblem:
+def _twice(first: _Placement, again: _Placement, why: str = "assigned twice") -> InputProblem:
     where = f"row {first.row}" if first.table is again.table else (
         f"sheet '{first.table.sheet}', row {first.row}")
-    return again.table.problem(f"assigned twice (first on {where})", row=again.row,
+    return again.table.problem(f"{why} (first on {where})", row=again.row,
                                id=again.org_id, column="id", value=again.org_id)
 
 
@@ -197,7 +197,8 @@ def read_assignment(
     The file is a table with the columns ``id`` and ``group`` (CSV, or the first sheet of a
     workbook that has them): ``group`` is a group's name, in any case, or its number from 1, or
     empty for an organisation left out (where an ``optional`` rule allows it); every
-    organisation appears once. Or it is the ``groups.xlsx`` that ``solve --xlsx`` writes: each
+    organisation appears once, or once per group it joins where it may join several
+    (``capacity``). Or it is the ``groups.xlsx`` that ``solve --xlsx`` writes: each
     member row of a group's sheet is in that group (moved rows move members), and an
     organisation on no sheet is left out (where allowed). Organisations of ``absent`` (e.g. a
     late registration) may be missing from the file (group -1). Every problem is reported at
@@ -205,26 +206,40 @@ def read_assignment(
     """
     path = Path(path)
     file = str(path)
-    index = {org_id: i for i, org_id in enumerate(problem.ids)}
+    index: dict[str, int] = {}  # the first copy of each id (see Problem.roster_index)
+    copies: dict[str, int] = {}
+    for i, org_id in enumerate(problem.ids):
+        index.setdefault(org_id, i)
+        copies[org_id] = copies.get(org_id, 0) + 1
     groups = GroupRefs(problem.group_names)
     optional = problem.optional
     placements, problems, absent_left_out = _placements(
         path, groups, lambda org_id: org_id not in index or bool(optional[index[org_id]]))
     assignment = np.full(problem.n, -1, dtype=np.int64)
-    seen: dict[str, _Placement] = {}
+    seen: dict[str, list[_Placement]] = {}
     for p in placements:
         if p.org_id not in index:
             problems.append(p.table.problem("no organisation with this id in the roster",
                                             row=p.row, column="id", value=p.org_id))
             continue
-        first = seen.get(p.org_id)
-        if first is not None:
-            problems.append(_twice(first, p))
+        earlier = seen.setdefault(p.org_id, [])
+        cap = copies[p.org_id]
+        clash = next((q for q in earlier if q.group == p.group or cap == 1), None)
+        joined = [q for q in earlier if q.group is not None]
+        if clash is None and p.group is not None and len(joined) >= cap:
+            clash = joined[0]
+        if clash is not None:
+            problems.append(_twice(clash, p, "assigned twice" if cap == 1 or p.group is None
+                                   else f"in group {groups.names[p.group]} twice"
+                                   if clash.group == p.group
+                                   else f"in more than the {cap} groups it may join"))
             continue
-        seen[p.org_id] = p
-        if p.group is not None:
-            assignment[index[p.org_id]] = p.group
-    for i, org_id in enumerate(problem.ids):
+        earlier.append(p)
+    for org_id, found in seen.items():
+        # An id once per group it joins: its copies take those groups in ascending order.
+        joined_groups = sorted(q.group for q in found if q.group is not None)
+        assignment[index[org_id]:index[org_id] + len(joined_groups)] = joined_groups
+    for org_id, i in index.items():
         if org_id in seen or org_id in absent or (absent_left_out and optional[i]):
             continue
         where = " (it is on no group's sheet)" if absent_left_out else ""

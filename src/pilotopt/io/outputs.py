@@ -41,14 +41,18 @@ def file_digest(path: str | Path) -> str:
 
 
 def assignment_csv(problem: Problem, assignment: Any) -> str:
-    """``id,name,group`` rows, in roster order; an organisation left out has an empty group.
+    """``id,name,group`` rows, in roster order; an organisation left out has an empty group,
+    one in several groups a row per group.
 
     Text a spreadsheet would run as a formula is kept text (:func:`~pilotopt.io.tables.safe_cell`).
     """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["id", "name", "group"])
+    further = problem.further
     for i, g in enumerate(assignment):
+        if g < 0 and further[i]:
+            continue  # a membership it did not take up
         writer.writerow([safe_cell(problem.ids[i]), safe_cell(problem.names[i]),
                          safe_cell(problem.group_names[int(g)] if g >= 0 else "")])
     return buf.getvalue()

@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _GROUPED = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 #: ``1.200,5``: a thousands separator and a decimal comma, unambiguous.
 _GROUPED_COMMA = re.compile(r"^-?\d{1,3}(\.\d{3})+,\d+$")
+#: Dutch names of columns, any case, read as the English ones.
+_DUTCH = {"capaciteit": "capacity"}
 
 
 @dataclass(frozen=True)
@@ -207,8 +209,22 @@ def _duplicates(table: Table, ids: Iterable[tuple[str | None, int]]) -> list[Inp
     return problems
 
 
+def _english(table: Table) -> Table:
+    """The table with its Dutch column names (:data:`_DUTCH`) read as the English ones."""
+    names = {c: _DUTCH[c.casefold()] for c in table.columns if c.casefold() in _DUTCH}
+    if not names:
+        return table
+    rows = tuple(replace(r, cells={names.get(k, k): v for k, v in r.cells.items()})
+                 for r in table.rows)
+    return replace(table, columns=tuple(names.get(c, c) for c in table.columns), rows=rows)
+
+
 def _read(path: Path) -> Table:
     """The roster's table, from whichever format the extension names."""
+    return _english(_read_any(path))
+
+
+def _read_any(path: Path) -> Table:
     file = str(path)
     suffix = path.suffix.lower()
     if suffix == ".json":

@@ -13,11 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from pilotopt.errors import InputError, InputProblem
 from pilotopt.io.tables import read_table
-from pilotopt.schema.scenario import RULE_KINDS, Complementarity, Groups, Scenario
+from pilotopt.schema.scenario import RULE_KINDS, Complementarity, Groups, Membership, Scenario
 
 __all__ = ["read_scenario", "scenario_from_dict"]
 
-_TOP_LEVEL = {"groups", "complementarity", "rules", "description", "lang"}
+_TOP_LEVEL = {"groups", "complementarity", "rules", "membership", "description", "lang"}
 
 
 def _key(prefix: str, loc: tuple[Any, ...]) -> str:
@@ -144,6 +144,7 @@ def scenario_from_dict(
     comp = _validate(
         file, Complementarity, data.get("complementarity", {}), "complementarity", problems
     )
+    membership = _validate(file, Membership, data.get("membership", {}), "membership", problems)
     rules = []
     named: dict[str | None, str] = {}
     raw_rules = data.get("rules", [])
@@ -189,8 +190,8 @@ def scenario_from_dict(
             problems = [replace(p, key=f"{p.key} (line {line})") if p.key and (
                 line := _line_of(lines, p.key)) else p for p in problems]
         raise InputError(problems)
-    return Scenario(groups=groups, complementarity=comp, rules=rules, description=description,
-                    lang=lang)
+    return Scenario(groups=groups, complementarity=comp, rules=rules, membership=membership,
+                    description=description, lang=lang)
 
 
 def _toml_problem(file: str, exc: tomllib.TOMLDecodeError) -> InputProblem:

@@ -28,6 +28,8 @@ LANGS: tuple[Lang, ...] = get_args(Lang)
 
 #: key -> (English, Dutch); ``{name}`` fields are filled by :func:`text`.
 _TEXT: dict[str, tuple[str, str]] = {
+    "kind.membership": ("an organisation may join more than one group, never one twice",
+                        "een organisatie mag in meer dan een groep, nooit twee keer in dezelfde"),
     # terminal: the groups
     "groups.title": ("Pilot groups", "Proeftuinen"),
     "col.group": ("group", "groep"),
@@ -464,7 +466,7 @@ def kind_meaning(kind: str, lang: Lang = "en") -> str:
     """What a rule kind asks, for rules the user gave no note for ('' for an unknown kind)."""
     model = RULE_KINDS.get(kind)
     if model is None:
-        return ""
+        return text("kind.membership", lang) if kind == "membership" else ""
     return model.meaning_nl if lang == "nl" else model.meaning
 
 

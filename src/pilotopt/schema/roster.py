@@ -24,7 +24,7 @@ __all__ = [
 
 REQUIRED_COLUMNS = ("id", "name", "economy", "sector", "fte", "target_group_fte", "offers", "needs")
 #: Columns with a meaning of their own; every other column is a free attribute.
-OPTIONAL_COLUMNS = ("municipality", "lat", "lon", "competitors")
+OPTIONAL_COLUMNS = ("municipality", "lat", "lon", "competitors", "capacity")
 
 _TAG = re.compile(r"^[a-z][a-z0-9_]*$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -111,6 +111,8 @@ class Organisation(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
     competitors: Tags = ()
+    #: The most groups it may join (None: as the scenario's ``[membership]`` says, else 1).
+    capacity: int | None = Field(default=None, ge=1)
     attributes: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("id")
@@ -159,6 +161,13 @@ class Organisation(BaseModel):
             shown = ", ".join(map(repr, bad))
             raise ValueError(f"ids must be separated by ';'; not valid: {shown}")
         return tuple(dict.fromkeys(ids))
+
+    @field_validator("capacity", mode="before")
+    @classmethod
+    def _whole(cls, v: Any) -> Any:
+        if isinstance(v, str) and re.match(r"^\s*\d+[.,]0*\s*$", v):
+            return v.replace(",", ".").split(".")[0]  # 2,0 or 2.0 from a spreadsheet
+        return v
 
     @field_validator("target_group_fte")
     @classmethod

@@ -30,6 +30,7 @@ __all__ = [
     "ApartRule",
     "Complementarity",
     "Groups",
+    "Membership",
     "PinRule",
     "QuotaRule",
     "RepeatsRule",
@@ -122,6 +123,33 @@ class Complementarity(_Model):
         bad = {t: w for t, w in self.tags.items() if not w >= 0}
         if bad:
             raise ValueError(f"tag weights must be 0 or more: {bad}")
+        return self
+
+
+class Membership(_Model):
+    """Organisations that may join more than one group, never one group twice.
+
+    ``capacity`` is the most groups each may join: one number for everyone, or a table by
+    value of ``attribute`` (``{ public = 2, knowledge = 3 }``; other values: 1). A roster's
+    ``capacity`` column, where filled in, overrides it per organisation. An organisation joins
+    at least one group (unless an ``optional`` rule lets it out) and up to its capacity, or
+    exactly its capacity with ``exact = true``.
+    """
+
+    capacity: int | dict[str, int] = 1
+    attribute: str | None = None
+    exact: bool = False
+
+    @model_validator(mode="after")
+    def _capacities(self) -> Self:
+        values = self.capacity.values() if isinstance(self.capacity, dict) else [self.capacity]
+        if any(c < 1 for c in values):
+            raise ValueError("a capacity is a number of groups, 1 or more")
+        if isinstance(self.capacity, dict) and self.attribute is None:
+            raise ValueError("a table of capacities needs the 'attribute' its keys are values of")
+        if not isinstance(self.capacity, dict) and self.attribute is not None:
+            raise ValueError("with 'attribute', give 'capacity' as a table: "
+                             "{ value = groups, ... }")
         return self
 
 
@@ -599,6 +627,7 @@ class Scenario(_Model):
     groups: Groups
     complementarity: Complementarity = Complementarity()
     rules: list[Rule] = Field(default_factory=list)
+    membership: Membership = Membership()
     description: str | None = None
     #: Language of the terminal, report and workbook (``--lang`` overrides it).
     lang: Literal["en", "nl"] | None = None

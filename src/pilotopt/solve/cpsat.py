@@ -256,6 +256,12 @@ class AssignmentModel:
                 self.model.add(self.x[0][g] == 0)
                 for i in range(1, n):
                     self.model.add(self.x[i][g] <= prefix[prev][i - 1])
+        # Copies of one organisation (its memberships) are interchangeable: each copy sits in
+        # a group after the previous copy's, and is placed only if that one is.
+        m = self.problem.m
+        for i in np.flatnonzero(self.problem.further).tolist():
+            for g in range(m):
+                self.model.add(self.x[i][g] <= sum(self.x[i - 1][h] for h in range(g)))
 
     def _pair_terms(self) -> cp_model.LinearExprT:
         """Score earned by same-group pairs; pair variables only where a pair has weight."""
@@ -349,7 +355,9 @@ def canonical(problem: Problem, assignment: IntArray) -> IntArray:
     """The same grouping with interchangeable groups renumbered as the symmetry breaking wants.
 
     Within each class of interchangeable groups, groups are ordered by their first member (empty
-    groups last), so the assignment is a valid hint for :class:`AssignmentModel`.
+    groups last), and then the copies of an organisation in several groups by group
+    (:meth:`Problem.canonical`, which keeps that order of the groups), so the assignment is a
+    valid hint for :class:`AssignmentModel`.
     """
     out = np.array(assignment, dtype=np.int64)
     n = problem.n
@@ -360,7 +368,7 @@ def canonical(problem: Problem, assignment: IntArray) -> IntArray:
     for cls in problem.interchangeable_groups():
         for target, g in zip(cls, sorted(cls, key=lambda g: (first[g], g)), strict=True):
             mapping[g] = target
-    return np.where(placed, mapping[np.maximum(out, 0)], -1)
+    return problem.canonical(np.where(placed, mapping[np.maximum(out, 0)], -1))
 
 
 def solve_cpsat(

@@ -202,7 +202,10 @@ def _solve(problem: Problem, params: Params, clock: Clock,
 
 def _finish(problem: Problem, params: Params, clock: Clock, stats: Statistics, tracker: Tracker,
             assignment: IntArray, status: Status, bound: float | None) -> Result:
-    """The result of a run, its best assignment judged by the evaluator."""
+    """The result of a run, its best assignment judged by the evaluator (memberships joined
+    where they help, copies of an organisation in several groups in their canonical order, which
+    never scores less)."""
+    assignment = problem.canonical(_join_where_it_helps(problem, assignment))
     evaluation = evaluate(problem, assignment)
     tracker.phase = "evaluate"
     tracker.offer(evaluation.objective_scaled)
@@ -210,6 +213,28 @@ def _finish(problem: Problem, params: Params, clock: Clock, stats: Statistics, t
     return Result(assignment=np.asarray(assignment, dtype=np.int64), evaluation=evaluation,
                   status=status, bound=bound, runtime=clock.elapsed(), params=params,
                   stats=stats, problem=problem)
+
+
+def _join_where_it_helps(problem: Problem, assignment: IntArray) -> IntArray:
+    """Each further membership left out (see :attr:`Problem.roster_index`) joins the group
+    where it raises the objective most, if one does and every hard rule still holds.
+
+    A run cut short (a short time limit on a loaded machine) may end with the first assignment,
+    which takes up no more memberships than the hard rules need; a few what-if moves make sure
+    joining is taken wherever it helps on its own.
+    """
+    left = np.flatnonzero(problem.further & (assignment < 0))
+    if not len(left):
+        return assignment
+    from pilotopt.moves import WhatIf
+
+    what_if = WhatIf(problem, assignment)
+    for i in left.tolist():
+        changes = [c for g in range(problem.m) if (c := what_if.move(i, g)).hard_violation <= 0]
+        best = max(changes, key=lambda c: c.objective, default=None)
+        if best is not None and best.objective > 0:
+            what_if.apply(best)
+    return np.array(what_if.assignment)
 
 
 def _solve_large(
