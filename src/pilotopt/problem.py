@@ -719,6 +719,11 @@ class Problem:
         return len(self.group_names)
 
     @property
+    def organisations(self) -> int:
+        """Number of organisations of the roster (``n`` counts each membership it may take)."""
+        return self.n if self.roster_index is None or not self.n else int(self.roster_index[-1]) + 1
+
+    @property
     def further(self) -> BoolArray:
         """Whether each organisation is a further membership of the one before it (a copy
         beyond the first, see :attr:`roster_index`)."""

@@ -281,6 +281,11 @@ def test_an_id_once_per_group_it_joins(city_twice: Path, tmp_path: Path) -> None
     both = read_assignment(write(tmp_path, f"id,group\npb01,G2\n{body}pb01,1\n"), problem)
     assert both[-2:].tolist() == [0, 1]  # copies in group order, whatever the file's order
     assert assignment_csv(problem, both).count("pb01,Stad Mechelen,") == 2
+    from pilotopt.evaluate import evaluate
+    from pilotopt.report.xlsx import write_xlsx
+
+    sheets = write_xlsx(tmp_path / "groups.xlsx", problem, both, evaluate(problem, both))
+    assert read_assignment(sheets, problem).tolist() == both.tolist()  # on both groups' sheets
     one = read_assignment(write(tmp_path, f"id,group\n{body}pb01,G2\n"), problem)
     assert one[-2:].tolist() == [1, -1]
     assert assignment_csv(problem, one).count("pb01") == 1  # the membership not taken: no row
@@ -300,6 +305,7 @@ def test_score_of_an_organisation_in_two_groups(city_twice: Path, tmp_path: Path
         "pb01,Stad Mechelen,G1", "pb01,Stad Mechelen,G2"]  # joining both earns more
     result = json.loads((tmp_path / "s" / "result.json").read_text())
     assert all("pb01" in g["members"] for g in result["groups"])
+    assert result["organisations"] == 8  # of the roster, not memberships
     scored = runner.invoke(main, ["score", *args, "-a", str(tmp_path / "s" / "assignment.csv"),
                                   "--out", str(tmp_path / "c")])
     assert scored.exit_code == 0, scored.output

@@ -298,7 +298,7 @@ def report_context(
         "gain": meta.get("gain") or "",
         "explained": bool(explained),
         "broken_hard": [r for r in rules if r["hard"] and not r["satisfied"]],
-        "n": problem.n,
+        "n": problem.organisations,
         "m": problem.m,
         "mean_fte": figures.mean_fte,
         "mean_target_group_fte": figures.mean_target_group_fte,

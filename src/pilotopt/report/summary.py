@@ -93,7 +93,7 @@ def result_document(
         "bound": result.bound,
         "gap": result.gap,
         "runtime": round(result.runtime, 3),
-        "organisations": problem.n,
+        "organisations": problem.organisations,
         "groups_count": problem.m,
         **{k: v for k, v in ev.items() if k != "objective"},
         "left_out": [problem.ids[i] for i in result.evaluation.left_out],

@@ -234,7 +234,7 @@ def _summary(console: Console, problem: Problem, figures: Figures,
     gs = figures.groups
     sizes = [g.size for g in gs]
     comp = [g.complementarity for g in gs]
-    lines = [text("groups.summary", lang, m=f"{problem.m:,}", n=f"{problem.n:,}",
+    lines = [text("groups.summary", lang, m=f"{problem.m:,}", n=f"{problem.organisations:,}",
                   smin=min(sizes), smax=max(sizes), cmin=_number(min(comp)),
                   cmax=_number(max(comp)))]
     if gs[0].mix is not None:
