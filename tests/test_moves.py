@@ -347,6 +347,6 @@ def test_copies_of_an_organisation_in_several_groups() -> None:
     c = check_move(p, [0, 0, -1, 1], 2, 0)  # b's further copy into b's own group
     assert c.rule(len(p.rules) - 1).violation == 1 and c.hard_violation == 1
     c = check_move(p, [0, 0, -1, 1], 2, 1)  # ... into the other group: joins c there
-    assert (c.objective, c.hard_violation) == (3, 0)
+    assert (c.objective_scaled, c.hard_violation) == (3, 0)
     c = check_move(p, [0, 0, 1, 1], 2, -1)  # and leaving it again costs nothing but the score
-    assert (c.objective, c.penalty) == (-3, 0)
+    assert (c.objective_scaled, c.penalty_scaled) == (-3, 0)

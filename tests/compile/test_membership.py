@@ -66,7 +66,7 @@ def test_a_city_with_capacity_two_joins_both_groups() -> None:
     assert found.status == "optimal" and found.assignment is not None
     assert found.assignment[2:].tolist() == [0, 1]  # in both groups, copies in group order
     ev = evaluate(p, found.assignment)
-    assert ev.objective == brute_force(p) == 2000  # market access, twice
+    assert ev.objective_scaled == brute_force(p) == 2000  # market access, twice
     assert ev.left_out == ()
 
 
@@ -76,7 +76,7 @@ def test_twice_in_one_group_breaks_the_membership_rule() -> None:
     assert [r.id for r in ev.broken_hard_rules()] == ["membership"]
     # A further membership left out is allowed, free, and leaves no organisation out.
     ev = evaluate(p, [0, 1, 0, -1])
-    assert ev.feasible and ev.penalty == 0 and ev.left_out == ()
+    assert ev.feasible and ev.penalty_scaled == 0 and ev.left_out == ()
 
 
 def test_capacities_by_attribute_and_from_the_column() -> None:

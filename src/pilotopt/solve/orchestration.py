@@ -232,8 +232,8 @@ def _join_where_it_helps(problem: Problem, assignment: IntArray) -> IntArray:
     what_if = WhatIf(problem, assignment)
     for i in left.tolist():
         changes = [c for g in range(problem.m) if (c := what_if.move(i, g)).hard_violation <= 0]
-        best = max(changes, key=lambda c: c.objective, default=None)
-        if best is not None and best.objective > 0:
+        best = max(changes, key=lambda c: c.objective_scaled, default=None)
+        if best is not None and best.objective_scaled > 0:
             what_if.apply(best)
     return np.array(what_if.assignment)
 
