@@ -130,3 +130,17 @@ def test_factored_scores_leave_copies_at_zero() -> None:
     assert scores[2, 3] == 0 and scores[1, 2] == scores[1, 3] == 1500
     assert np.array_equal(scores, compile_problem(orgs, scenario_from_dict(data),
                                                   columns=COLUMNS).score)
+
+
+def test_pairs_that_met_before_are_kept_apart_in_every_group() -> None:
+    from pilotopt.io.history import History
+
+    history = History(("w1.csv",), (("p1", "s1", 0, "done"),))
+    scenario = scenario_from_dict({"groups": {"count": 2}, "rules": [{"kind": "repeats"}]})
+    p = compile_problem(ORGS, scenario, columns=COLUMNS, history=history)
+    again = p.primitives[1]
+    assert isinstance(again, PairLink) and again.pairs.tolist() == [[0, 2], [0, 3]]
+    keep = scenario_from_dict({"groups": {"count": 2},
+                               "rules": [{"kind": "repeats", "keep": True}]})
+    with pytest.raises(InputError, match="more than one group"):
+        compile_problem(ORGS, keep, columns=COLUMNS, history=history)
