@@ -52,6 +52,10 @@ def test_explain_ranks_alternatives_and_names_what_blocks_a_better_move() -> Non
     assert set(e.blocked.blocked_by) == {"G2 is full: groups of 2 to 2 members",
                                          "G1 would fall short: groups of 2 to 2 members",
                                          "d is there: competitors apart"}
+    assert e.lines(p, "nl")[2] == "  alternatief 1: G2, d gaat naar G1: doel +0.005"
+    assert e.lines(p)[2] == "  alternative 1: G2, d moving to G1: objective +0.005"
+    assert e.lines(p, "nl")[3].endswith("G2 zit vol: groups of 2 to 2 members; d zit daar: "
+                                        "competitors apart")
     assert {w.words("nl") for w in e.blocked.why} == {
         "G2 zit vol: groups of 2 to 2 members", "G1 zou tekortschieten: groups of 2 to 2 members",
         "d zit daar: competitors apart"}
@@ -122,6 +126,8 @@ def test_explain_command_numbers_equal_score_on_the_changed_assignment(tmp_path:
     result = run("explain", ROSTER, "-s", SCENARIO, "-a", given, "se01", "rg02", "--out",
                  tmp_path / "ex")
     assert "se01 (Atelier Kempen) in G1" in result.output
+    dutch = run("explain", ROSTER, "-s", SCENARIO, "-a", given, "se01", "--lang", "nl")
+    assert "se01 (Atelier Kempen) in G1: verdient" in dutch.output
     doc = json.loads((tmp_path / "ex" / "explain.json").read_text())
     assert [o["organisation"] for o in doc["organisations"]] == ["se01", "rg02"]
     k = 0

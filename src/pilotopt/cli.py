@@ -635,8 +635,9 @@ def _indices(problem_ids: tuple[str, ...], ids: tuple[str, ...]) -> list[int]:
 @click.argument("ids", nargs=-1)
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write explain.json here.")
+@_lang_opt
 def explain_cmd(roster: str, scenario: str | None, assignment_path: str, ids: tuple[str, ...],
-                out_dir: str | None, history: tuple[str, ...]) -> None:
+                out_dir: str | None, lang: str | None, history: tuple[str, ...]) -> None:
     """Why each organisation (IDS; default all) sits in its group: what it gives and gets there,
     its best alternative groups with the exact change of the objective and of each rule, and
     the rule that blocks a better move."""
@@ -647,7 +648,7 @@ def explain_cmd(roster: str, scenario: str | None, assignment_path: str, ids: tu
     found = explain(problem, assignment, _indices(problem.ids, ids) if ids else None,
                     instance.orgs)
     for e in found:
-        click.echo("\n".join(e.lines(problem)))
+        click.echo("\n".join(e.lines(problem, _lang(lang, instance))))
     if out_dir is not None:
         _write_document(out_dir, "explain.json", assignment_path,
                         {"organisations": [e.to_dict(problem) for e in found]},
@@ -662,8 +663,9 @@ def explain_cmd(roster: str, scenario: str | None, assignment_path: str, ids: tu
 @click.argument("org_id")
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write fit.json here.")
+@_lang_opt
 def fit_cmd(roster: str, scenario: str | None, assignment_path: str, org_id: str,
-            out_dir: str | None, history: tuple[str, ...]) -> None:
+            out_dir: str | None, lang: str | None, history: tuple[str, ...]) -> None:
     """Where ORG_ID, a late registration (in the roster, not in the assignment), fits: every
     group ranked by the change of the objective and of each rule if it joined, nobody else
     moving, and the best single swap (it takes the seat of a member who moves)."""
@@ -678,7 +680,7 @@ def fit_cmd(roster: str, scenario: str | None, assignment_path: str, org_id: str
     except InputError as exc:
         _input_error(exc)
     found = fit(problem, assignment, newcomer)
-    click.echo("\n".join(found.lines(problem)))
+    click.echo("\n".join(found.lines(problem, _lang(lang, instance))))
     if out_dir is not None:
         _write_document(out_dir, "fit.json", assignment_path, found.to_dict(problem),
                         _lang(None, instance))

@@ -130,22 +130,22 @@ class Explanation:
             "blocked": self.blocked.to_dict(problem) if self.blocked else None,
         }
 
-    def lines(self, problem: Problem) -> list[str]:
+    def lines(self, problem: Problem, lang: Lang = "en") -> list[str]:
         """The explanation as plain text lines, for the terminal."""
         ids, names = problem.ids, problem.group_names
-        where = names[self.group] if self.group >= 0 else "no group (left out)"
-        out = [f"{ids[self.organisation]} ({problem.names[self.organisation]}) in {where}: "
-               f"earns {self.earns:g} ({self.share:.0%} of the group's "
-               "complementarity)"]
+        where = names[self.group] if self.group >= 0 else text("ex.left_out", lang)
+        out = [text("ex.head", lang, id=ids[self.organisation],
+                    name=problem.names[self.organisation], where=where, earns=f"{self.earns:g}",
+                    share=f"{self.share:.0%}")]
         for t in self.ties:
-            parts = [f"gives {', '.join(t.gives)}" if t.gives else "",
-                     f"gets {', '.join(t.gets)}" if t.gets else ""]
-            text = "; ".join(x for x in parts if x) or "no tags"
-            out.append(f"  with {ids[t.partner]}: {text} (pair score {t.score:g})")
+            parts = [text("ex.gives", lang, tags=", ".join(t.gives)) if t.gives else "",
+                     text("ex.gets", lang, tags=", ".join(t.gets)) if t.gets else ""]
+            what = "; ".join(x for x in parts if x) or text("ex.no_tags", lang)
+            out.append(text("ex.tie", lang, id=ids[t.partner], what=what, score=f"{t.score:g}"))
         for k, alt in enumerate(self.alternatives, start=1):
-            out.append(f"  alternative {k}: {_describe(problem, alt)}")
+            out.append(text("ex.alternative", lang, k=k, what=_describe(problem, alt, lang)))
         if self.blocked is not None:
-            out.append(f"  blocked: {_describe(problem, self.blocked)}")
+            out.append(text("ex.blocked", lang, what=_describe(problem, self.blocked, lang)))
         return out
 
 
@@ -181,32 +181,32 @@ class Fit:
                 "groups": [one(a) for a in self.ranking],
                 "best_swap": one(self.swap) if self.swap else None}
 
-    def lines(self, problem: Problem) -> list[str]:
+    def lines(self, problem: Problem, lang: Lang = "en") -> list[str]:
         """Plain text lines, for the terminal."""
-        out = [f"{problem.ids[self.organisation]} ({problem.names[self.organisation]}): "
-               f"objective without it {self.base_objective:g}"]
-        out += [f"  {k}. {_describe(problem, a)}" for k, a in enumerate(self.ranking, start=1)]
+        out = [text("fit.head", lang, id=problem.ids[self.organisation],
+                    name=problem.names[self.organisation],
+                    objective=f"{self.base_objective:g}")]
+        out += [f"  {k}. {_describe(problem, a, lang)}"
+                for k, a in enumerate(self.ranking, start=1)]
         if self.swap is not None:
-            out.append(f"  best swap: {_describe(problem, self.swap)}")
+            out.append(text("fit.swap", lang, what=_describe(problem, self.swap, lang)))
         return out
 
 
-def _describe(problem: Problem, alt: Alternative) -> str:
+def _describe(problem: Problem, alt: Alternative, lang: Lang = "en") -> str:
     c = alt.change
     ids, names = problem.ids, problem.group_names
+    what = names[alt.group]
     if alt.partner is not None:
-        what = f"{names[alt.group]}, {ids[alt.partner]} moving to " + ", ".join(
-            names[mv.target] if mv.target >= 0 else "no group" for mv in c.moves[1:])
-    else:
-        what = names[alt.group]
+        what = text("ex.swap", lang, group=what, partner=ids[alt.partner], to=", ".join(
+            names[mv.target] if mv.target >= 0 else text("ex.no_group", lang)
+            for mv in c.moves[1:]))
     rules = ", ".join(f"{problem.rules[r.rule].label} {r.violation:+d}" for r in c.rules
                       if r.violation)
-    text = f"{what}: objective {c.objective:+g}"
+    words = text("ex.objective", lang, what=what, change=f"{c.objective:+g}")
     if rules:
-        text += f" (violations: {rules})"
-    if alt.blocked_by:
-        text += "; " + "; ".join(alt.blocked_by)
-    return text
+        words += text("ex.violations", lang, rules=rules)
+    return "; ".join([words, *(w.words(lang) for w in alt.why)])
 
 
 # ----------------------------------------------------------------------------------------------

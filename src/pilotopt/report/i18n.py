@@ -217,6 +217,26 @@ _TEXT: dict[str, tuple[str, str]] = {
     "member.no_tie": ("no tie", "geen band"),
     "offences.more_here": ("... and {count} more (all in result.json)",
                            "... en nog {count} (alle in result.json)"),
+    # pilotopt explain and fit on the terminal
+    "ex.head": ("{id} ({name}) in {where}: earns {earns} ({share} of the group's "
+                "complementarity)",
+                "{id} ({name}) in {where}: verdient {earns} ({share} van de complementariteit "
+                "van de groep)"),
+    "ex.left_out": ("no group (left out)", "geen groep (niet ingedeeld)"),
+    "ex.gives": ("gives {tags}", "geeft {tags}"),
+    "ex.gets": ("gets {tags}", "krijgt {tags}"),
+    "ex.no_tags": ("no tags", "geen tags"),
+    "ex.tie": ("  with {id}: {what} (pair score {score})", "  met {id}: {what} (paarscore "
+               "{score})"),
+    "ex.alternative": ("  alternative {k}: {what}", "  alternatief {k}: {what}"),
+    "ex.blocked": ("  blocked: {what}", "  geblokkeerd: {what}"),
+    "ex.swap": ("{group}, {partner} moving to {to}", "{group}, {partner} gaat naar {to}"),
+    "ex.no_group": ("no group", "geen groep"),
+    "ex.objective": ("{what}: objective {change}", "{what}: doel {change}"),
+    "ex.violations": (" (violations: {rules})", " (afwijkingen: {rules})"),
+    "fit.head": ("{id} ({name}): objective without it {objective}",
+                 "{id} ({name}): doel zonder deze organisatie {objective}"),
+    "fit.swap": ("  best swap: {what}", "  beste ruil: {what}"),
     # why a move breaks a hard rule (pilotopt explain, the report's member cards)
     "why.stays": ("{other} stays in {group}: {rule}", "{other} blijft in {group}: {rule}"),
     "why.stays_out": ("{other} stays in no group: {rule}", "{other} blijft buiten elke groep: "
