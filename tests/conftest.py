@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from helpers import make_problem
@@ -16,6 +21,26 @@ def compiled_searches() -> None:
     must not pay for compiling, whether the cache is warm or cold."""
     kernel.warm_up()
     large.warm_up()
+
+
+#: The reproducible mode's calibration for the tests: a fixed machine (no measuring, the same
+#: budgets on every run), rated well below any real one's speed on small problems so that the
+#: work budget, not the time limit, ends every one-worker search early.
+TEST_RATES = {"plain": 5e6, "ruled": 5e6, "startup": 0.0}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_calibration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """PILOTOPT_CALIBRATION names a file of :data:`TEST_RATES` (for subprocesses too)."""
+    file = tmp_path_factory.mktemp("calibration") / "calibration.json"
+    file.write_text(json.dumps(TEST_RATES), encoding="utf-8")
+    old = os.environ.get("PILOTOPT_CALIBRATION")
+    os.environ["PILOTOPT_CALIBRATION"] = str(file)
+    yield file
+    if old is None:
+        os.environ.pop("PILOTOPT_CALIBRATION", None)
+    else:
+        os.environ["PILOTOPT_CALIBRATION"] = old
 
 
 @pytest.fixture

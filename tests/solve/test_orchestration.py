@@ -44,6 +44,9 @@ def test_same_seed_one_worker_same_assignment(small) -> None:
     runs = [solve(small, Params(time_limit=2, seed=7, workers=1)) for _ in range(2)]
     assert np.array_equal(runs[0].assignment, runs[1].assignment)
     assert runs[0].stats.deterministic is True
+    ls = [r.stats.local_search for r in runs]
+    assert ls[0] is not None and ls[1] is not None
+    assert ls[0]["stopped_by"] == "work" and ls[0]["work"] == ls[1]["work"]
 
 
 def test_tiny_problem_solved_to_optimality(four_square) -> None:

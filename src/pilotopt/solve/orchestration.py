@@ -23,13 +23,18 @@ from pilotopt.solve.result import PhaseRun, Result, Statistics, Status
 
 if TYPE_CHECKING:
     from pilotopt.solve.cpsat import CpSatOutcome
+    from pilotopt.solve.search.tabu import Rates
 
 __all__ = ["solve"]
 
-#: Work rates used for deterministic budgets (``workers == 1``), set well below what this kind
-#: of machine achieves so that the work limit, not the clock, ends each phase.
-LS_MOVES_PER_SECOND = 2_000_000  # organisation-group pairs scanned per second of budget
+#: CP-SAT's deterministic time per second of the limit with one worker (``workers == 1``), set
+#: well below what this kind of machine achieves so that the work limit, not the clock, ends
+#: it. The local search's work budget is calibrated (:mod:`pilotopt.solve.calibration`).
 CPSAT_DETERMINISTIC_PER_SECOND = 0.5
+#: A fixed, machine-independent iteration rate of the dense search (organisation-group pairs
+#: scanned per second), for callers that need equal budgets whatever the machine
+#: (:mod:`pilotopt.proposals.sensitivity`); a solve's own budget is calibrated.
+LS_MOVES_PER_SECOND = 2_000_000
 #: The CP-SAT model has a variable per weighted pair and group; beyond this its improvements
 #: and bounds do not pay for the time they take from the local search.
 CPSAT_MAX_PAIR_VARIABLES = 50_000
@@ -159,12 +164,14 @@ def _solve(problem: Problem, params: Params, clock: Clock,
         def improved(_: IntArray, objective: int, feasible: bool) -> None:
             tracker.offer(objective, feasible)
 
-        ls_moves = None
-        if deterministic:  # from the nominal limit, never from the clock, so runs repeat
-            ls_moves = max(1000, int(params.time_limit * share * LS_MOVES_PER_SECOND
-                                     / max(1, problem.n * problem.m)))
+        work = None
+        if deterministic:  # from the limit and the kept calibration, never the clock: repeats
+            from pilotopt.solve.calibration import calibration
+
+            cal = calibration(clock.elapsed())
+            work = (max(0.05, params.time_limit - cal.startup) * share, cal.rates)
         best, stats.local_search = _local_search(problem, start, ls_time, params, improved,
-                                                 clock.halt, max_iterations=ls_moves)
+                                                 clock.halt, work=work)
         candidates.append(best)
     if best is None:
         raise StoppedError("stopped before any assignment meeting every hard rule was found")
@@ -340,14 +347,14 @@ def _local_search(
     params: Params,
     on_improve: Callable[[IntArray, int, bool], None],
     halt: threading.Event,
-    max_iterations: int | None = None,
+    work: tuple[float, Rates] | None = None,
 ) -> tuple[IntArray, dict[str, Any]]:
     """One search (``workers == 1``: by work, reproducible), else one per worker thread."""
     from pilotopt.solve.search.tabu import local_search
 
     if params.workers == 1:
-        return local_search(problem, start, time_limit, params.seed,
-                            max_iterations=max_iterations, on_improve=on_improve, stop=halt)
+        return local_search(problem, start, time_limit, params.seed, work=work,
+                            on_improve=on_improve, stop=halt)
     return _parallel_local_search(problem, start, time_limit, params, on_improve, halt)
 
 

@@ -189,6 +189,21 @@ def test_reproducible_with_iteration_budget() -> None:
     assert s1["iterations"] == 3000
 
 
+def test_work_budget_ends_the_search_at_the_same_iteration() -> None:
+    """The work budget, counted from the moves scanned, stops each run at the same point; a
+    bigger one goes further. Pair scores alone and with rules (each counts its own work)."""
+    for rules in (False, True):
+        p = random_problem(5, 24, 4, rules=rules)
+        budget = (0.01, K.Rates(plain=2e6, ruled=2e6))
+        runs = [K.local_search(p, None, None, 3, work=budget) for _ in range(2)]
+        (a1, s1), (a2, s2) = runs
+        assert np.array_equal(a1, a2) and s1["iterations"] == s2["iterations"] > 0
+        assert s1["stopped_by"] == "work" and s1["max_work"] == 20_000
+        assert s1["work"] >= 20_000 and s1["work"] == s2["work"]
+        _, more = K.local_search(p, None, None, 3, work=(0.02, budget[1]))
+        assert more["iterations"] > s1["iterations"] and more["stopped_by"] == "work"
+
+
 def test_best_sizes_maximise_pairs() -> None:
     lo, hi = np.array([2, 2, 3]), np.array([6, 4, 5])
     sizes = best_sizes(12, lo, hi)

@@ -40,7 +40,7 @@ from pilotopt.solve.search.construct import NEG, fill
 from pilotopt.solve.search.deltas import GroupCounts
 from pilotopt.solve.search.encode import Dense, dense
 
-__all__ = ["local_search", "warm_up"]
+__all__ = ["Rates", "local_search", "warm_up"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -83,6 +83,7 @@ class Memory(NamedTuple):
     improved: IntArray  # set when the returned best improved; cleared by Python
     best_it: IntArray  # iteration at which the returned best was found
     plain_until: IntArray  # iteration until which the plain scan does not prune
+    work: IntArray  # work units done (candidate moves scanned, see ``_iterate``)
 
 
 class Settings(NamedTuple):
@@ -91,6 +92,15 @@ class Settings(NamedTuple):
     ruled: bool  # any term beyond pair scores
     min_d: int  # at most the smallest pair score: bounds the swaps the plain scan may skip
     can_reloc: bool  # some group's size may change
+    unit: int  # work units of one candidate move of a ruled scan (1 for a pair-score one)
+    max_work: int  # the search ends once it has done this much work (0: no work limit)
+
+
+class Rates(NamedTuple):
+    """Work units per second this machine does (see :mod:`pilotopt.solve.calibration`)."""
+
+    plain: float  # with pair scores alone
+    ruled: float  # with every other term
 
 
 # ----------------------------------------------------------------------------------------------
@@ -200,7 +210,7 @@ def _consider(d, i, j, h, best_d, bi, bj, bh, ties):  # type: ignore[no-untyped-
 def _scan_plain(P, S, T, X, prune):  # type: ignore[no-untyped-def]
     """Best admissible move with pair scores alone: ``(i, j, h, scanned)``, j = -1 for a
     relocation of i to h, j >= 0 for a swap of i and j (h = j's group); i = -1 if none;
-    ``scanned`` is the share of swaps evaluated.
+    ``scanned`` is the number of swaps evaluated (all n (n - 1) / 2 without pruning).
 
     A move is admissible when not tabu, or tabu but reaching a search objective above the phase
     best. Ties are broken uniformly at random (reservoir sampling). With ``prune``, swaps of i
@@ -267,8 +277,9 @@ def _scan_plain(P, S, T, X, prune):  # type: ignore[no-untyped-def]
                 if d < best_d or ((tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp):
                     continue
                 best_d, bi, bj, bh, ties = _consider(d, i, j, gj, best_d, bi, bj, bh, ties)
-    share = scanned / max(1, n * (n - 1)) if prune else 1.0
-    return bi, bj, bh, share
+    if not prune:
+        scanned = n * (n - 1) // 2
+    return bi, bj, bh, scanned
 
 
 @njit(cache=True, nogil=True)
@@ -325,15 +336,21 @@ def _perturb(P, S, count):  # type: ignore[no-untyped-def]
 def _iterate(P, S, T, X, iterations):  # type: ignore[no-untyped-def]
     """Run ``iterations`` iterations of the iterated tabu search (in place)."""
     span = X.tenure
+    n, m = S.a.shape[0], S.size.shape[0]
     for _ in range(iterations):
+        if X.max_work > 0 and T.work[0] >= X.max_work:
+            break
         it = T.it[0]
+        # Work: the candidates a scan evaluates, and the n x m reads a move's updates cost.
         if X.ruled:
             bi, bj, bh = _scan_ruled(P, S, T, X)
+            T.work[0] += n * m + X.unit * (n * m + n * (n - 1) // 2)
         else:
             prune = it >= T.plain_until[0]
-            bi, bj, bh, share = _scan_plain(P, S, T, X, prune)
-            if prune and share > PRUNE_USELESS:  # pruning did not pay: plain scans for a while
-                T.plain_until[0] = it + PLAIN_SCANS
+            bi, bj, bh, scanned = _scan_plain(P, S, T, X, prune)
+            T.work[0] += 2 * n * m + scanned
+            if prune and scanned > PRUNE_USELESS * n * (n - 1) / 2:
+                T.plain_until[0] = it + PLAIN_SCANS  # pruning did not pay: plain for a while
         T.it[0] = it + 1
         if bi >= 0:
             gi = S.a[bi]
@@ -413,6 +430,7 @@ def local_search(
     on_improve: Callable[[IntArray, int, bool], None] | None = None,
     max_iterations: int | None = None,
     stop: threading.Event | None = None,
+    work: tuple[float, Rates] | None = None,
 ) -> tuple[IntArray, dict[str, Any]]:
     """Iterated tabu search; returns the best assignment found and statistics.
 
@@ -436,6 +454,11 @@ def local_search(
         Iteration budget (one tabu move each); at least one of it and ``time_limit`` is needed.
     stop
         When set, the search returns its best within about 20 ms.
+    work
+        ``(seconds, rates)``: a work budget, the work this machine does in ``seconds`` at
+        ``rates``. Work is counted from the candidate moves scanned, so it ends the search at
+        the same iteration on every run: reproducible (unless ``time_limit`` or ``stop`` come
+        first, or the machine is slower than ``rates`` say).
 
     The compiled functions release the GIL, so searches in several threads run in parallel
     (numba's random generator is per thread: each thread's search is seeded by its call).
@@ -446,11 +469,13 @@ def local_search(
         ``assignment``: int64 group per organisation, the best feasible one seen (else the least
         penalised). ``stats``: ``iterations``, ``time_to_best`` (s), ``iterations_to_best``,
         ``objective`` (scaled, as :func:`pilotopt.evaluate.evaluate` computes it), ``feasible``,
-        ``time`` (s).
+        ``time`` (s), ``work`` and ``max_work`` (work units done and the budget, 0 for none),
+        ``stopped_by`` (``"work"``, ``"iterations"``, ``"time"`` or ``"stop"``; ``"nothing to
+        move"`` with one group or organisation).
     """
     t0 = time.perf_counter()
-    if time_limit is None and max_iterations is None:
-        raise ValueError("give a time_limit or max_iterations")
+    if time_limit is None and max_iterations is None and work is None:
+        raise ValueError("give a time_limit, max_iterations or work")
     n = problem.n
     enc = dense(problem)
     P = enc.P
@@ -465,18 +490,31 @@ def local_search(
     T = Memory(tabu=np.zeros((n, mk), dtype=np.int64), best_a=a.copy(), any_a=a.copy(),
                it=_one(), best_f=S.f.copy(), feasible=(S.hv == 0).astype(np.int64),
                any_f=S.f.copy(), any_hv=S.hv.copy(), phase_f=S.f.copy(), stall=_one(),
-               improved=_one(), best_it=_one(), plain_until=_one())
+               improved=_one(), best_it=_one(), plain_until=_one(), work=_one())
+    unit = _unit(P.R, n) if enc.ruled else 1
+    max_work = 0
+    if work is not None:
+        seconds, rates = work
+        max_work = max(1, int(seconds * (rates.ruled if enc.ruled else rates.plain)))
     X = Settings(tenure=max(1, int(TENURE * n)), perturb_after=PERTURB_AFTER * max(n, 1),
                  ruled=enc.ruled, min_d=min(0, int(P.Dp.min(initial=0))),
-                 can_reloc=bool(np.any(P.lo < P.hi)))
+                 can_reloc=bool(np.any(P.lo < P.hi)), unit=unit, max_work=max_work)
     deadline = None if time_limit is None else t0 + time_limit
     time_to_best = time.perf_counter() - t0
     chunk = 16
+    stopped_by = "work" if max_work else "nothing to move"
     while mk > 1 and n > 1:
         todo = chunk if max_iterations is None else min(chunk, max_iterations - int(T.it[0]))
-        if todo <= 0 or (stop is not None and stop.is_set()):
+        if todo <= 0:
+            stopped_by = "iterations"
+            break
+        if max_work and T.work[0] >= max_work:
+            break
+        if stop is not None and stop.is_set():
+            stopped_by = "stop"
             break
         if deadline is not None and time.perf_counter() >= deadline:
+            stopped_by = "time"
             break
         t1 = time.perf_counter()
         _iterate(P, S, T, X, todo)
@@ -501,8 +539,17 @@ def local_search(
         "objective": _result_objective(enc, T, feas),
         "feasible": feas and enc.hv_const == 0,
         "time": time.perf_counter() - t0,
+        "work": int(T.work[0]),
+        "max_work": max_work,
+        "stopped_by": stopped_by,
     }
     return enc.unbench(T.best_a if feas else T.any_a), stats
+
+
+def _unit(R: deltas.GroupRules, n: int) -> int:
+    """Work units of one candidate move of a ruled scan: its pair, unary and hard terms and,
+    per rule on counts, about one term (coverage: the tags of two organisations)."""
+    return int(4 + R.W.shape[1] + R.XT.shape[0] + 2 * len(R.cc) // max(1, n))
 
 
 def _result_objective(enc: Dense, T: Memory, feasible: bool) -> int:
