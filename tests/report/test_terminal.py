@@ -177,3 +177,12 @@ def test_summary_and_progress_lines_follow_the_language() -> None:
     event = Progress(0.2, "construct", 3.0, True)
     assert progress_line(event, "en") == "first assignment: best 3"
     assert progress_line(event, "nl") == "eerste indeling: beste 3"
+
+
+def test_the_command_line_starts_without_networkx_pandas_or_ortools() -> None:
+    """A solve's clock runs from the command's start: modules it may not need stay unloaded."""
+    code = ("import sys, pilotopt.cli; print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'networkx', 'pandas', 'ortools'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rich import box
@@ -22,7 +23,6 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from pilotopt.analysis import Analysis
 from pilotopt.evaluate import Evaluation
 from pilotopt.problem import IntArray, Problem
 from pilotopt.report.figures import ECONOMIES, Figures, group_figures
@@ -31,6 +31,9 @@ from pilotopt.report.offenders import Offence, first_offenders, sentence
 from pilotopt.schema.roster import Organisation
 from pilotopt.solve import Progress as Improvement
 from pilotopt.solve import Result, Status
+
+if TYPE_CHECKING:  # networkx, which analysis imports, costs seconds of a solve's start-up
+    from pilotopt.analysis import Analysis
 
 __all__ = ["OFFENCES_SHOWN", "SUMMARY_ABOVE", "print_analysis", "print_evaluation",
            "print_result", "progress_line", "solve_progress", "summary_line"]
