@@ -46,6 +46,7 @@ __all__ = ["main", "run"]
 
 T = TypeVar("T")
 
+EXIT_DIFFERS = 1  # verify: a hash, a figure or the re-solve differs
 EXIT_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
@@ -102,6 +103,7 @@ def _reports(
     if html is None and xlsx is None and pdf is None:
         return []
     from pilotopt.analysis import analyze
+    from pilotopt.profile import profile
     from pilotopt.report.html import render_html
     from pilotopt.report.pdf import PdfError, write_pdf
     from pilotopt.report.xlsx import write_xlsx
@@ -114,7 +116,8 @@ def _reports(
     written = []
     if html is not None or pdf is not None:
         page = render_html(problem, assignment, evaluation, orgs, analysis, meta, lang=lang,
-                           explanations=explanations)
+                           explanations=explanations,
+                           profile=profile(instance).view(lang))
         if html is not None:
             atomic_write(html, page)
             written.append(html)
@@ -214,20 +217,49 @@ _scenario_opt = click.option(
 @_scenario_opt
 @_history_opt
 @_pins_opt
-def validate(roster: str, scenario: str | None, history: tuple[str, ...],
-             pins: str | None) -> None:
+@click.option("--profile", "show_profile", is_flag=True,
+              help="Also print the roster's profile: organisations per economy, type and "
+                   "province, needs nobody offers and offers nobody needs, how many groups "
+                   "each quota can be met in, and whether group sizes can differ.")
+@_lang_opt
+def validate(roster: str, scenario: str | None, history: tuple[str, ...], pins: str | None,
+             show_profile: bool, lang: str | None) -> None:
     """Check a roster and a scenario; list every problem found, and hard rules that counting
     shows cannot all hold (exit 3)."""
+    from pilotopt.profile import profile
     from pilotopt.solve.conflicts import counted_conflict
 
     instance = _load(roster, scenario, history, pins=pins)
     _warn(instance)
     p = instance.problem
+    if show_profile:  # before a conflict too: the profile often shows its cause
+        click.echo("\n".join(profile(instance).lines(_lang(lang, instance))))
     conflict = counted_conflict(p)
     if conflict is not None:
         _fail(EXIT_INFEASIBLE, f"infeasible: {conflict}")
     _out.print(f"ok: {p.n} organisations, {p.m} groups, {len(p.rules)} rules "
                f"({sum(r.hard for r in p.rules)} hard)")
+
+
+@main.command(name="verify")
+@click.argument("result_path", metavar="RESULT_JSON", type=click.Path(dir_okay=False))
+@click.option("--resolve", is_flag=True,
+              help="Also solve again with the recorded seed and time limit in the reproducible "
+                   "mode (one worker) and compare the assignment and the objective.")
+def verify_cmd(result_path: str, resolve: bool) -> None:
+    """Audit a run: re-read the inputs its result.json records and check their sha256,
+    re-evaluate its assignment and compare every figure; exit 0 when all match, 1 when
+    something differs, 2 when the file or an input cannot be read."""
+    from pilotopt.verify import verify
+
+    try:
+        found = verify(result_path, resolve)
+    except InputError as exc:
+        _input_error(exc)
+    except (InfeasibleError, NoSolutionError) as exc:
+        _fail(EXIT_DIFFERS, f"NOT verified: the re-solve found no assignment ({exc})")
+    click.echo("\n".join(found.lines()))
+    sys.exit(0 if found.ok else EXIT_DIFFERS)
 
 
 @main.command(name="solve")
@@ -334,7 +366,8 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
 
 
 def _sources(given: Mapping[str, str | None]) -> dict[str, dict[str, str]]:
-    return {k: {"path": str(p), "sha256": file_digest(str(p))} for k, p in given.items()}
+    return {k: {"path": str(p), "sha256": file_digest(str(p)),
+                "resolved": str(Path(str(p)).resolve())} for k, p in given.items()}
 
 
 def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str | None],

@@ -183,3 +183,17 @@ def test_member_cards_say_why_each_member_sits_there_in_dutch() -> None:
     assert any(e.blocked is not None for e in found)
     meta = {**case.meta, "gain": "Met de hand: doel 1; pilotopt 2: +1 (+100%)."}
     assert '<p id="gain">Met de hand: doel 1' in render_html(*case.args()[:5], meta, lang="nl")
+
+
+def test_the_roster_profile_opens_the_report_when_given() -> None:
+    from pilotopt.profile import profile
+
+    case = demo()
+    inst = load_instance(ROOT / "instances/demo/roster.csv", ROOT / "models/esf-proeftuin.toml")
+    found = profile(inst)
+    html = render_html(*case.args(), lang="nl", profile=found.view("nl"))
+    page = Page(html)
+    assert page.sections[:2] == ["summary", "profile"]
+    text = "".join(page.text)
+    assert found.view("nl")["title"] in text and "hoever elke quotumregel" in text
+    assert all(q.label in text for q in found.quotas)

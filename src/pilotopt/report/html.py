@@ -350,10 +350,14 @@ def render_html(
     rule_notes: Mapping[str, str] | None = None,
     lang: Lang = "en",
     explanations: Sequence[Explanation] = (),
+    profile: Mapping[str, Any] | None = None,
 ) -> str:
-    """The report as one self-contained HTML page; see :func:`report_context` for the inputs."""
+    """The report as one self-contained HTML page; see :func:`report_context` for the inputs.
+    ``profile``, the roster's profile in words (:meth:`pilotopt.profile.Profile.view`), opens
+    the first section."""
     ctx = report_context(problem, assignment, evaluation, orgs, analysis, meta, rule_notes, lang,
                          explanations)
+    ctx["profile"] = profile
     groups = np.asarray(assignment, dtype=np.int64)
     for view in ctx["groups"]:
         members = [int(i) for i in np.flatnonzero(groups == view["index"])]

@@ -117,6 +117,30 @@ _TEXT: dict[str, tuple[str, str]] = {
                             "found; nothing written",
                             "onderbroken voor er een indeling was die elke harde regel haalt; "
                             "niets geschreven"),
+    # the roster's profile (validate --profile, the report's first section)
+    "profile.title": ("Roster profile: {n} organisations, {m} groups",
+                      "Profiel van de deelnemers: {n} organisaties, {m} groepen"),
+    "profile.economy": ("economy", "economie"),
+    "profile.type": ("type", "type"),
+    "profile.province": ("province", "provincie"),
+    "profile.orphan_needs": ("needs nobody in the roster offers: {count}",
+                             "noden die niemand van de deelnemers aanbiedt: {count}"),
+    "profile.unneeded_offers": ("offers nobody in the roster needs: {count}",
+                                "aanbod dat niemand van de deelnemers nodig heeft: {count}"),
+    "profile.quotas": ("how far each quota can be met", "hoever elke quotumregel te halen is"),
+    "profile.quota_count": ("{count} organisations have the value",
+                            "{count} organisaties hebben die waarde"),
+    "profile.quota_min": ("{need} per group: at most {can} of {m} groups can meet it",
+                          "{need} per groep: hoogstens {can} van de {m} groepen kunnen dat halen"),
+    "profile.quota_max_ok": ("they fit under the maximum", "ze passen onder het maximum"),
+    "profile.quota_max_no": ("too many to stay under the maximum in every group",
+                             "te veel om in elke groep onder het maximum te blijven"),
+    "profile.unequal": (
+        "warning: group sizes can differ ({lo} to {hi} members) and the objective sums the "
+        "pairs of each group, so larger groups score more (9 members make 36 pairs, 8 make 28)",
+        "let op: groepen kunnen verschillen in grootte ({lo} tot {hi} leden) en het doel telt "
+        "de paren van elke groep op, dus grotere groepen scoren meer (9 leden vormen 36 paren, "
+        "8 leden 28)"),
     "kept_backup": ("kept the previous {old} as assignment.csv.bak",
                     "de vorige {old} is bewaard als assignment.csv.bak"),
     # offences, one sentence per kind of breach

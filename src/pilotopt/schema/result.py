@@ -34,10 +34,12 @@ class RunParams(BaseModel):
 
 
 class SourceFile(BaseModel):
-    """An input file and its sha256."""
+    """An input file and its sha256 (``pilotopt verify`` reads it again by these)."""
 
-    path: str
+    path: str = Field(description="The path as given on the command line.")
     sha256: str
+    resolved: str | None = Field(
+        default=None, description="The absolute path at the time of the run.")
 
 
 class GroupOutcome(_Open):
