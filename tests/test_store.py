@@ -81,3 +81,24 @@ def test_parquet_export_has_the_filtered_rows(tmp_path: Path) -> None:
 def test_reading_a_missing_store_says_so(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no run store"):
         read_runs(tmp_path / "none.duckdb")
+
+
+def test_record_solve_returns_the_run_id_and_keeps_the_source(tmp_path: Path) -> None:
+    import numpy as np
+
+    from pilotopt import evaluate, read_problem
+    from pilotopt.solve import Params, Result, Status
+    from pilotopt.store import record_solve
+
+    data = Path(__file__).parent / "data"
+    problem = read_problem(data / "roster.csv", data / "scenario.toml")
+    a = np.array([0, 1, 0, 1, 0, 1, 1, 0])
+    result = Result(a, evaluate(problem, a), Status.FEASIBLE, None, 1.0, Params(2, seed=5))
+    inputs = {"roster": {"path": "r.csv", "sha256": "x"}}
+    store = tmp_path / "runs.duckdb"
+    first = record_solve(store, result, inputs, 1.5)
+    second = record_solve(store, result, inputs, 1.5, source="web", run_id="ab" * 16)
+    rows = read_runs(store)
+    assert [(r["run_id"], r["source"], r["seed"]) for r in rows] == [
+        (first, "solve", 5), ("ab" * 16, "web", 5)]
+    assert second == "ab" * 16 and len(first) == 32

@@ -643,6 +643,24 @@ main.add_command(batch)
 main.add_command(runs)
 
 
+@main.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any other than loopback requires the token printed "
+                   "at start.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--dir", "folder", type=click.Path(file_okay=False), default="workspace",
+              show_default=True, help="Workspace folder: uploads, the run store and each "
+                                      "run's assignment.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Solver threads  [default: every core]")
+def serve_cmd(host: str, port: int, folder: str, workers: int | None) -> None:
+    """A local web workspace: upload a roster and a scenario (or open the demo), solve with
+    live progress, drag organisations between groups and see the new score at once."""
+    from pilotopt.web.serve import serve
+
+    serve(host, port, folder, workers, say=click.echo)
+
+
 # ----------------------------------------------------------------------------------------------
 # What-if questions about an assignment (pilotopt.explain, built on pilotopt.moves)
 # ----------------------------------------------------------------------------------------------

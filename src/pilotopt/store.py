@@ -63,7 +63,7 @@ COLUMNS: dict[str, str] = {
     "run_id": "VARCHAR PRIMARY KEY",
     "cell": "VARCHAR",
     "batch": "VARCHAR",
-    "source": "VARCHAR",  # batch | solve
+    "source": "VARCHAR",  # batch | solve | web
     "created": "TIMESTAMP",
     "instance": "VARCHAR",
     "inputs": "JSON",  # name -> {path, sha256} (or the generator's arguments)
@@ -183,17 +183,19 @@ def record(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> None:
 
 
 def record_solve(path: str | Path, result: Result, inputs: Mapping[str, Mapping[str, str]],
-                 wall_time: float) -> None:
-    """Store a ``pilotopt solve`` run: ``inputs`` maps roster/scenario to {path, sha256}; the
-    peak memory is this process's."""
+                 wall_time: float, source: str = "solve", run_id: str | None = None) -> str:
+    """Store a ``pilotopt solve`` run (``source``: ``solve``, or ``web`` for the workspace of
+    ``pilotopt serve``): ``inputs`` maps roster/scenario to {path, sha256}; the peak memory is
+    this process's. Returns the run's id (``run_id``, or a new one)."""
     import resource
 
     names = {k: Path(v["path"]) for k, v in inputs.items()}
     roster = names.get("roster")
     scenario = names.get("scenario")
     groups = len(result.evaluation.group_sizes)
+    run_id = run_id or os.urandom(16).hex()
     record(path, [{
-        "source": "solve", "instance": str(roster) if roster else None,
+        "run_id": run_id, "source": source, "instance": str(roster) if roster else None,
         "inputs": {k: dict(v) for k, v in inputs.items()},
         "scenario": scenario.stem if scenario else "mdgplib", "solver": "pilotopt",
         "params": {"time_limit": result.params.time_limit, "seed": result.params.seed,
@@ -205,6 +207,7 @@ def record_solve(path: str | Path, result: Result, inputs: Mapping[str, Mapping[
         # ru_maxrss is in kB on Linux.
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }])
+    return run_id
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Literal, get_args
 from pilotopt.schema.scenario import RULE_KINDS
 
 __all__ = ["LANGS", "Lang", "choose", "economy", "economy_letter", "kind_meaning", "nace",
-           "phase", "tag", "text", "wrote"]
+           "phase", "tag", "text", "unfilled", "wrote"]
 
 Lang = Literal["en", "nl"]
 #: The languages of the catalogue; English first (the fallback).
@@ -454,6 +454,82 @@ _TEXT: dict[str, tuple[str, str]] = {
                   "iteraties per run, seed {seed}; niets beters vinden bewijst niets."),
     "alt.fewer": ("{found} of {asked} proposals found: {why}",
                   "{found} van {asked} voorstellen gevonden: {why}"),
+    # the web workspace (pilotopt serve)
+    "web.title": ("pilotopt workspace", "pilotopt-werkruimte"),
+    "web.language": ("Language", "Taal"),
+    "web.inputs": ("Roster and scenario", "Deelnemerslijst en scenario"),
+    "web.roster": ("Roster (CSV, XLSX or JSON)", "Deelnemerslijst (CSV, XLSX of JSON)"),
+    "web.scenario": ("Scenario (TOML)", "Scenario (TOML)"),
+    "web.upload": ("Upload and check", "Opladen en nakijken"),
+    "web.or_demo": ("or start from the demo roster (40 organisations) with a preset:",
+                    "of begin met de demolijst (40 organisaties) en een voorbeeldscenario:"),
+    "web.demo": ("Open the demo", "Demo openen"),
+    "web.loaded": ("Loaded: {roster} with {scenario}", "Geladen: {roster} met {scenario}"),
+    "web.problems": ("{count} problem(s) in the input; nothing was loaded:",
+                     "{count} probleem/problemen in de invoer; er is niets geladen:"),
+    "web.profile": ("Roster profile", "Profiel van de deelnemers"),
+    "web.profile_line": ("{n} organisations, {m} groups, {rules} rules ({hard} hard)",
+                         "{n} organisaties, {m} groepen, {rules} regels ({hard} hard)"),
+    "web.staff": ("FTE {fte}, of which target-group FTE {tg}",
+                  "VTE {fte}, waarvan doelgroep-VTE {tg}"),
+    "web.provinces": ("Provinces", "Provincies"),
+    "web.offered": ("Most offered", "Meest aangeboden"),
+    "web.needed": ("Most needed", "Meest gevraagd"),
+    "web.warnings": ("Warnings", "Waarschuwingen"),
+    "web.solve": ("Solve", "Oplossen"),
+    "web.stop": ("Stop (keep the best so far)", "Stoppen (beste tot nu behouden)"),
+    "web.time_limit": ("time limit (s)", "tijdslimiet (s)"),
+    "web.seed": ("seed", "seed"),
+    "web.locked_note": ("Locked organisations stay in their group when solving again.",
+                        "Vergrendelde organisaties blijven in hun groep bij opnieuw oplossen."),
+    "web.progress": ("{seconds} s of {limit} s", "{seconds} s van {limit} s"),
+    "web.best": ("best objective {objective}", "beste doel {objective}"),
+    "web.not_feasible_yet": ("no assignment meeting every hard rule yet",
+                             "nog geen indeling die elke harde regel haalt"),
+    "web.stopping": ("stopping, keeping the best so far", "stoppen, beste tot nu behouden"),
+    "web.no_assignment": ("Solve to see the groups.", "Los op om de groepen te zien."),
+    "web.objective": ("Objective", "Doel"),
+    "web.objective_parts": ("complementarity {c} minus penalties of soft rules {p}",
+                            "complementariteit {c} min boetes van zachte regels {p}"),
+    "web.keys": ("Drag a card to another group, or: Tab to a card, Enter to choose it, pick a "
+                 "group and press Move. Ctrl+Z undoes, Ctrl+Y redoes.",
+                 "Sleep een kaart naar een andere groep, of: Tab naar een kaart, Enter om ze "
+                 "te kiezen, kies een groep en druk op Verplaatsen. Ctrl+Z maakt ongedaan, "
+                 "Ctrl+Y doet opnieuw."),
+    "web.move_to": ("Move to", "Verplaatsen naar"),
+    "web.move": ("Move", "Verplaatsen"),
+    "web.chosen": ("Chosen:", "Gekozen:"),
+    "web.none_chosen": ("no card chosen", "geen kaart gekozen"),
+    "web.lock": ("Lock {name} in its group", "{name} vergrendelen in zijn groep"),
+    "web.unlock": ("Unlock {name}", "{name} ontgrendelen"),
+    "web.undo": ("Undo", "Ongedaan maken"),
+    "web.redo": ("Redo", "Opnieuw"),
+    "web.change": ("What changed", "Wat veranderde"),
+    "web.moved": ("{name} ({id}): {source} to {target}", "{name} ({id}): {source} naar {target}"),
+    "web.objective_change": ("objective {v}", "doel {v}"),
+    "web.why_broken": ("Hard rules this breaks (shown, not prevented):",
+                       "Harde regels die dit breekt (getoond, niet verhinderd):"),
+    "web.members": ("{size} members", "{size} leden"),
+    "web.rules_off": ("Rules off here", "Regels hier niet gehaald"),
+    "web.all_hold": ("every rule holds here", "elke regel gehaald"),
+    "web.downloads": ("Downloads", "Downloads"),
+    "web.dl_csv": ("assignment (CSV)", "indeling (CSV)"),
+    "web.dl_xlsx": ("workbook (XLSX)", "werkmap (XLSX)"),
+    "web.dl_report": ("report (HTML)", "rapport (HTML)"),
+    "web.dl_scenario": ("scenario (TOML)", "scenario (TOML)"),
+    "web.runs": ("Runs of this workspace", "Runs van deze werkruimte"),
+    "web.keep": ("Keep the current assignment as a run", "Huidige indeling bewaren als run"),
+    "web.no_runs": ("No runs yet.", "Nog geen runs."),
+    "web.compare": ("Compare the two chosen runs", "De twee gekozen runs vergelijken"),
+    "web.compare_title": ("Two runs side by side", "Twee runs naast elkaar"),
+    "web.run": ("run", "run"),
+    "web.from_run": ("from run {id}", "uit run {id}"),
+    "web.edited": ("edited by hand", "met de hand bewerkt"),
+    "web.moved_count": ("{count} organisation(s) in another group",
+                        "{count} organisatie(s) in een andere groep"),
+    "web.delta": ("objective of B minus A: {v}", "doel van B min A: {v}"),
+    "web.back": ("Back to the workspace", "Terug naar de werkruimte"),
+    "web.refused": ("Not done: {why}", "Niet gedaan: {why}"),
 }
 
 _ECONOMY: dict[str, tuple[str, str, str, str]] = {
@@ -494,6 +570,16 @@ def phase(name: str, lang: Lang = "en") -> str:
     """
     key = f"phase.{name}"
     return text(key, lang) if key in _TEXT else name
+
+
+def unfilled(key: str, lang: Lang = "en") -> str:
+    """The sentence ``key`` in ``lang`` with its ``{fields}`` as written, for a page's script
+    to fill.
+
+    >>> unfilled("rule.off", "nl")
+    'afwijking {v}'
+    """
+    return _pick(_TEXT[key], lang)
 
 
 def economy(value: str, lang: Lang = "en") -> str:

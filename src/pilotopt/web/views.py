@@ -1,0 +1,170 @@
+"""What the workspace page shows, as plain values for its templates: the roster's profile, the
+summary of an assignment (objective and every rule), each group's head (mix, totals, rules off),
+the cards, what a move changed, and two runs side by side.
+
+Figures come from the evaluator's numbers (:class:`~pilotopt.evaluate.Evaluation`, kept up to
+date by :class:`~pilotopt.moves.WhatIf`) and :func:`~pilotopt.report.figures.group_figures`, so
+the page says what ``pilotopt score`` says.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from pilotopt.evaluate import Evaluation, RuleStatus
+from pilotopt.instance import Instance
+from pilotopt.moves import Change
+from pilotopt.problem import IntArray, Problem
+from pilotopt.report.figures import ECONOMIES, group_figures
+from pilotopt.report.i18n import Lang, economy, economy_letter, tag, text
+from pilotopt.schema.roster import Organisation
+
+__all__ = ["cards", "comparison", "group_heads", "number", "profile", "step", "summary"]
+
+#: Tags listed in the profile (most offered, most needed).
+TOP_TAGS = 5
+
+
+def number(x: float) -> str:
+    """A figure as the page shows it: at most two decimals, no trailing zeros."""
+    return f"{round(x, 2):g}" if abs(x) < 1e6 else f"{x:.0f}"
+
+
+def profile(instance: Instance, lang: Lang) -> dict[str, Any]:
+    """The roster at a glance: organisations per economy and province, staff, the tags most
+    offered and needed, the groups and rules asked for, and the roster's warnings."""
+    orgs = instance.orgs or ()
+    p = instance.problem
+    econ = Counter(o.economy.value for o in orgs)
+    provinces = Counter(o.attributes.get("province") or "?" for o in orgs)
+    offers = Counter(t for o in orgs for t in o.offers)
+    needs = Counter(t for o in orgs for t in o.needs)
+    return {
+        "organisations": len(orgs),
+        "groups": p.m,
+        "rules": len(p.rules),
+        "hard_rules": sum(r.hard for r in p.rules),
+        "economies": [(economy(e, lang), econ[e]) for e in ECONOMIES if econ[e]],
+        "provinces": provinces.most_common(),
+        "fte": number(sum(o.fte for o in orgs)),
+        "target_group_fte": number(sum(o.target_group_fte for o in orgs)),
+        "offered": [(tag(t, lang), c) for t, c in offers.most_common(TOP_TAGS)],
+        "needed": [(tag(t, lang), c) for t, c in needs.most_common(TOP_TAGS)],
+        "warnings": list(instance.roster.warnings) if instance.roster else [],
+    }
+
+
+def _status(r: RuleStatus, lang: Lang) -> str:
+    if r.satisfied:
+        return text("rule.holds", lang)
+    return text("rule.broken" if r.hard else "rule.off", lang, v=r.violation)
+
+
+def summary(problem: Problem, ev: Evaluation, lang: Lang) -> dict[str, Any]:
+    """The objective, its parts, and every rule with its status."""
+    return {
+        "objective": number(ev.objective),
+        "complementarity": number(ev.complementarity),
+        "penalty": number(ev.penalty),
+        "feasible": ev.feasible,
+        "rules": [{"label": r.label, "hard": r.hard, "ok": r.satisfied,
+                   "status": _status(r, lang), "penalty": number(r.penalty),
+                   "note": problem.rules[r.rule].note}
+                  for r in ev.rules],
+    }
+
+
+def group_heads(problem: Problem, assignment: IntArray, ev: Evaluation,
+                orgs: Sequence[Organisation] | None, lang: Lang) -> list[dict[str, Any]]:
+    """Per group: size, complementarity, mix, FTE and target-group FTE against the mean group,
+    and the rules off in it (hard ones first)."""
+    fig = group_figures(problem, assignment, ev, orgs)
+    heads = []
+    for g in fig.groups:
+        off = sorted(((r.hard, r.label, r.per_group[g.index]) for r in ev.rules
+                      if r.per_group[g.index]), key=lambda x: not x[0])
+        heads.append({
+            "index": g.index, "name": g.name, "size": g.size,
+            "complementarity": number(g.complementarity),
+            "mix": None if g.mix is None else [
+                (economy_letter(e, lang), economy(e, lang), c)
+                for e, c in zip(ECONOMIES, g.mix, strict=True) if c],
+            "fte": None if g.fte is None else number(g.fte),
+            "fte_vs": _versus(g.fte, fig.mean_fte),
+            "target_group_fte": None if g.target_group_fte is None else number(
+                g.target_group_fte),
+            "target_vs": _versus(g.target_group_fte, fig.mean_target_group_fte),
+            "off": [{"hard": hard, "label": label, "v": v} for hard, label, v in off],
+            "broken": any(hard for hard, _, _ in off),
+        })
+    return heads
+
+
+def _versus(value: float | None, mean: float | None) -> str | None:
+    if value is None or not mean:
+        return None
+    return f"{100 * (value / mean - 1):+.0f} %"
+
+
+def cards(problem: Problem, orgs: Sequence[Organisation] | None, assignment: IntArray,
+          locked: set[int], lang: Lang) -> list[dict[str, Any]]:
+    """One card per organisation, in roster order, with the group it is in (-1: left out)."""
+    out = []
+    for i, org_id in enumerate(problem.ids):
+        o = orgs[i] if orgs else None
+        out.append({
+            "index": i, "id": org_id, "name": problem.names[i], "group": int(assignment[i]),
+            "economy": None if o is None else o.economy.value,
+            "economy_label": None if o is None else economy(o.economy.value, lang),
+            "letter": None if o is None else economy_letter(o.economy.value, lang),
+            "fte": None if o is None else number(o.fte),
+            "locked": i in locked,
+        })
+    return out
+
+
+def step(problem: Problem, change: Change, reasons: Sequence[str]) -> dict[str, Any]:
+    """What a move changed: who went where, the objective, each group's complementarity and
+    each rule that changes (its violation, per group), and why hard rules break."""
+    names = problem.group_names
+
+    def group(g: int) -> str:
+        return names[g] if g >= 0 else "-"
+
+    return {
+        "moves": [{"id": problem.ids[mv.organisation], "name": problem.names[mv.organisation],
+                   "source": group(mv.source), "target": group(mv.target)}
+                  for mv in change.moves if mv.source != mv.target],
+        "objective": _signed(change.objective),
+        "groups": [(names[g], _signed(c)) for g, c in change.group_complementarity],
+        "rules": [{"label": problem.rules[r.rule].label, "hard": problem.rules[r.rule].hard,
+                   "violation": _signed(r.violation), "penalty": _signed(r.penalty),
+                   "where": [(names[g], _signed(v)) for g, v in r.per_group]}
+                  for r in change.rules],
+        "reasons": list(reasons),
+    }
+
+
+def _signed(x: float) -> str:
+    return "0" if x == 0 else f"{'+' if x > 0 else '-'}{number(abs(x))}"
+
+
+def comparison(problem: Problem, runs: Sequence[tuple[str, IntArray, Evaluation]],
+               lang: Lang) -> dict[str, Any]:
+    """Two runs side by side: their summaries, and the organisations in another group."""
+    (ia, a, ea), (ib, b, eb) = runs
+    names = problem.group_names
+
+    def group(g: int) -> str:
+        return names[g] if g >= 0 else "-"
+
+    moved = [{"id": problem.ids[i], "name": problem.names[i], "a": group(int(a[i])),
+              "b": group(int(b[i]))} for i in np.flatnonzero(a != b)]
+    return {"runs": [(ia, summary(problem, ea, lang)), (ib, summary(problem, eb, lang))],
+            "rules": list(zip(summary(problem, ea, lang)["rules"],
+                              summary(problem, eb, lang)["rules"], strict=True)),
+            "delta": _signed(eb.objective - ea.objective), "moved": moved}

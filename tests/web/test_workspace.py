@@ -1,0 +1,126 @@
+"""The workspace state: loading with located problems, uploads, moves priced like the evaluator,
+undo and redo, locks kept by a solve, runs kept and compared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from web_cases import GOOD, ROSTER, SCENARIO, loaded, wait_for_solve
+
+from pilotopt.evaluate import evaluate
+from pilotopt.web.workspace import Busy, Refused, Source, Workspace, presets
+
+
+def test_problems_name_the_files_as_the_user_named_them(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path)
+    broken = ROSTER.parent / "broken" / "several_problems.csv"
+    problems = ws.load(Source("mijn lijst.csv", broken), Source("s.toml", SCENARIO))
+    assert len(problems) >= 4  # every problem at once
+    assert {p.file for p in problems} == {"mijn lijst.csv"}
+    assert any(p.row == 3 and p.column == "economy" for p in problems)
+    assert ws.loaded is None
+
+
+def test_upload_keeps_files_inside_the_folder_and_refuses_wrong_kinds(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    problems = ws.upload(("../../evil.csv", ROSTER.read_bytes()),
+                         ("s.toml", SCENARIO.read_bytes()))
+    assert problems == [] and ws.loaded is not None
+    assert ws.loaded.roster.name == "../../evil.csv"
+    assert ws.loaded.roster.path.resolve().is_relative_to((tmp_path / "ws").resolve())
+    assert not (tmp_path / "evil.csv").exists()
+    problems = ws.upload(("roster.exe", b"x"), ("", b""))
+    assert [(p.file, p.message) for p in problems] == [
+        ("roster.exe", "a .csv or .xlsx or .json file is needed here"),
+        ("(no file)", "no file chosen")]
+    assert ws.loaded is None
+
+
+def test_demo_presets_load_and_an_unknown_one_is_refused(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path)
+    assert "esf-proeftuin" in presets()
+    assert ws.demo("esf-proeftuin") == []
+    assert ws.loaded is not None and ws.loaded.problem.n == 40
+    with pytest.raises(Refused, match="no preset"):
+        ws.demo("../../etc/passwd")
+
+
+def test_a_move_changes_the_figures_as_the_evaluator_says(tmp_path: Path) -> None:
+    ws = loaded(Workspace(tmp_path))
+    step = ws.move(ws.index("se02"), 0)  # joins its competitor se01: breaks apart
+    snap = ws.snapshot()
+    assert snap is not None
+    lw, a, ev = snap
+    expected = list(GOOD)
+    expected[1] = 0
+    assert a.tolist() == expected
+    assert ev == evaluate(lw.problem, np.array(expected))
+    assert step.change.hard_violation == 1 and step.reasons  # said, not prevented
+    assert not ev.feasible
+
+
+def test_undo_and_redo_walk_the_history(tmp_path: Path) -> None:
+    ws = loaded(Workspace(tmp_path))
+    ws.move(ws.index("se03"), 1)
+    ws.move(ws.index("pb01"), 1)
+    first = evaluate(ws.loaded.problem, np.array(GOOD)) if ws.loaded else None
+    ws.undo()
+    ws.undo()
+    snap = ws.snapshot()
+    assert snap is not None and snap[1].tolist() == GOOD and snap[2] == first
+    with pytest.raises(Refused, match="nothing to undo"):
+        ws.undo()
+    ws.redo()
+    snap = ws.snapshot()
+    assert snap is not None and snap[1][ws.index("se03")] == 1
+    assert snap[1][ws.index("pb01")] == 0
+    ws.move(ws.index("rg03"), 0)  # a new move drops what was left to redo
+    with pytest.raises(Refused, match="nothing to redo"):
+        ws.redo()
+
+
+def test_a_locked_organisation_does_not_move_and_a_solve_keeps_it(tmp_path: Path) -> None:
+    ws = loaded(Workspace(tmp_path, workers=1))
+    # pb01 in G2 with rg03: locked there, the solve must keep it in G2.
+    ws.move(ws.index("pb01"), 1)
+    ws.lock(ws.index("pb01"), True)
+    with pytest.raises(Refused, match="locked"):
+        ws.move(ws.index("pb01"), 0)
+    ws.start_solve(5, seed=1)
+    with pytest.raises(Busy):
+        ws.move(ws.index("se03"), 1)
+    wait_for_solve(ws)
+    assert ws.job is not None
+    assert ws.job.state == "done", ws.job.message
+    snap = ws.snapshot()
+    assert snap is not None
+    assert snap[1][ws.index("pb01")] == 1
+    assert snap[2].feasible and snap[0].run_id is not None
+    ws.lock(ws.index("pb01"), False)
+    ws.move(ws.index("pb01"), 0)
+
+
+def test_runs_are_kept_and_compared(tmp_path: Path) -> None:
+    ws = loaded(Workspace(tmp_path))
+    first = ws.keep_current()
+    ws.move(ws.index("se03"), 1)
+    second = ws.keep_current()
+    assert [r["run_id"] for r in ws.runs()] == [second, first]
+    assert ws.runs()[0]["status"] == "edited"
+    problem, [(a, ea), (b, eb)] = ws.compare(first, second)
+    assert a.tolist() == GOOD and np.flatnonzero(a != b).tolist() == [ws.index("se03")]
+    assert eb == evaluate(problem, b)
+    with pytest.raises(Refused, match="no run"):
+        ws.compare(first, "../x")
+
+
+def test_nothing_to_edit_before_an_assignment(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path)
+    with pytest.raises(Refused, match="load a roster"):
+        ws.start_solve(1, 0)
+    loaded(ws, assignment=None)
+    with pytest.raises(Refused, match="solve first"):
+        ws.move(0, 1)
+    assert ws.snapshot() is None
