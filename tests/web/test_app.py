@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from web_cases import DATA, EVIL, GOOD, ROSTER, SCENARIO, loaded, wait_for_solve
 
-from pilotopt.moves import WhatIf
+from pilotopt.io.outputs import assignment_csv
 from pilotopt.web import create_app
 from pilotopt.web.workspace import Workspace
 
@@ -91,7 +91,9 @@ def test_hostile_names_are_shown_as_text(client: TestClient) -> None:
     assert "&lt;img src=x onerror=alert(1)&gt;.csv" in loaded_page
     ws = workspace(client)
     assert ws.loaded is not None
-    ws.loaded.what_if = WhatIf(ws.loaded.problem, GOOD)
+    opened = client.post("/assignment", files={"assignment": (
+        "a.csv", assignment_csv(ws.loaded.problem, GOOD).encode())}, follow_redirects=False)
+    assert opened.status_code == 303
     page = client.get("/").text
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co &#34;BV&#34;" in page
@@ -99,6 +101,18 @@ def test_hostile_names_are_shown_as_text(client: TestClient) -> None:
     assert "<script>alert(1)" not in moved["change"] and "&lt;script&gt;" in moved["change"]
     bad = upload(client, (evil_file, b"id\n"), ("s.toml", SCENARIO.read_bytes()))
     assert bad.status_code == 422 and "<img src=x" not in bad.text
+
+
+def test_an_assignment_with_problems_is_listed_and_the_current_one_stays(
+        edited: TestClient) -> None:
+    bad = "id,group\nse01,G9\nse02,G1\n"
+    page = edited.post("/assignment", files={"assignment": ("<i>a</i>.csv", bad.encode())})
+    assert page.status_code == 422 and "Traceback" not in page.text
+    assert "&lt;i&gt;a&lt;/i&gt;.csv" in page.text and "G9" in page.text
+    assert "the current one stays" in page.text
+    assert edited.get("/api/score").json()["assignment"]["se02"] == "G2"
+    wrong = edited.post("/assignment", files={"assignment": ("a.toml", b"x")})
+    assert wrong.status_code == 422 and "a .csv or .xlsx file is needed here" in wrong.text
 
 
 def test_the_demo_opens_with_a_preset_and_refuses_an_unknown_one(client: TestClient) -> None:

@@ -73,3 +73,14 @@ def test_comparison_lists_who_moved() -> None:
     assert cmp["moved"] == [{"id": "pb01", "name": "Stad Mechelen", "a": "G1", "b": "G2"}]
     assert cmp["delta"] == views._signed(evaluate(p, b).objective
                                           - evaluate(p, a).objective)
+
+
+def test_heads_of_some_groups_equal_those_of_all() -> None:
+    inst = _instance()
+    p = inst.problem
+    a = np.array(GOOD)
+    a[2] = 1  # uneven groups: FTE against the mean differs per group
+    ev = evaluate(p, a)
+    full = views.group_heads(p, a, ev, inst.orgs, "en")
+    assert views.group_heads(p, a, ev, inst.orgs, "en", only={1}) == [full[1]]
+    assert views.group_heads(p, a, ev, inst.orgs, "en", only=set()) == []

@@ -6,9 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
-
-from pilotopt.moves import WhatIf
+from pilotopt.io.outputs import assignment_csv
 from pilotopt.web.workspace import Source, Workspace
 
 DATA = Path(__file__).parent.parent / "data"
@@ -24,7 +22,9 @@ def loaded(ws: Workspace, assignment: list[int] | None = GOOD) -> Workspace:
     assert ws.load(Source("roster.csv", ROSTER), Source("scenario.toml", SCENARIO)) == []
     if assignment is not None:
         assert ws.loaded is not None
-        ws.loaded.what_if = WhatIf(ws.loaded.problem, np.array(assignment))
+        path = ws.folder / "given.csv"
+        path.write_text(assignment_csv(ws.loaded.problem, assignment))
+        assert ws.open_assignment(Source("given.csv", path)) == []
     return ws
 
 

@@ -487,6 +487,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "web.not_feasible_yet": ("no assignment meeting every hard rule yet",
                              "nog geen indeling die elke harde regel haalt"),
     "web.stopping": ("stopping, keeping the best so far", "stoppen, beste tot nu behouden"),
+    "web.assignment": ("or open an assignment (CSV or XLSX with id and group, e.g. the "
+                       "assignment.csv of pilotopt solve)",
+                       "of open een indeling (CSV of XLSX met id en groep, bv. de "
+                       "assignment.csv van pilotopt solve)"),
+    "web.open": ("Open", "Openen"),
+    "web.assignment_problems": ("{count} problem(s) in the assignment; the current one stays:",
+                                "{count} probleem/problemen in de indeling; de huidige blijft:"),
     "web.no_assignment": ("Solve to see the groups.", "Los op om de groepen te zien."),
     "web.objective": ("Objective", "Doel"),
     "web.objective_parts": ("complementarity {c} minus penalties of soft rules {p}",

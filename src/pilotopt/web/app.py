@@ -25,6 +25,7 @@ import jinja2
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from pilotopt.io.outputs import assignment_csv
@@ -122,10 +123,12 @@ def create_app(folder: str | Path, token: str | None = None,
     def fragment(name: str, lang: Lang, **ctx: Any) -> str:
         return env.get_template(name).render(t=lambda key, **v: text(key, lang, **v), **ctx)
 
-    def index(request: Request, status: int = 200, notice: str | None = None) -> HTMLResponse:
+    def index(request: Request, status: int = 200, notice: str | None = None,
+              assignment_problems: list[str] | None = None) -> HTMLResponse:
         lang = lang_of(request)
         loaded = ws.loaded
         return render("index.html", request, status, notice=notice, presets=presets(),
+                      assignment_problems=assignment_problems or [],
                       problems=[str(p) for p in ws.problems],
                       loaded=loaded, profile=views.profile(loaded.instance, lang) if loaded
                       else None, board=board(lang), runs=runs())
@@ -164,14 +167,24 @@ def create_app(folder: str | Path, token: str | None = None,
         assert snap is not None
         loaded, a, ev = snap
         p = loaded.problem
-        heads = views.group_heads(p, a, ev, loaded.instance.orgs, lang)
+        moves = step.change.moves
+        # Only the groups whose figures change: those left and joined, those where a rule's
+        # part changes; all when the placed organisations change (the means move).
+        affected = None if any((mv.source < 0) != (mv.target < 0) for mv in moves) else {
+            g for mv in moves for g in (mv.source, mv.target) if g >= 0} | {
+            g for r in step.change.rules for g, _ in r.per_group}
+        heads = views.group_heads(p, a, ev, loaded.instance.orgs, lang, only=affected)
+        shown = {str(h["index"]): fragment("_head.html", lang, head=h) for h in heads}
+        if p.optional.any():
+            left = text("report.left_out", lang, count=int((a < 0).sum()))
+            shown["-1"] = str(Markup("<h3>{}</h3>").format(left))
         return {
             "moves": [{"index": mv.organisation, "id": p.ids[mv.organisation],
                        "group": mv.target} for mv in step.moves],
             "objective": views.number(ev.objective),
             "feasible": ev.feasible,
             "summary": fragment("_summary.html", lang, summary=views.summary(p, ev, lang)),
-            "heads": {str(h["index"]): fragment("_head.html", lang, head=h) for h in heads},
+            "heads": shown,
             "change": fragment("_change.html", lang,
                                step=views.step(p, step.change, step.reasons)),
             "can_undo": bool(loaded.undo), "can_redo": bool(loaded.redo),
@@ -203,6 +216,17 @@ def create_app(folder: str | Path, token: str | None = None,
             return index(request, 409, str(exc))
         if problems:
             return index(request, 422)
+        return RedirectResponse("/", status_code=303)
+
+    @app.post("/assignment")
+    async def open_assignment(request: Request,
+                              assignment: Annotated[UploadFile, File()]) -> Response:
+        try:
+            found = ws.upload_assignment(assignment.filename or "", await assignment.read())
+        except Refused as exc:
+            return index(request, 409, str(exc))
+        if found:
+            return index(request, 422, assignment_problems=[str(p) for p in found])
         return RedirectResponse("/", status_code=303)
 
     @app.post("/demo")

@@ -194,15 +194,9 @@ class Workspace:
                 self._idle()
                 self.problems, self.loaded = problems, None
             return problems
-        with self._lock:
-            self._uploads += 1
-            folder = self.folder / "inputs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{self._uploads}"
-        sources = []
-        for kind, (name, data) in (("roster", roster), ("scenario", scenario)):
-            path = folder / f"{kind}-{_safe_name(name)}"
-            atomic_write(path, data)
-            sources.append(Source(name, path))
-        return self.load(*sources)
+        return self.load(*(Source(name, self._keep_upload(kind, name, data))
+                           for kind, (name, data) in (("roster", roster),
+                                                      ("scenario", scenario))))
 
     @staticmethod
     def _upload_problems(name: str, data: bytes, suffixes: tuple[str, ...]) -> list[str]:
@@ -213,6 +207,39 @@ class Workspace:
         if len(data) > MAX_UPLOAD:
             return [f"larger than {MAX_UPLOAD // 2**20} MB"]
         return []
+
+    def open_assignment(self, source: Source) -> list[InputProblem]:
+        """Take an assignment file (e.g. the ``assignment.csv`` of ``pilotopt solve``, edited
+        or not) as the current assignment; its problems, located, leave the current one."""
+        with self._lock:
+            self._idle()
+            loaded = self._need()
+            try:
+                a = read_assignment(source.path, loaded.problem)
+            except InputError as exc:
+                return [replace(p, file=source.name if p.file == str(source.path) else p.file)
+                        for p in exc.problems]
+            loaded.what_if = WhatIf(loaded.problem, a)
+            loaded.undo.clear()
+            loaded.redo.clear()
+            loaded.run_id = None
+            return []
+
+    def upload_assignment(self, name: str, data: bytes) -> list[InputProblem]:
+        """Keep an uploaded assignment file and :meth:`open_assignment` it."""
+        found = self._upload_problems(name, data, (".csv", ".xlsx"))
+        if found:
+            return [InputProblem(name or "(no file)", m) for m in found]
+        path = self._keep_upload("assignment", name, data)
+        return self.open_assignment(Source(name, path))
+
+    def _keep_upload(self, kind: str, name: str, data: bytes) -> Path:
+        with self._lock:
+            self._uploads += 1
+            folder = self.folder / "inputs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{self._uploads}"
+        path = folder / f"{kind}-{_safe_name(name)}"
+        atomic_write(path, data)
+        return path
 
     def demo(self, preset: str) -> list[InputProblem]:
         """Load the demo roster with one of :func:`presets`."""

@@ -188,8 +188,8 @@
     const data = await call("/api/lock", { id: c.dataset.id, locked });
     if (!data) return;
     button.setAttribute("aria-pressed", String(locked));
-    button.textContent = locked ? "\u{1F512}" : "\u{1F513}";
     button.title = locked ? button.dataset.unlock : button.dataset.lock;
+    button.setAttribute("aria-label", button.title);
     c.classList.toggle("locked", locked);
     c.draggable = !locked;
   }
