@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from web_cases import GOOD, ROSTER, SCENARIO
 
+from pilotopt.diff import diff
 from pilotopt.evaluate import evaluate
 from pilotopt.instance import load_instance
 from pilotopt.moves import WhatIf
@@ -68,11 +69,12 @@ def test_comparison_lists_who_moved() -> None:
     p = _instance().problem
     a, b = np.array(GOOD), np.array(GOOD)
     b[7] = 1
-    cmp = views.comparison(p, [("a" * 32, a, evaluate(p, a)), ("b" * 32, b, evaluate(p, b))],
-                           "en")
+    cmp = views.comparison(diff(p, a, b), ("a" * 32, "b" * 32), "en")
     assert cmp["moved"] == [{"id": "pb01", "name": "Stad Mechelen", "a": "G1", "b": "G2"}]
-    assert cmp["delta"] == views._signed(evaluate(p, b).objective
-                                          - evaluate(p, a).objective)
+    assert cmp["delta"] == views._signed(evaluate(p, b).objective - evaluate(p, a).objective)
+    # G1 had se01 se03 rg01 pb01 (6 pairs), G2 se02 se04 rg02 rg03 (6): pb01's 3 are broken,
+    # 4 formed in G2, 9 kept.
+    assert (cmp["kept"], cmp["broken"], cmp["formed"]) == (9, 3, 4)
 
 
 def test_heads_of_some_groups_equal_those_of_all() -> None:

@@ -109,9 +109,10 @@ def test_runs_are_kept_and_compared(tmp_path: Path) -> None:
     second = ws.keep_current()
     assert [r["run_id"] for r in ws.runs()] == [second, first]
     assert ws.runs()[0]["status"] == "edited"
-    problem, [(a, ea), (b, eb)] = ws.compare(first, second)
-    assert a.tolist() == GOOD and np.flatnonzero(a != b).tolist() == [ws.index("se03")]
-    assert eb == evaluate(problem, b)
+    found = ws.compare(first, second)
+    assert found.a.tolist() == GOOD
+    assert found.moved == ((ws.index("se03"), 0, 1),)
+    assert found.after == evaluate(found.problem, found.b)
     with pytest.raises(Refused, match="no run"):
         ws.compare(first, "../x")
 

@@ -534,6 +534,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "web.edited": ("edited by hand", "met de hand bewerkt"),
     "web.moved_count": ("{count} organisation(s) in another group",
                         "{count} organisatie(s) in een andere groep"),
+    "web.pairs": ("pairs sharing a group in both: {kept}; only in A: {broken}; only in B: "
+                  "{formed}",
+                  "paren samen in beide: {kept}; alleen in A: {broken}; alleen in B: {formed}"),
     "web.delta": ("objective of B minus A: {v}", "doel van B min A: {v}"),
     "web.back": ("Back to the workspace", "Terug naar de werkruimte"),
     "web.refused": ("Not done: {why}", "Niet gedaan: {why}"),

@@ -250,12 +250,10 @@ def create_app(folder: str | Path, token: str | None = None,
         if len(run) != 2:
             return index(request, 422, "choose two runs to compare")
         try:
-            problem, found = ws.compare(run[0], run[1])
+            found = ws.compare(run[0], run[1])
         except Refused as exc:
             return index(request, 409, str(exc))
-        lang = lang_of(request)
-        cmp = views.comparison(problem, [(r, a, ev) for r, (a, ev) in zip(run, found,
-                                                                          strict=True)], lang)
+        cmp = views.comparison(found, (run[0], run[1]), lang_of(request))
         return render("compare.html", request, cmp=cmp)
 
     @app.get("/download/{name}")

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from pilotopt.diff import Diff
 from pilotopt.evaluate import Evaluation, RuleStatus
 from pilotopt.instance import Instance
 from pilotopt.moves import Change
@@ -178,18 +179,18 @@ def _signed(x: float) -> str:
     return "0" if x == 0 else f"{'+' if x > 0 else '-'}{number(abs(x))}"
 
 
-def comparison(problem: Problem, runs: Sequence[tuple[str, IntArray, Evaluation]],
-               lang: Lang) -> dict[str, Any]:
-    """Two runs side by side: their summaries, and the organisations in another group."""
-    (ia, a, ea), (ib, b, eb) = runs
-    names = problem.group_names
+def comparison(found: Diff, runs: tuple[str, str], lang: Lang) -> dict[str, Any]:
+    """Two runs side by side (:func:`pilotopt.diff.diff`): their summaries, the organisations
+    in another group, and the pairs kept, broken and formed."""
+    p = found.problem
+    names = p.group_names
 
     def group(g: int) -> str:
         return names[g] if g >= 0 else "-"
 
-    moved = [{"id": problem.ids[i], "name": problem.names[i], "a": group(int(a[i])),
-              "b": group(int(b[i]))} for i in np.flatnonzero(a != b)]
-    return {"runs": [(ia, summary(problem, ea, lang)), (ib, summary(problem, eb, lang))],
-            "rules": list(zip(summary(problem, ea, lang)["rules"],
-                              summary(problem, eb, lang)["rules"], strict=True)),
-            "delta": _signed(eb.objective - ea.objective), "moved": moved}
+    before, after = summary(p, found.before, lang), summary(p, found.after, lang)
+    return {"runs": [(runs[0], before), (runs[1], after)],
+            "delta": _signed(found.after.objective - found.before.objective),
+            "moved": [{"id": p.ids[i], "name": p.names[i], "a": group(f), "b": group(t)}
+                      for i, f, t in found.moved],
+            "kept": found.kept, "broken": len(found.broken), "formed": len(found.formed)}

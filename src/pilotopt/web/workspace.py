@@ -26,8 +26,9 @@ from typing import Any, Literal
 import numpy as np
 
 from pilotopt.compile import compile_problem
+from pilotopt.diff import Diff, diff
 from pilotopt.errors import InfeasibleError, InputError, InputProblem, NoSolutionError
-from pilotopt.evaluate import Evaluation, evaluate
+from pilotopt.evaluate import Evaluation
 from pilotopt.explain import blocking
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
@@ -466,11 +467,8 @@ class Workspace:
             raise Refused(f"run {run_id} does not fit the loaded roster and scenario: "
                           f"{exc.problems[0]}") from None
 
-    def compare(self, a: str, b: str) -> tuple[Problem, list[tuple[IntArray, Evaluation]]]:
-        """Two runs' assignments and evaluations, against the current instance."""
+    def compare(self, a: str, b: str) -> Diff:
+        """Two runs' assignments compared (:func:`pilotopt.diff.diff`), against the current
+        instance."""
         problem = self._need().problem
-        found = []
-        for run_id in (a, b):
-            assignment = self.run_assignment(run_id)
-            found.append((assignment, evaluate(problem, assignment)))
-        return problem, found
+        return diff(problem, self.run_assignment(a), self.run_assignment(b))
