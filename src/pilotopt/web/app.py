@@ -186,7 +186,8 @@ def create_app(folder: str | Path, token: str | None = None,
             "summary": fragment("_summary.html", lang, summary=views.summary(p, ev, lang)),
             "heads": shown,
             "change": fragment("_change.html", lang,
-                               step=views.step(p, step.change, step.reasons)),
+                               step=views.step(p, step.change,
+                                               [why.words(lang) for why in step.reasons])),
             "can_undo": bool(loaded.undo), "can_redo": bool(loaded.redo),
         }
 

@@ -29,7 +29,7 @@ from pilotopt.compile import compile_problem
 from pilotopt.diff import Diff, diff
 from pilotopt.errors import InfeasibleError, InputError, InputProblem, NoSolutionError
 from pilotopt.evaluate import Evaluation
-from pilotopt.explain import blocking
+from pilotopt.explain import Why, blocking
 from pilotopt.instance import Instance, load_instance
 from pilotopt.io.assignment import read_assignment
 from pilotopt.io.outputs import assignment_csv, atomic_write, file_digest
@@ -84,7 +84,7 @@ class Step:
 
     moves: tuple[Move, ...]
     change: Change
-    reasons: tuple[str, ...]
+    reasons: tuple[Why, ...]
 
 
 @dataclass
