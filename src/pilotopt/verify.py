@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,26 +122,35 @@ def find_input(recorded: dict[str, Any], result_path: Path) -> Path | None:
 
 def recorded_assignment(doc: dict[str, Any], instance: Instance, source: str) -> IntArray:
     """The assignment the document records: each group's members, in the order of the
-    problem's organisations (-1: left out). An unknown or repeated id is an InputError."""
+    problem's organisations (-1: left out). An organisation that may join several groups has
+    its copies take its groups in ascending order (as assignment files are read). An unknown
+    id, one twice in a group or in more groups than it may join is an InputError."""
     problem = instance.problem
-    index = {oid: i for i, oid in enumerate(problem.ids)}
-    a = np.full(problem.n, -2, dtype=np.int64)
+    first: dict[str, int] = {}
+    copies: Counter[str] = Counter(problem.ids)
+    for i, oid in enumerate(problem.ids):
+        first.setdefault(oid, i)
     problems = []
     if len(doc["groups"]) != problem.m:
         problems.append(InputProblem(source, f"records {len(doc['groups'])} groups, the "
                                      f"inputs make {problem.m}", key="groups"))
-    placed = [(g, oid) for g, group in enumerate(doc["groups"]) for oid in group["members"]]
-    placed += [(-1, oid) for oid in doc["left_out"]]
-    for g, oid in placed:
-        if oid not in index:
-            problems.append(InputProblem(source, "no organisation with this id in the roster",
-                                         key="groups.members", value=oid))
-        elif a[index[oid]] != -2:
-            problems.append(InputProblem(source, "placed twice", key="groups.members",
-                                         value=oid))
-        else:
-            a[index[oid]] = g
-    missing = [problem.ids[i] for i in np.flatnonzero(a == -2)]
+    joined: dict[str, list[int]] = {}
+    for g, group in enumerate(doc["groups"]):
+        for oid in group["members"]:
+            if oid not in first:
+                problems.append(InputProblem(source, "no organisation with this id in the "
+                                             "roster", key=f"groups[{g}].members", value=oid))
+            elif g in joined.setdefault(oid, []) or len(joined[oid]) >= copies[oid]:
+                problems.append(InputProblem(source, "in one group twice, or in more groups "
+                                             "than it may join", key=f"groups[{g}].members",
+                                             value=oid))
+            else:
+                joined[oid].append(g)
+    a = np.full(problem.n, -1, dtype=np.int64)
+    for oid, groups in joined.items():
+        a[first[oid]:first[oid] + len(groups)] = sorted(groups)
+    left = set(doc["left_out"])
+    missing = [oid for oid in first if oid not in joined and oid not in left]
     if missing:
         problems.append(InputProblem(source, f"{len(missing)} organisation(s) of the roster in "
                                      f"no group and not left out: {', '.join(missing[:5])}",
@@ -213,7 +223,7 @@ def verify(result_path: str | Path, resolve: bool = False) -> Verification:
     ev = evaluate(problem, assignment)
     now = {
         "objective": ev.objective,
-        "organisations": problem.n,
+        "organisations": problem.organisations,
         "groups_count": problem.m,
         **{k: v for k, v in judged(problem, assignment, ev, instance.orgs).items()
            if k != "objective"},
