@@ -59,7 +59,8 @@ def test_profile_and_cards() -> None:
     inst = _instance()
     prof = views.profile(inst, "nl")
     assert prof["organisations"] == 8 and prof["groups"] == 2
-    assert prof["economies"][0] == ("sociale economie", 4)
+    assert dict(prof["shared"]["counts"])["economie"] == (
+        "sociale economie 4, reguliere economie 3, overheid 1")
     cards = views.cards(inst.problem, inst.orgs, np.array(GOOD), {2}, "en")
     assert [c["locked"] for c in cards].count(True) == 1 and cards[2]["locked"]
     assert cards[7]["letter"] == "P" and cards[7]["group"] == 0

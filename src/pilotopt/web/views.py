@@ -21,6 +21,7 @@ from pilotopt.evaluate import Evaluation, RuleStatus
 from pilotopt.instance import Instance
 from pilotopt.moves import Change
 from pilotopt.problem import IntArray, Problem
+from pilotopt.profile import profile as profile_of
 from pilotopt.report.figures import ECONOMIES, group_figures
 from pilotopt.report.i18n import Lang, economy, economy_letter, tag, text
 from pilotopt.schema.roster import Organisation
@@ -41,8 +42,6 @@ def profile(instance: Instance, lang: Lang) -> dict[str, Any]:
     offered and needed, the groups and rules asked for, and the roster's warnings."""
     orgs = instance.orgs or ()
     p = instance.problem
-    econ = Counter(o.economy.value for o in orgs)
-    provinces = Counter(o.attributes.get("province") or "?" for o in orgs)
     offers = Counter(t for o in orgs for t in o.offers)
     needs = Counter(t for o in orgs for t in o.needs)
     return {
@@ -50,8 +49,8 @@ def profile(instance: Instance, lang: Lang) -> dict[str, Any]:
         "groups": p.m,
         "rules": len(p.rules),
         "hard_rules": sum(r.hard for r in p.rules),
-        "economies": [(economy(e, lang), econ[e]) for e in ECONOMIES if econ[e]],
-        "provinces": provinces.most_common(),
+        # per economy, type and province, orphan needs, quotas' reach (pilotopt.profile)
+        "shared": profile_of(instance).view(lang),
         "fte": number(sum(o.fte for o in orgs)),
         "target_group_fte": number(sum(o.target_group_fte for o in orgs)),
         "offered": [(tag(t, lang), c) for t, c in offers.most_common(TOP_TAGS)],
