@@ -197,3 +197,17 @@ def test_the_roster_profile_opens_the_report_when_given() -> None:
     text = "".join(page.text)
     assert found.view("nl")["title"] in text and "hoever elke quotumregel" in text
     assert all(q.label in text for q in found.quotas)
+
+
+def test_drop_out_risks_in_the_report() -> None:
+    data = ROOT / "tests/data"
+    inst = load_instance(data / "roster.csv", data / "scenario.toml")
+    a = [0, 1, 1, 0, 0, 1, 0, 1]
+    text = " ".join(Page(render_html(inst.problem, a, evaluate(inst.problem, a),
+                                     inst.orgs)).text)
+    assert "Drop-out risks" in text and "4 organisation(s) would earn more" in text
+    assert "rg03 (Digitaal Leuven) G1 -> G2: earns 1.6 -> 4.3" in text
+    calm = [0, 1, 0, 1, 0, 1, 0, 1]  # only pb01 would gain: a count of 1
+    text = " ".join(Page(render_html(inst.problem, calm, evaluate(inst.problem, calm),
+                                     inst.orgs)).text)
+    assert "1 organisation(s) would earn more" in text and "pb01" in text

@@ -79,3 +79,18 @@ def test_the_gain_over_the_baseline_in_one_sentence() -> None:
     assert "still breaks hard rules: competitors apart; pilotopt 100" in gain_sentence(
         broken, 100.0)
     assert gain_sentence(None, 100.0) == ""
+
+
+def test_drop_out_risks_in_the_result_document() -> None:
+    from pilotopt.schema.result import DropOutRisk
+    from pilotopt.stability import drop_out_risks
+
+    data = ROOT / "tests/data"
+    inst = load_instance(data / "roster.csv", data / "scenario.toml")
+    problem = inst.problem
+    a = np.array([0, 1, 1, 0, 0, 1, 0, 1])
+    doc = judged(problem, a, evaluate(problem, a), inst.orgs)
+    risks = [DropOutRisk.model_validate(r) for r in doc["drop_out_risks"]]
+    assert [(r.organisation, r.to, r.gain) for r in risks] == [
+        ("rg03", "G2", 2.7), ("se04", "G2", 1.4), ("se03", "G1", 1.2), ("pb01", "G1", 0.7)]
+    assert doc["drop_out_risks"] == [r.to_dict(problem) for r in drop_out_risks(problem, a) or []]

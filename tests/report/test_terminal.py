@@ -119,7 +119,7 @@ def test_offences_beyond_the_first_few_are_counted() -> None:
     buf = io.StringIO()
     print_evaluation(Console(file=buf, width=80), problem, None, broken,
                      evaluate(problem, broken))
-    out = buf.getvalue()
+    out = buf.getvalue().split("Drop-out risks")[0]  # the offences
     assert "G1: 10, the rule allows at most 3" in out and "G3: 0, the rule asks at least 3" in out
     assert OFFENCES_SHOWN > 4 and "more" not in out
 
@@ -186,3 +186,25 @@ def test_the_command_line_starts_without_networkx_pandas_or_ortools() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_drop_out_risks_count_and_the_largest_few() -> None:
+    from pilotopt.report.terminal import RISKS_SHOWN
+
+    data = ROOT / "tests/data"
+    inst = load_instance(data / "roster.csv", data / "scenario.toml")
+    problem = inst.problem
+    # Feasible, with four organisations that another group would take and gain by: rg03 most.
+    a = np.array([0, 1, 1, 0, 0, 1, 0, 1])
+    out = {}
+    for lang in ("en", "nl"):
+        buffer = io.StringIO()
+        print_evaluation(Console(file=buffer, width=160), problem, inst.orgs, a,
+                         evaluate(problem, a), lang=lang)  # type: ignore[arg-type]
+        out[lang] = buffer.getvalue()
+    assert "Drop-out risks" in out["en"] and "4 organisation(s) would earn more" in out["en"]
+    assert ("rg03 (Digitaal Leuven) G1 -> G2: earns 1.6 -> 4.3; G2 per member 1.675 -> 2.2; "
+            "objective +2.7") in out["en"]
+    assert f"and {4 - RISKS_SHOWN} more" in out["en"]
+    assert "Stad Mechelen" not in out["en"].split("Drop-out risks")[1]  # the smallest gain
+    assert "Uitstaprisico's" in out["nl"] and "brengt 1.6 -> 4.3 op" in out["nl"]

@@ -28,9 +28,10 @@ from pilotopt.evaluate import Evaluation
 from pilotopt.io.outputs import atomic_write
 from pilotopt.problem import SCALE, Problem
 from pilotopt.report.figures import ECONOMIES, group_figures
-from pilotopt.report.i18n import Lang, economy, kind_meaning, nace, tag, text
+from pilotopt.report.i18n import Lang, economy, kind_meaning, nace, risk_words, tag, text
 from pilotopt.report.offenders import offenders, sentence
 from pilotopt.schema.roster import Organisation
+from pilotopt.stability import CHECKED_MAX, drop_out_risks
 
 if TYPE_CHECKING:  # explain imports this package's catalogue
     from pilotopt.explain import Alternative, Explanation
@@ -279,6 +280,7 @@ def report_context(
             "analysis": found_g,
         })
 
+    risks = drop_out_risks(problem, groups)
     extra = {k: v for k, v in meta.items()
              if k not in _META_KEYS and k not in ("description", "sources", "title", "gain")}
     return {
@@ -305,6 +307,9 @@ def report_context(
         "left_out": [(problem.ids[i], problem.names[i]) for i in evaluation.left_out],
         "rules": rules,
         "groups": views,
+        "risks": None if risks is None else [risk_words(r.to_dict(problem), lang)
+                                             for r in risks],
+        "risks_checked_max": f"{CHECKED_MAX:,}",
         "overall": analysis.overall if analysis is not None else None,
         "communities": analysis.communities if analysis is not None else None,
         "economies": {e: (c, economy(e, lang)) for e, c in ECONOMY_COLOURS.items()}

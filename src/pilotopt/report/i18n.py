@@ -20,7 +20,7 @@ from typing import Literal, get_args
 from pilotopt.schema.scenario import RULE_KINDS
 
 __all__ = ["LANGS", "Lang", "choose", "economy", "economy_letter", "kind_meaning", "nace",
-           "phase", "tag", "text", "unfilled", "wrote"]
+           "phase", "risk_words", "tag", "text", "unfilled", "wrote"]
 
 Lang = Literal["en", "nl"]
 #: The languages of the catalogue; English first (the fallback).
@@ -80,6 +80,25 @@ _TEXT: dict[str, tuple[str, str]] = {
     "offences.title": ("Who breaks the rules", "Wie de regels niet haalt"),
     "offences.more": ("... and {count} more (all in result.json and the report)",
                       "... en nog {count} (alle in result.json en het rapport)"),
+    "risks.title": ("Drop-out risks", "Uitstaprisico's"),
+    "risks.none": ("No drop-out risk: no organisation would earn more in a group that gains by "
+                   "taking it without breaking a hard rule.",
+                   "Geen uitstaprisico: geen organisatie zou meer opbrengen in een groep die er "
+                   "zelf bij wint, zonder een harde regel te breken."),
+    "risks.count": ("{count} organisation(s) would earn more in another group that gains by "
+                    "taking them (its complementarity per member rises) and could, breaking no "
+                    "hard rule:",
+                    "{count} organisatie(s) zouden meer opbrengen in een andere groep die er zelf "
+                    "bij wint (haar complementariteit per lid stijgt) en zouden kunnen "
+                    "overstappen zonder een harde regel te breken:"),
+    "risks.line": ("{id} ({name}) {group} -> {to}: earns {earns} -> {would_earn}; {to} per "
+                   "member {before} -> {after}; objective {change}",
+                   "{id} ({name}) {group} -> {to}: brengt {earns} -> {would_earn} op; {to} per "
+                   "lid {before} -> {after}; doel {change}"),
+    "risks.more": ("... and {count} more (all in result.json and the report)",
+                   "... en nog {count} (alle in result.json en het rapport)"),
+    "risks.unchecked": ("Drop-out risks not checked: more than {max} organisations.",
+                        "Uitstaprisico's niet nagegaan: meer dan {max} organisaties."),
     "legend": ("score: complementarity of a group's pairs (offers meeting needs, higher is "
                "better); penalty: weight x how far a soft rule is off; objective: score minus "
                "penalties; gap: how much better than this the best assignment could at most be.",
@@ -654,3 +673,18 @@ def choose(option: str | None = None, scenario: str | None = None) -> Lang:
     found = next((os.environ[k] for k in ("LC_ALL", "LC_MESSAGES", "LANG")
                   if os.environ.get(k)), None) or (locale.getlocale()[0] or "")
     return "nl" if found.lower().startswith("nl") else "en"
+
+
+def risk_words(risk: dict[str, object], lang: Lang = "en") -> str:
+    """A drop-out risk (:meth:`pilotopt.stability.Risk.to_dict`) in a line.
+
+    >>> risk_words({"organisation": "a", "name": "A", "group": "G1", "to": "G2", "earns": 2,
+    ...             "would_earn": 6, "to_per_member": 2, "to_per_member_after": 3.333,
+    ...             "objective_change": 4.0})
+    'a (A) G1 -> G2: earns 2 -> 6; G2 per member 2 -> 3.333; objective +4'
+    """
+    return text("risks.line", lang, id=risk["organisation"], name=risk["name"],
+                group=risk["group"], to=risk["to"], earns=f"{risk['earns']:g}",
+                would_earn=f"{risk['would_earn']:g}", before=f"{risk['to_per_member']:g}",
+                after=f"{risk['to_per_member_after']:g}",
+                change=f"{risk['objective_change']:+g}")

@@ -42,7 +42,11 @@ def judged(
     """The evaluation in plain JSON values, with what the brief is judged on: per group its
     members, mix, FTE and target-group FTE against the mean and the farthest pair; per broken
     rule ``offences``, who breaks it (ids) and how, in words (the first
-    :data:`OFFENCES_KEPT` of each part of a rule; ``offence_counts`` has every rule's total)."""
+    :data:`OFFENCES_KEPT` of each part of a rule; ``offence_counts`` has every rule's total);
+    ``drop_out_risks``, the blocking pairs (:func:`pilotopt.stability.drop_out_risks`; None
+    when not checked)."""
+    from pilotopt.stability import drop_out_risks
+
     ev = evaluation.to_dict()
     figures = group_figures(problem, assignment, evaluation, orgs)
     for group, fig, row in zip(ev["groups"], figures.groups,  # type: ignore[call-overload]
@@ -59,6 +63,8 @@ def judged(
         **({"need": o.tag} if o.tag else {}),
         "text": sentence(problem, o, assignment),
     } for o in found]
+    risks = drop_out_risks(problem, assignment)
+    ev["drop_out_risks"] = None if risks is None else [r.to_dict(problem) for r in risks]
     return ev
 
 

@@ -26,7 +26,15 @@ from rich.text import Text
 from pilotopt.evaluate import Evaluation
 from pilotopt.problem import IntArray, Problem
 from pilotopt.report.figures import ECONOMIES, Figures, group_figures
-from pilotopt.report.i18n import Lang, economy, economy_letter, kind_meaning, phase, text
+from pilotopt.report.i18n import (
+    Lang,
+    economy,
+    economy_letter,
+    kind_meaning,
+    phase,
+    risk_words,
+    text,
+)
 from pilotopt.report.offenders import Offence, first_offenders, sentence
 from pilotopt.schema.roster import Organisation
 from pilotopt.solve import Progress as Improvement
@@ -35,13 +43,15 @@ from pilotopt.solve import Result, Status
 if TYPE_CHECKING:  # networkx, which analysis imports, costs seconds of a solve's start-up
     from pilotopt.analysis import Analysis
 
-__all__ = ["OFFENCES_SHOWN", "SUMMARY_ABOVE", "print_analysis", "print_evaluation",
-           "print_result", "progress_line", "solve_progress", "summary_line"]
+__all__ = ["OFFENCES_SHOWN", "RISKS_SHOWN", "SUMMARY_ABOVE", "print_analysis",
+           "print_evaluation", "print_result", "progress_line", "solve_progress", "summary_line"]
 
 #: Above this many groups the terminal prints a summary and points to the files.
 SUMMARY_ABOVE = 50
 #: Offences listed per broken rule (the files hold all).
 OFFENCES_SHOWN = 5
+#: Drop-out risks listed, the largest gains first (the files hold all).
+RISKS_SHOWN = 3
 
 
 def summary_line(result: Result, lang: Lang = "en") -> str:
@@ -188,7 +198,32 @@ def print_evaluation(
                            f"{_who(problem, ev.left_out)}"))
     _rules(console, problem, ev, lang, notes)
     _offences(console, problem, assignment, found, counts, lang)
+    _risks(console, problem, assignment, lang)
     console.print(Text(text("legend", lang), style="dim"))
+
+
+def _risks(console: Console, problem: Problem, assignment: IntArray, lang: Lang) -> None:
+    """The drop-out risks: how many, and the largest few."""
+    from pilotopt.stability import CHECKED_MAX, drop_out_risks
+
+    risks = drop_out_risks(problem, assignment)
+    console.print(Text(text("risks.title", lang), style="bold"))
+    if risks is None:
+        console.print(Text(text("risks.unchecked", lang, max=f"{CHECKED_MAX:,}")))
+    elif not risks:
+        console.print(Text(text("risks.none", lang)))
+    else:
+        console.print(Text(text("risks.count", lang, count=len(risks))))
+        listed = Table.grid(padding=(0, 1))
+        listed.add_column(no_wrap=True)
+        listed.add_column(overflow="fold")
+        for r in risks[:RISKS_SHOWN]:
+            listed.add_row(" -", Text(risk_words(r.to_dict(problem), lang)))
+        if len(risks) > RISKS_SHOWN:
+            listed.add_row("", Text(text("risks.more", lang, count=len(risks) - RISKS_SHOWN),
+                                    style="dim"))
+        console.print(listed)
+    console.print()
 
 
 def _groups(console: Console, problem: Problem, figures: Figures,

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pilotopt.solve.result import Statistics, Status
 
-__all__ = ["SCHEMA_PATH", "ResultFile", "schema_text"]
+__all__ = ["SCHEMA_PATH", "DropOutRisk", "ResultFile", "schema_text"]
 
 #: Where the shipped JSON Schema of :class:`ResultFile` lives.
 SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
@@ -168,6 +168,23 @@ class BaselineOutcome(_Open):
         default=None, description="The gain over |baseline objective| (0.25: 25 % better).")
 
 
+class DropOutRisk(_Open):
+    """An organisation that would earn more in another group which gains by taking it (its
+    complementarity per member rises), a move breaking no hard rule: figures in user units,
+    priced as ``score`` would count the moved assignment."""
+
+    organisation: str
+    name: str
+    group: str = Field(description="Its group.")
+    to: str = Field(description="The group both would gain by.")
+    earns: float = Field(description="What it earns in its group (its pair scores there).")
+    would_earn: float = Field(description="What it would earn in the other group.")
+    gain: float
+    to_per_member: float = Field(description="The other group's complementarity per member.")
+    to_per_member_after: float = Field(description="The same with the organisation in it.")
+    objective_change: float = Field(description="Change of the objective if it moved.")
+
+
 class ResultFile(_Open):
     """Everything needed to judge and reproduce a run (``result.json``)."""
 
@@ -190,6 +207,9 @@ class ResultFile(_Open):
     groups: list[GroupOutcome]
     rules: list[RuleOutcome]
     offences: list[Offence] = []
+    drop_out_risks: list[DropOutRisk] | None = Field(
+        default=None, description="Blocking pairs, the largest gains first (None: not "
+        "checked, more organisations than pilotopt.stability.CHECKED_MAX).")
     left_out: list[str]
     explanations: list[Explanation] = Field(
         default=[], description="Per organisation, why it sits in its group (empty when "
