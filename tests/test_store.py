@@ -14,6 +14,7 @@ from pilotopt.store import (
     finished_cells,
     read_runs,
     record,
+    run_assignment,
 )
 
 
@@ -102,3 +103,31 @@ def test_record_solve_returns_the_run_id_and_keeps_the_source(tmp_path: Path) ->
     assert [(r["run_id"], r["source"], r["seed"]) for r in rows] == [
         (first, "solve", 5), ("ab" * 16, "web", 5)]
     assert second == "ab" * 16 and len(first) == 32
+
+
+def test_a_runs_assignment_is_found_by_the_start_of_its_id(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    record(store, [_row(None, "a", assignment={"se01": "G1", "se02": ""}),
+                   _row(None, "b")])
+    stored, bare = read_runs(store)
+    assert run_assignment(store, stored["run_id"][:8]) == {"se01": "G1", "se02": ""}
+    with pytest.raises(LookupError, match="no assignment stored"):
+        run_assignment(store, bare["run_id"])
+    with pytest.raises(LookupError, match="no run"):
+        run_assignment(store, "zz")
+    with pytest.raises(LookupError, match="2 runs"):
+        run_assignment(store, "")
+
+
+def test_a_store_of_an_older_version_gains_the_new_columns(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    con = duckdb.connect(str(store))
+    con.execute("CREATE TABLE runs (run_id VARCHAR PRIMARY KEY, cell VARCHAR, batch VARCHAR)")
+    con.execute("INSERT INTO runs VALUES ('old', NULL, 'b')")
+    con.close()
+    record(store, [_row(None, "a", assignment={"x": "G2"})])
+    rows = {r["run_id"]: r for r in read_runs(store)}
+    old = rows.pop("old")
+    [(new_id, new)] = rows.items()
+    assert old["batch"] == new["batch"] == "b" and old["assignment"] is None
+    assert run_assignment(store, new_id) == {"x": "G2"}

@@ -40,6 +40,7 @@ __all__ = [
     "evaluation_fields",
     "result_fields",
     "export_parquet",
+    "run_assignment",
     "finished_cells",
     "read_runs",
     "record",
@@ -92,6 +93,7 @@ COLUMNS: dict[str, str] = {
     "wall_time": "DOUBLE",
     "peak_memory_mb": "DOUBLE",
     "trace": "JSON",  # [[seconds, objective, feasible], ...]
+    "assignment": "JSON",  # id -> group name ("" left out), when the run carried its problem
 }
 _JSON = [k for k, t in COLUMNS.items() if t == "JSON"]
 
@@ -135,11 +137,15 @@ def result_fields(result: Result) -> dict[str, Any]:
     attributes): status, bound, objective, feasibility, violations, improvement trace."""
     status = result.status
     trace = result.stats.trace
+    problem = result.problem
     return {
         **evaluation_fields(result.evaluation),
         "status": str(getattr(status, "value", status)),
         "bound": result.bound,
         "trace": [[float(t), float(obj), bool(ok)] for t, obj, ok in trace],
+        "assignment": None if problem is None else {
+            oid: problem.group_names[g] if g >= 0 else ""
+            for oid, g in zip(problem.ids, result.assignment.tolist(), strict=True)},
     }
 
 
@@ -154,6 +160,10 @@ def _connect(path: str | Path, read_only: bool = False) -> Iterator[Any]:
         if not read_only:
             cols = ", ".join(f"{k} {t}" for k, t in COLUMNS.items())
             con.execute(f"CREATE TABLE IF NOT EXISTS runs ({cols})")
+            # A store written by an older version lacks the newer columns.
+            for k, t in COLUMNS.items():
+                if "PRIMARY KEY" not in t:
+                    con.execute(f"ALTER TABLE runs ADD COLUMN IF NOT EXISTS {k} {t}")
         yield con
     finally:
         con.close()
@@ -174,8 +184,8 @@ def record(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> None:
                         values[k] = json.dumps(values[k])
                 if values["cell"] is not None:
                     con.execute("DELETE FROM runs WHERE cell = ?", [values["cell"]])
-                con.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(COLUMNS))})",
-                            list(values.values()))
+                con.execute(f"INSERT INTO runs ({', '.join(COLUMNS)}) "
+                            f"VALUES ({', '.join('?' * len(COLUMNS))})", list(values.values()))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -247,6 +257,27 @@ def read_runs(path: str | Path, filters: Filters | None = None) -> list[dict[str
             if isinstance(row.get(k), str):
                 row[k] = json.loads(row[k])
     return rows
+
+
+def run_assignment(path: str | Path, run_id: str) -> dict[str, str]:
+    """The assignment of a stored run (id -> group name, "" left out), by its ``run_id`` or a
+    unique start of it (8 characters, as ``pilotopt runs`` shows them, do).
+
+    Raises
+    ------
+    LookupError
+        When no run, or more than one, matches, or the run has no assignment stored.
+    """
+    with _connect(path, read_only=True) as con:
+        found = con.execute("SELECT run_id, assignment FROM runs WHERE starts_with(run_id, ?)",
+                            [run_id]).fetchall()
+    if len(found) != 1:
+        raise LookupError(f"no run with the id {run_id!r}" if not found else
+                          f"{len(found)} runs have an id starting with {run_id!r}; give more of it")
+    if found[0][1] is None:
+        raise LookupError(f"run {found[0][0]} has no assignment stored (a failed run, or one "
+                          "stored by an older version)")
+    return dict(json.loads(found[0][1]))
 
 
 def finished_cells(path: str | Path, keys: Sequence[str]) -> set[str]:

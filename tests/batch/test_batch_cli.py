@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import duckdb
@@ -80,3 +81,14 @@ def test_solve_adds_its_run_to_a_store_on_request(tmp_path: Path) -> None:
     assert row["outcome"] == "ok" and row["feasible"] is True and row["objective"] > 0
     assert row["inputs"]["roster"]["sha256"] and row["scenario"] == "scenario"
     assert row["organisations"] == 8 and row["groups"] == 2 and row["trace"]
+    # The run's assignment is stored: the next wave reads it as history, by the run's id.
+    with (tmp_path / "out" / "assignment.csv").open(encoding="utf-8") as fh:
+        assert row["assignment"] == {r["id"]: r["group"] for r in csv.DictReader(fh)}
+    code, out = _invoke("runs", "--store", store)
+    assert code == 0 and row["run_id"][:8] in out
+    scenario = tmp_path / "next.toml"
+    scenario.write_text((DATA / "scenario.toml").read_text(encoding="utf-8")
+                        + '\n[[rules]]\nkind = "repeats"\nhard = false\n', encoding="utf-8")
+    code, out = _invoke("validate", DATA / "roster.csv", "-s", scenario,
+                        "--history", f"{store}#{row['run_id'][:8]}")
+    assert code == 0, out

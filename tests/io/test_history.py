@@ -80,3 +80,17 @@ def test_a_groups_workbook_is_read_sheet_by_sheet(tmp_path: Path) -> None:
     h = read_history([path])
     assert pairs(h) == [[0, 1], [2, 3]]
     assert pairs(h, outcomes=["done"]) == [[0, 1]]
+
+
+def test_a_wave_from_the_run_store(tmp_path: Path) -> None:
+    from pilotopt.store import read_runs, record
+
+    store = tmp_path / "runs.duckdb"
+    record(store, [{"source": "solve", "outcome": "ok",
+                    "assignment": {"a": "G1", "b": "G1", "c": "G2", "d": "G2", "e": ""}}])
+    run = read_runs(store)[0]["run_id"]
+    assert pairs(read_history([f"{store}#{run[:8]}"])) == [[0, 1], [2, 3]]
+    with pytest.raises(InputError) as err:
+        read_history([f"{store}#nothing"])
+    [problem] = err.value.problems
+    assert problem.file == f"{store}#nothing" and "no run" in problem.message

@@ -183,13 +183,13 @@ def runs(store: str, batch_name: str | None, instance: str | None, configuration
     if last is not None:
         rows = rows[-last:]
     table = Table(title=f"{len(rows)} run(s) in {store}")
-    for col in ("created", "batch", "instance", "configuration", "seed", "limit", "outcome",
+    for col in ("run", "created", "batch", "instance", "configuration", "seed", "limit", "outcome",
                 "objective", "bound", "hard ok", "wall s", "peak MB"):
         table.add_column(col, justify="right" if col in (
             "seed", "limit", "objective", "bound", "wall s", "peak MB") else "left")
     for r in rows:
         table.add_row(
-            str(r["created"])[:19], r["batch"] or r["source"], r["instance"],
+            r["run_id"][:8], str(r["created"])[:19], r["batch"] or r["source"], r["instance"],
             r["configuration"] or "", str(r["seed"]), _fmt(r["time_limit"], "g"), r["outcome"],
             _fmt(r["objective"]), _fmt(r["bound"]),
             "" if r["feasible"] is None else ("yes" if r["feasible"] else "NO"),

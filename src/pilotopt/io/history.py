@@ -1,7 +1,9 @@
 """Earlier waves: the assignments of earlier rounds of a call, and which pairs met in them.
 
 Each wave is an assignment file (``id`` and ``group``, as :func:`~pilotopt.io.assignment.
-read_assignment` reads, or a ``groups.xlsx``), oldest first. Its groups and organisations need
+read_assignment` reads, or a ``groups.xlsx``), or a run of a run store written
+``runs.duckdb#RUN_ID`` (the id, or its first 8 characters as ``pilotopt runs`` shows them),
+oldest first. Its groups and organisations need
 not be today's: ids outside the roster are ignored when the pairs are compiled. An optional
 ``outcome`` column says what became of the organisation in its group: ``done``, ``ongoing`` or
 ``dropped`` (see :func:`~pilotopt.io.assignment.read_memberships`). A pair's outcome in a wave is
@@ -19,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pilotopt.errors import InputError, InputProblem
-from pilotopt.io.assignment import OUTCOMES, read_memberships
+from pilotopt.io.assignment import OUTCOMES, Membership, read_memberships
 from pilotopt.problem import IntArray
 
 __all__ = ["History", "read_history"]
@@ -59,6 +61,22 @@ def _pair_outcome(x: str, y: str) -> str:
     return min(x, y, key=OUTCOMES.index)
 
 
+def _wave(path: str | Path) -> list[Membership]:
+    """The memberships of one wave: a file, or ``STORE.duckdb#RUN_ID``."""
+    store, sep, run = str(path).rpartition("#")
+    if not (sep and store.endswith(".duckdb") and run):
+        return read_memberships(path)
+    import duckdb
+
+    from pilotopt.store import run_assignment
+
+    try:
+        groups = run_assignment(store, run)
+    except (LookupError, OSError, duckdb.Error) as exc:
+        raise InputError([InputProblem(str(path), f"cannot read the run: {exc}")]) from None
+    return [Membership(oid, g, "", 0) for oid, g in groups.items() if g]
+
+
 def read_history(paths: Sequence[str | Path]) -> History:
     """Read the assignments of earlier waves, oldest first.
 
@@ -72,7 +90,7 @@ def read_history(paths: Sequence[str | Path]) -> History:
     meetings: list[tuple[str, str, int, str]] = []
     for wave, path in enumerate(paths):
         try:
-            rows = read_memberships(path)
+            rows = _wave(path)
         except InputError as exc:
             problems += exc.problems
             continue
