@@ -161,9 +161,10 @@ def _connect(path: str | Path, read_only: bool = False) -> Iterator[Any]:
             cols = ", ".join(f"{k} {t}" for k, t in COLUMNS.items())
             con.execute(f"CREATE TABLE IF NOT EXISTS runs ({cols})")
             # A store written by an older version lacks the newer columns.
+            have = {r[1] for r in con.execute("PRAGMA table_info('runs')").fetchall()}
             for k, t in COLUMNS.items():
-                if "PRIMARY KEY" not in t:
-                    con.execute(f"ALTER TABLE runs ADD COLUMN IF NOT EXISTS {k} {t}")
+                if k not in have:
+                    con.execute(f"ALTER TABLE runs ADD COLUMN {k} {t}")
         yield con
     finally:
         con.close()
