@@ -450,7 +450,7 @@ def test_hand_edited_assignment_is_kept_as_backup(tmp_path: Path) -> None:
 def test_program_entry_keeps_exit_codes_and_output(tmp_path: Path) -> None:
     program = [sys.executable, "-c", "from pilotopt.cli import run; run()"]
     ok = subprocess.run([*program, "solve", str(DATA / "roster.csv"), "-s",
-                         str(DATA / "scenario.toml"), "-t", "1", "-q", "--out",
+                         str(DATA / "scenario.toml"), "-t", "3", "-q", "--out",
                          str(tmp_path / "out")], capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stderr
     assert "objective" in ok.stdout and (tmp_path / "out" / "result.json").exists()
