@@ -139,7 +139,22 @@ def test_a_killed_worker_loses_no_cell(
 def test_ctrl_c_keeps_the_finished_cells_and_a_rerun_does_the_rest(tmp_path: Path) -> None:
     import duckdb
 
-    plan_path = _plan(tmp_path, seeds=12)  # enough cells that Ctrl-C lands before the last
+    # The demo with both workers runs its whole 2 s limit (the tiny roster finishes in
+    # milliseconds, so every cell could be stored before the interrupt arrives).
+    root = DATA.parents[1]
+    plan_path = tmp_path / "plan.toml"
+    plan_path.write_text(f"""
+name = "demo"
+seeds = 4
+time_limit = 2
+[[instances]]
+name = "demo"
+roster = "{root}/instances/demo/roster.csv"
+scenario = "{root}/models/esf-proeftuin.toml"
+[[configurations]]
+name = "two"
+workers = 2
+""")
     store = tmp_path / "runs.duckdb"
     script = Path(sys.executable).parent / "pilotopt"
     argv = [str(script), "batch", str(plan_path), "--store", str(store), "--jobs", "1", "-q"]
@@ -165,8 +180,8 @@ def test_ctrl_c_keeps_the_finished_cells_and_a_rerun_does_the_rest(tmp_path: Pat
     rows = read_runs(store)
     assert proc.returncode == 130, err
     assert b"run the same command again" in err
-    assert 1 <= len(rows) < 12
+    assert 1 <= len(rows) < 4
     assert {r["outcome"] for r in rows} == {"ok"}
     summary = run_batch(plan, store, jobs=1)
-    assert summary.skipped == len(rows) and summary.done == 12 - len(rows)
+    assert summary.skipped == len(rows) and summary.done == 4 - len(rows)
     assert sorted(r["cell"] for r in read_runs(store)) == sorted(c.key for c in plan.cells())
