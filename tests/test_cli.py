@@ -246,6 +246,12 @@ def test_solve_writes_assignment_and_result(tmp_path: Path) -> None:
         assert key in doc
     assert doc["params"]["seed"] == 7
     assert doc["params"]["time_limit"] == 1
+    # The outputs' estimated time came off the search: 8 organisations in 2 groups.
+    from pilotopt import read_problem
+    from pilotopt.report.summary import output_seconds
+
+    rest, explaining = output_seconds(read_problem(ROSTER, SCENARIO), 1000, False, False, False)
+    assert doc["stats"]["output_reserve"] == round(rest + explaining, 3) > 0
     assert doc["all_hard_rules_hold"] is True
     assert [r["id"] for r in doc["rules"]] == ["groups.size", "rule 1", "rule 2", "rule 3",
                                                "rule 4"]

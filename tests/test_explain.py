@@ -219,3 +219,11 @@ def test_an_organisation_in_two_groups_is_explained_in_each(tmp_path: Path) -> N
     run("explain", roster, "-s", SCENARIO, "-a", path, "pb01", "--out", tmp_path / "one")
     doc = json.loads((tmp_path / "one" / "explain.json").read_text())
     assert [o["group"] for o in doc["organisations"]] == ["G1"]  # not the membership not taken
+
+
+def test_explain_all_stops_at_its_deadline_and_says_how_far_it_got() -> None:
+    p = four()
+    found, why = explain_all(p, np.array([0, 0, 1, 1]), deadline=0.0)  # long past
+    assert found == [] and why is not None and "0 of 4 organisations" in why
+    found, why = explain_all(p, np.array([0, 0, 1, 1]), deadline=float("inf"))
+    assert len(found) == 4 and why is None

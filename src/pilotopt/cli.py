@@ -36,8 +36,8 @@ from pilotopt.report import (
     summary_line,
 )
 from pilotopt.report.i18n import LANGS, Lang, choose, text, wrote
-from pilotopt.report.summary import gain_sentence, judged, package_version
-from pilotopt.solve import Params, Result, Status, finish_kernel_compilation, solve
+from pilotopt.report.summary import gain_sentence, judged, output_seconds, package_version
+from pilotopt.solve import Params, Result, Status, compile_in_background, solve
 
 if TYPE_CHECKING:
     from pilotopt import proposals
@@ -327,7 +327,13 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     problem = instance.problem
     interrupts = _Interrupts()
     try:
-        params = Params(time_limit=time_limit, seed=seed, workers=workers, started=_started)
+        # The outputs take time too: the search ends early enough for them (at most 30 % of
+        # the limit), and explanations stop when only the rest of the outputs' time is left.
+        rest, explaining = output_seconds(problem, explain_limit, html, xlsx, pdf)
+        copies = alternatives_k or 1
+        params = Params(time_limit=time_limit, seed=seed, workers=workers, started=_started,
+                        reserve=min(0.3 * time_limit, copies * (rest + explaining)))
+        deadline = _started + time_limit - copies * rest
         if alternatives_k is not None:
             from pilotopt.proposals import alternatives
 
@@ -337,7 +343,7 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
                     problem, params, alternatives_k, min_difference, on_progress=on_progress,
                     stop=interrupts.stop))
                 _alternatives_outputs(instance, alts, alternatives_k, given, out, quiet, html,
-                                      xlsx, pdf, language, notes, explain_limit)
+                                      xlsx, pdf, language, notes, explain_limit, deadline)
             if alts.message == "interrupted":
                 _fail(interrupts.code, "interrupted: wrote the proposals found so far")
             return
@@ -347,7 +353,7 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
                                                   stop=interrupts.stop))
             _keep_hand_edits(out, assignment_csv(problem, result.assignment), language)
             _solve_outputs(instance, result, given, out, quiet, html, xlsx, pdf, language,
-                           notes, store, explain_limit)
+                           notes, store, explain_limit, deadline)
     except StoppedError:
         _fail(interrupts.code, text("interrupted.nothing", language))
     except InfeasibleError as exc:
@@ -358,11 +364,11 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
         _fail(exc.code, "aborted: nothing more written")
     if result.status is Status.INTERRUPTED:
         _fail(interrupts.code, text("interrupted.wrote", language))
-    if result.stats.large is None and result.stats.kernel_ready_at is None:
-        click.echo("the search kernel was not loaded within the time limit (it is compiled "
-                   "once after installation); finishing that so later runs can use it...",
-                   err=True)
-        finish_kernel_compilation()
+    if (result.stats.large is None and result.stats.kernel_ready_at is None
+            and compile_in_background()):
+        click.echo("the search kernel was not ready within the time limit (it is compiled "
+                   "once after installation): it is being compiled in the background, for "
+                   "later runs", err=True)
 
 
 def _sources(given: Mapping[str, str | None]) -> dict[str, dict[str, str]]:
@@ -373,14 +379,15 @@ def _sources(given: Mapping[str, str | None]) -> dict[str, dict[str, str]]:
 def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str | None],
                    out: Path, quiet: bool, html: bool, xlsx: bool, pdf: bool, language: Any,
                    notes: bool, store: str | None, explain_limit: int,
-                   extra: Mapping[str, Any] | None = None) -> None:
+                   deadline: float | None = None, extra: Mapping[str, Any] | None = None) -> None:
     """Write and print what a solve produced (each file whole or not at all); ``extra`` adds
-    keys to result.json."""
+    keys to result.json; explanations stop at ``deadline`` (a ``time.perf_counter()``)."""
     from pilotopt.baseline import by_hand
 
     problem = instance.problem
     sources = _sources(given)
-    explained, skipped = explain_all(problem, result.assignment, instance.orgs, explain_limit)
+    explained, skipped = explain_all(problem, result.assignment, instance.orgs, explain_limit,
+                                     deadline)
     against = (None if instance.previous is None
                else continuity(problem, instance.previous, result.assignment))
     document = result_document(problem, result, sources, instance.orgs, explained, skipped,
@@ -418,7 +425,7 @@ def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str |
 def _alternatives_outputs(instance: Instance, alts: proposals.Alternatives, asked: int,
                           given: Mapping[str, str | None], out: Path, quiet: bool, html: bool,
                           xlsx: bool, pdf: bool, language: Any, notes: bool,
-                          explain_limit: int) -> None:
+                          explain_limit: int, deadline: float | None = None) -> None:
     """Each proposal's files in out/alt-J (as solve writes them), then the table side by side."""
     from pilotopt.report.proposals import print_alternatives, rows_csv
 
@@ -428,7 +435,8 @@ def _alternatives_outputs(instance: Instance, alts: proposals.Alternatives, aske
         _out.print(f"alternative {j + 1}:")
         _keep_hand_edits(folder, assignment_csv(problem, p.result.assignment), language)
         _solve_outputs(instance, p.result, given, folder, True, html, xlsx, pdf, language,
-                       notes, None, explain_limit, extra={"alternative": alts.document(j)})
+                       notes, None, explain_limit, deadline,
+                       extra={"alternative": alts.document(j)})
     rows = alts.rows()
     written = write_outputs(out, {"alternatives.csv": rows_csv(rows), "alternatives.json": {
         "pilotopt_version": package_version(), "inputs": _sources(given),

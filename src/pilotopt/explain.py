@@ -21,6 +21,7 @@ O(n) per organisation, not a pricing of all n swaps.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import assert_never
@@ -417,8 +418,10 @@ def explain(
     assignment: IntArray,
     organisations: Iterable[int] | None = None,
     orgs: Sequence[Organisation] | None = None,
+    deadline: float | None = None,
 ) -> list[Explanation]:
-    """Explain the place of each organisation of ``organisations`` (default: all).
+    """Explain the place of each organisation of ``organisations`` (default: all), in order;
+    with a ``deadline`` (a ``time.perf_counter()`` value) only those explained before it.
 
     Parameters
     ----------
@@ -429,6 +432,8 @@ def explain(
     orgs
         The roster's organisations in the problem's order, for the tags they exchange (None:
         pair scores only, e.g. MDGPLIB).
+    deadline
+        The time by which to stop (the command line keeps its time limit with it).
     """
     w = WhatIf(problem, assignment)
     ev = w.evaluation()
@@ -441,6 +446,8 @@ def explain(
     for i in (range(problem.n) if organisations is None else organisations):
         if untaken[i]:
             continue
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         g = w.group_of(i)
         earns = w.earns(i) if g >= 0 else 0
         total = ev.group_complementarity_scaled[g] if g >= 0 else 0
@@ -464,14 +471,20 @@ def explain(
 
 def explain_all(
     problem: Problem, assignment: IntArray, orgs: Sequence[Organisation] | None = None,
-    limit: int = EXPLAIN_LIMIT,
+    limit: int = EXPLAIN_LIMIT, deadline: float | None = None,
 ) -> tuple[list[Explanation], str | None]:
-    """Every organisation explained, if there are at most ``limit`` of them; else none, and
-    why (a sentence for the result file)."""
+    """Every organisation explained, if there are at most ``limit`` of them and the
+    ``deadline`` (see :func:`explain`) leaves time; else those explained, and why the others
+    are not (a sentence for the result file)."""
     if problem.n > limit:
         return [], (f"{problem.n} organisations, more than the limit of {limit} (solve "
                     "--explain-limit); pilotopt explain gives them")
-    return explain(problem, assignment, None, orgs), None
+    found = explain(problem, assignment, None, orgs, deadline)
+    placed = int(np.count_nonzero(~(problem.further & (np.asarray(assignment) < 0))))
+    if len(found) < placed:
+        return found, (f"{len(found)} of {placed} organisations explained within the time "
+                       "limit; pilotopt explain gives them all")
+    return found, None
 
 
 def fit(problem: Problem, assignment: IntArray, newcomer: int) -> Fit:

@@ -152,3 +152,41 @@ def test_memberships_left_out_join_where_it_helps() -> None:
                           [1, 2, 1, 1], size=(1, 2))
     # G2 is full (c, d): joining it would break the size rule, so b stays in G1 only.
     assert _join_where_it_helps(full, np.array([0, 0, -1, 1, 1])).tolist() == [0, 0, -1, 1, 1]
+
+
+class _NeverReady:
+    """A kernel loader whose kernel never arrives (a first run after installation on a busy
+    machine)."""
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+
+    def call_when_ready(self, callback) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_without_the_kernel_a_sizes_only_run_returns_numpys_search(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    import importlib
+
+    orchestration = importlib.import_module("pilotopt.solve.orchestration")
+    monkeypatch.setattr(orchestration, "kernel", _NeverReady)
+    rng = np.random.default_rng(3)
+    s = rng.integers(0, 20, size=(30, 30))
+    problem = make_problem(np.triu(s, 1) + np.triu(s, 1).T, 5, size=(5, 7))
+    result = solve(problem, Params(time_limit=0.5, seed=1, workers=workers))
+    checked(problem, result)
+    assert result.stats.kernel_ready_at is None and result.stats.local_search is None
+    # Better than the start it dealt (numpy's search improves a random deal at once).
+    from pilotopt.solve.search import fallback
+
+    first = fallback.start(problem, 1)
+    assert first is not None and result.objective > evaluate(problem, first).objective
+
+
+def test_a_reserve_must_leave_part_of_the_limit() -> None:
+    with pytest.raises(ValueError, match="reserve"):
+        Params(time_limit=2, reserve=2)
+    assert Params(time_limit=2, reserve=0.5).reserve == 0.5

@@ -170,12 +170,13 @@ def alternatives(
     if not 0 <= min_difference <= 1:
         raise ValueError("min_difference is a share of the organisations, from 0 to 1")
     start = time.perf_counter() if params.started is None else params.started
-    deadline = start + params.time_limit
+    deadline = start + params.time_limit - params.reserve
 
     def left() -> float:
         return max(0.0, deadline - time.perf_counter())
 
-    first = solve(problem, replace(params, time_limit=max(0.01, left() / k), started=None),
+    first = solve(problem, replace(params, time_limit=max(0.01, left() / k), started=None,
+                                   reserve=0.0),
                   on_progress=on_progress, stop=stop)
     found = [Proposal(first, 0.0, 1, ())]
     need = int(np.ceil(min_difference * problem.n - 1e-9))
@@ -195,7 +196,8 @@ def alternatives(
             if budget < 0.01:
                 break
             variant = discouraging(problem, earlier, weight)
-            sub = replace(params, time_limit=budget, seed=params.seed + j, started=None)
+            sub = replace(params, time_limit=budget, seed=params.seed + j, started=None,
+                          reserve=0.0)
             try:
                 run = solve(variant, sub, on_progress=on_progress, stop=stop)
             except (NoSolutionError, StoppedError) as exc:

@@ -127,7 +127,7 @@ def front(
     if not chosen:
         raise ValueError("the scenario has no soft rule to weigh against complementarity")
     start = time.perf_counter() if params.started is None else params.started
-    deadline = start + params.time_limit
+    deadline = start + params.time_limit - params.reserve
     found: list[Point] = []
     message = ""
     todo = factors(points)
@@ -136,7 +136,7 @@ def front(
         if found and (budget < 0.01 or (stop is not None and stop.is_set())):
             message = "interrupted" if stop is not None and stop.is_set() else "no time left"
             break
-        sub = replace(params, time_limit=max(0.01, budget), started=None)
+        sub = replace(params, time_limit=max(0.01, budget), started=None, reserve=0.0)
         variant = reweighed(problem, dict.fromkeys(chosen, f))
         try:
             run = solve(variant, sub, on_progress=on_progress, stop=stop)

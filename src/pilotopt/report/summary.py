@@ -20,7 +20,16 @@ if TYPE_CHECKING:  # the explanations and the baseline import the catalogue of r
     from pilotopt.baseline import Baseline
     from pilotopt.explain import Explanation
 
-__all__ = ["OFFENCES_KEPT", "gain_sentence", "judged", "package_version", "result_document"]
+__all__ = ["OFFENCES_KEPT", "gain_sentence", "judged", "output_seconds", "package_version",
+           "result_document"]
+
+#: What writing a solve's outputs costs, in seconds, on this project's 2-core machine when quiet
+#: (``benchmarks/outputs.py``): per organisation-group pair explained, per pair checked for
+#: drop-out risks (rosters up to :data:`pilotopt.stability.CHECKED_MAX`), a fixed part (result
+#: document, terminal, files), and the reports. On a busy machine the explanations take
+#: longer than this: they stop when only the time of the other outputs is left.
+EXPLAIN_PER_PAIR, RISKS_PER_PAIR, FIXED = 120e-6, 30e-6, 0.1
+HTML_XLSX_PER_ORG, HTML_XLSX, PDF = 3e-3, 1.0, 2.5
 
 #: Offences written per part of a rule; beyond it ``offence_counts`` still counts them all
 #: (a round-robin assignment of 20,000 organisations breaks rules 100,000 times: 35 MB).
@@ -33,6 +42,23 @@ def package_version() -> str:
         return version("pilotopt")
     except PackageNotFoundError:  # running from a source tree
         return "0+unknown"
+
+
+def output_seconds(problem: Problem, explain_limit: int, html: bool, xlsx: bool,
+                   pdf: bool) -> tuple[float, float]:
+    """What a solve's outputs will take: ``(everything but the explanations, the
+    explanations)``, in seconds, from the problem's size alone (so a reproducible run's budget
+    does not depend on the machine's mood). The command line ends the search that much before
+    its time limit, and stops explaining when only the first part is left."""
+    from pilotopt.stability import CHECKED_MAX
+
+    pairs = problem.n * problem.m
+    rest = FIXED + (RISKS_PER_PAIR * pairs if problem.n <= CHECKED_MAX else 0.0)
+    if html or xlsx or pdf:
+        rest += HTML_XLSX + HTML_XLSX_PER_ORG * problem.n
+    rest += PDF if pdf else 0.0
+    explain = EXPLAIN_PER_PAIR * pairs if problem.n <= explain_limit else 0.0
+    return rest, explain
 
 
 def judged(

@@ -8,11 +8,11 @@ infeasibility message); engines: :mod:`.cpsat`, :mod:`.search`, :mod:`.lns`.
 """
 
 from pilotopt.solve.bound import gap, pair_bound
-from pilotopt.solve.loader import finish_kernel_compilation
+from pilotopt.solve.loader import compile_in_background, finish_kernel_compilation
 from pilotopt.solve.orchestration import solve
 from pilotopt.solve.params import Params
 from pilotopt.solve.progress import Progress
 from pilotopt.solve.result import PhaseRun, Result, Statistics, Status
 
 __all__ = ["Params", "PhaseRun", "Progress", "Result", "Statistics", "Status",
-           "finish_kernel_compilation", "gap", "pair_bound", "solve"]
+           "compile_in_background", "finish_kernel_compilation", "gap", "pair_bound", "solve"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 
-__all__ = ["KernelLoader", "finish_kernel_compilation", "kernel"]
+__all__ = ["KernelLoader", "compile_in_background", "finish_kernel_compilation", "kernel"]
 
 
 class KernelLoader:
@@ -61,4 +63,26 @@ def finish_kernel_compilation() -> bool:
     if _loader is None or _loader.ready.is_set():
         return False
     _loader.thread.join()
+    return True
+
+
+#: What a detached process runs to finish the first-ever compilation (both searches).
+_COMPILE = ("from pilotopt.solve.search import tabu, sampled; "
+            "tabu.warm_up(); sampled.warm_up()")
+
+
+def compile_in_background() -> bool:
+    """Leave a first-ever kernel compilation still running to a detached process; True if one
+    was started.
+
+    The command line calls this instead of :func:`finish_kernel_compilation` so that the run
+    ends at its time limit: numba writes its cache one function at a time, each file whole
+    (written aside, then renamed), so this process may exit mid-compilation and the detached
+    one completes the cache for later runs.
+    """
+    if _loader is None or _loader.ready.is_set():
+        return False
+    subprocess.Popen([sys.executable, "-c", _COMPILE], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
     return True

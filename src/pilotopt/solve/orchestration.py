@@ -83,7 +83,7 @@ def solve(
     conflict = counted_conflict(problem)
     if conflict is not None:
         raise conflict
-    clock = Clock(params.time_limit, params.started, stop)
+    clock = Clock(params.time_limit - params.reserve, params.started, stop)
     try:
         return _solve(problem, params, clock, on_progress)
     finally:
@@ -97,7 +97,7 @@ def _solve(problem: Problem, params: Params, clock: Clock,
     from pilotopt.solve.cpsat import solve_cpsat
 
     deterministic = params.workers == 1
-    stats = Statistics(deterministic=deterministic)
+    stats = Statistics(deterministic=deterministic, output_reserve=round(params.reserve, 3))
     if problem.factors is not None or problem.n * problem.m > LARGE_MIN_CELLS:
         from pilotopt.solve.search.encode import supported
 
@@ -148,15 +148,21 @@ def _solve(problem: Problem, params: Params, clock: Clock,
             problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
             hint=start, stop_when=stop_cpsat_when_ready, on_objective=tracker.offer,
         ))
-    # Without a start the search is the only way to an assignment: wait for it however long the
-    # first-ever compilation takes (unless the run is halted).
+    waiting = None
+    if start is None and not loader.ready.is_set():
+        # Sizes are the only hard rules: plain numpy searches until the kernel is ready.
+        waiting = _while_loading(problem, params.seed, clock, tracker, loader.ready)
+        if waiting is not None and not deterministic:
+            start = waiting
     while not loader.ready.wait(0.05):
-        if clock.halt.is_set() or (start is not None and clock.left() <= 0):
+        if clock.halt.is_set() or clock.left() <= 0:
             break
     stats.kernel_ready_at = round(clock.elapsed(), 3) if loader.ready.is_set() else None
+    if waiting is not None and not loader.ready.is_set():
+        candidates.append(waiting)  # reproducible runs use it only without the kernel
     share = 0.6 if polish else 0.9
     ls_time = clock.left() * share / 0.9
-    best = start
+    best = start if start is not None else waiting
     if loader.ready.is_set() and (clock.left() > 0.01 or (start is None
                                                             and not clock.halt.is_set())):
         tracker.phase = "search"
@@ -169,7 +175,7 @@ def _solve(problem: Problem, params: Params, clock: Clock,
             from pilotopt.solve.calibration import calibration
 
             cal = calibration(clock.elapsed())
-            work = (max(0.05, params.time_limit - cal.startup) * share, cal.rates)
+            work = (max(0.05, clock.limit - cal.startup) * share, cal.rates)
         best, stats.local_search = _local_search(problem, start, ls_time, params, improved,
                                                  clock.halt, work=work)
         candidates.append(best)
@@ -181,7 +187,7 @@ def _solve(problem: Problem, params: Params, clock: Clock,
         outcome = solve_cpsat(
             problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
             hint=best,
-            deterministic_time=(params.time_limit * 0.25 * CPSAT_DETERMINISTIC_PER_SECOND
+            deterministic_time=(clock.limit * 0.25 * CPSAT_DETERMINISTIC_PER_SECOND
                                 if deterministic else None),
             stop_when=clock.on_halt, on_objective=tracker.offer,
         )
@@ -272,7 +278,7 @@ def _solve_large(
     # The clock's left() is 0 once the run is halted, which ends the engine's loops.
     assignment, large = run(
         problem, params.seed, elapsed=clock.elapsed, left=clock.left,
-        visits=(int(params.time_limit * LARGE_VISITS_PER_SECOND) if deterministic else None),
+        visits=(int(clock.limit * LARGE_VISITS_PER_SECOND) if deterministic else None),
         on_improve=improved, repair_part=repair, stop=clock.halt,
     )
     stats.large = large
@@ -312,9 +318,9 @@ def _construct(problem: Problem, params: Params, clock: Clock, stats: Statistics
     # Nothing else can run without a start, and the search stops at the first assignment: it
     # may use almost all the time (it shares the GIL with a first kernel compilation).
     # When start-up took the time already (a loaded machine), a short grace still lets a small
-    # model find its start: the limit may be passed by at most a second.
-    budget = params.time_limit * 0.9
-    grace = min(1.0, 0.1 * params.time_limit)
+    # model find its start: the limit may be passed by at most half a second.
+    budget = clock.limit * 0.9
+    grace = min(0.5, 0.1 * clock.limit)
     outcome = solve_cpsat(
         problem, time_limit=max(grace, min(budget, clock.left())), seed=params.seed,
         workers=params.workers, first_solution=True, prefer=problem.preferred_groups(),
@@ -338,6 +344,23 @@ def _construct(problem: Problem, params: Params, clock: Clock, stats: Statistics
             "hard rule"
         )
     return outcome.assignment
+
+
+def _while_loading(problem: Problem, seed: int, clock: Clock, tracker: Tracker,
+                   ready: threading.Event) -> IntArray | None:
+    """A start meeting the size bounds and numpy's swap search from it, until the kernel is
+    ready or the time is up (see :mod:`pilotopt.solve.search.fallback`); None when no sizes
+    fit (the kernel's search then says so)."""
+    from pilotopt.solve.search import fallback
+
+    first = fallback.start(problem, seed)
+    if first is None:
+        return None
+    tracker.offer(evaluate(problem, first).objective_scaled)
+    tracker.phase = "search"
+    best, _ = fallback.improve(problem, first, seed, lambda: ready.is_set() or clock.left() <= 0)
+    tracker.offer(evaluate(problem, best).objective_scaled)
+    return best
 
 
 def _local_search(

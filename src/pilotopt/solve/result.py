@@ -37,10 +37,13 @@ class Statistics:
 
     ``trace`` lists each improvement as (seconds, objective in user units, feasible);
     ``local_search`` and ``large`` are the engines' own statistics (see
-    :func:`pilotopt.solve.search.tabu.local_search` and :func:`pilotopt.solve.search.sampled.run`).
+    :func:`pilotopt.solve.search.tabu.local_search` and :func:`pilotopt.solve.search.sampled.run`);
+    ``output_reserve`` the seconds of the limit kept for the caller's outputs
+    (:attr:`Params.reserve <pilotopt.solve.params.Params.reserve>`).
     """
 
     deterministic: bool = False
+    output_reserve: float = 0.0
     construct: PhaseRun | None = None
     cpsat_while_compiling: PhaseRun | None = None
     cpsat: PhaseRun | None = None
