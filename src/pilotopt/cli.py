@@ -359,13 +359,13 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     except InfeasibleError as exc:
         _fail(EXIT_INFEASIBLE, f"infeasible: {exc}")
     except NoSolutionError as exc:
+        compile_in_background()  # when a search was still compiling, for the next run
         _fail(EXIT_NO_SOLUTION, str(exc))
     except _Aborted as exc:
         _fail(exc.code, "aborted: nothing more written")
     if result.status is Status.INTERRUPTED:
         _fail(interrupts.code, text("interrupted.wrote", language))
-    if (result.stats.large is None and result.stats.kernel_ready_at is None
-            and compile_in_background()):
+    if result.stats.kernel_ready_at is None and compile_in_background():
         click.echo("the search kernel was not ready within the time limit (it is compiled "
                    "once after installation): it is being compiled in the background, for "
                    "later runs", err=True)

@@ -190,3 +190,17 @@ def test_a_reserve_must_leave_part_of_the_limit() -> None:
     with pytest.raises(ValueError, match="reserve"):
         Params(time_limit=2, reserve=2)
     assert Params(time_limit=2, reserve=0.5).reserve == 0.5
+
+
+def test_without_the_large_search_a_large_run_says_so_at_its_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    from helpers import factored_problem
+    from pilotopt.errors import NoSolutionError
+
+    orchestration = importlib.import_module("pilotopt.solve.orchestration")
+    monkeypatch.setattr(orchestration, "large_kernel", _NeverReady)
+    with pytest.raises(NoSolutionError, match="compiled once after installation"):
+        solve(factored_problem(0, 40, 4), Params(time_limit=0.3, seed=1))

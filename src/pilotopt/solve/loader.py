@@ -1,4 +1,4 @@
-"""The search kernel, compiled (or loaded from numba's cache) in a background thread."""
+"""The compiled searches, each compiled (or loaded from numba's cache) in a background thread."""
 
 from __future__ import annotations
 
@@ -7,17 +7,21 @@ import sys
 import threading
 from collections.abc import Callable
 
-__all__ = ["KernelLoader", "compile_in_background", "finish_kernel_compilation", "kernel"]
+__all__ = ["KernelLoader", "compile_in_background", "finish_kernel_compilation", "kernel",
+           "large_kernel"]
 
 
 class KernelLoader:
-    """Compiles (or loads from numba's cache) the search kernel in a background thread.
+    """Compiles (or loads from numba's cache) a search in a background thread: the dense
+    search's kernel (:mod:`~pilotopt.solve.search.tabu`), or with ``large`` the large-instance
+    search (:mod:`~pilotopt.solve.search.sampled`).
 
-    The first run after installation compiles for several seconds; CP-SAT works meanwhile
-    (it releases the GIL) and is told to stop as soon as the kernel is ready.
+    The first run after installation compiles for a minute or more; CP-SAT or numpy's search
+    work meanwhile and are told to stop as soon as the kernel is ready.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, large: bool = False) -> None:
+        self.large = large
         self.ready = threading.Event()
         self._lock = threading.Lock()
         self._on_ready: list[Callable[[], None]] = []
@@ -25,8 +29,10 @@ class KernelLoader:
         self.thread.start()
 
     def _load(self) -> None:
-        from pilotopt.solve.search.tabu import warm_up
-
+        if self.large:
+            from pilotopt.solve.search.sampled import warm_up
+        else:
+            from pilotopt.solve.search.tabu import warm_up
         warm_up()
         with self._lock:
             self.ready.set()
@@ -44,14 +50,23 @@ class KernelLoader:
 
 
 _loader: KernelLoader | None = None
+_large_loader: KernelLoader | None = None
 
 
 def kernel() -> KernelLoader:
-    """The process's one loader, started on first use."""
+    """The process's one loader of the dense search, started on first use."""
     global _loader
     if _loader is None:
         _loader = KernelLoader()
     return _loader
+
+
+def large_kernel() -> KernelLoader:
+    """The process's one loader of the large-instance search, started on first use."""
+    global _large_loader
+    if _large_loader is None:
+        _large_loader = KernelLoader(large=True)
+    return _large_loader
 
 
 def finish_kernel_compilation() -> bool:
@@ -80,7 +95,7 @@ def compile_in_background() -> bool:
     (written aside, then renamed), so this process may exit mid-compilation and the detached
     one completes the cache for later runs.
     """
-    if _loader is None or _loader.ready.is_set():
+    if all(k is None or k.ready.is_set() for k in (_loader, _large_loader)):
         return False
     subprocess.Popen([sys.executable, "-c", _COMPILE], stdin=subprocess.DEVNULL,
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -16,7 +16,7 @@ from pilotopt.problem import SCALE, GroupSum, IntArray, Problem
 from pilotopt.solve.bound import pair_bound
 from pilotopt.solve.clock import Clock
 from pilotopt.solve.conflicts import counted_conflict, infeasible_error
-from pilotopt.solve.loader import kernel
+from pilotopt.solve.loader import kernel, large_kernel
 from pilotopt.solve.params import Params
 from pilotopt.solve.progress import Progress, Tracker
 from pilotopt.solve.result import PhaseRun, Result, Statistics, Status
@@ -265,6 +265,17 @@ def _solve_large(
             p, GroupSum) and p.hard and bool(np.all(p.w == 1))}))
     deterministic = params.workers == 1
     tracker.phase = "construct"
+    loader = large_kernel()
+    while not loader.ready.wait(0.05):  # the first run after installation compiles it
+        if clock.halt.is_set() or clock.left() <= 0:
+            if clock.interrupted():
+                raise StoppedError("stopped before any assignment meeting every hard rule "
+                                   "was found")
+            raise NoSolutionError(
+                f"the large-instance search was not ready within {clock.limit:g} s: it is "
+                "compiled once after installation (a minute or two; it goes on in the "
+                "background): run again in a few minutes")
+    stats.kernel_ready_at = round(clock.elapsed(), 3)
 
     def improved(objective: int, feasible: bool) -> None:
         if feasible:
