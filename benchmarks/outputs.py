@@ -18,8 +18,10 @@ import io
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from rich.console import Console
 
@@ -30,6 +32,7 @@ from pilotopt.report.summary import output_seconds, result_document
 from pilotopt.report.terminal import print_result
 from pilotopt.solve import Params, solve
 
+T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT = [
@@ -73,7 +76,7 @@ def measure(roster: str, scenario: str | None, html: bool) -> dict[str, object]:
     result = solve(problem, Params(time_limit=2, seed=1))
     times: dict[str, float] = {}
 
-    def timed(name, f):  # type: ignore[no-untyped-def]
+    def timed(name: str, f: Callable[[], T]) -> T:
         t = time.perf_counter()
         value = f()
         times[name] = time.perf_counter() - t
