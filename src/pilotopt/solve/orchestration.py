@@ -414,11 +414,15 @@ def _parallel_local_search(
                             stop=stop)
     results: list[tuple[IntArray, dict[str, Any]] | None] = [None] * count
     errors: list[BaseException] = []
+    # Without hard rules beyond sizes any start will do: the other threads build their own,
+    # which keeps them apart from thread 0.
+    alone = _sizes_only(problem)
 
     def run(k: int) -> None:
         try:
-            results[k] = local_search(problem, start, time_limit, params.seed + k * 1_000_003,
-                                      on_improve=on_improve, stop=stop)
+            results[k] = local_search(problem, None if k and alone else start, time_limit,
+                                      params.seed + k * 1_000_003, on_improve=on_improve,
+                                      stop=stop)
         except BaseException as exc:  # re-raised in the calling thread
             errors.append(exc)
 
