@@ -260,3 +260,66 @@ def test_a_request_from_another_site_is_refused(edited: TestClient) -> None:
     same = edited.post("/api/move", json={"id": "se03", "group": 1},
                        headers={"Origin": "http://testserver"})
     assert same.status_code == 200
+
+
+def test_the_settings_form_rewrites_the_scenario_and_the_page_rescores(
+        edited: TestClient) -> None:
+    page = edited.get("/").text
+    assert 'name="rules[4].weight" value="2"' in page and 'name="groups.count" value="2"' in page
+    before = edited.get("/api/score").json()["objective"]
+    done = edited.post("/settings", data={"rules[1].hard": "false", "rules[1].weight": "5",
+                                          "rules[1].min": "3"}, follow_redirects=False)
+    assert done.status_code == 303
+    assert edited.get("/api/score").json()["objective"] == pytest.approx(before - 10)
+    toml = edited.get("/download/scenario.toml").text
+    assert toml.startswith("# A small scenario for the tests") and "weight = 5.0" in toml
+    assert 'name="rules[1].min" value="3"' in edited.get("/").text
+    # The TOML text itself, edited in the page, is taken the same way.
+    text_done = edited.post("/scenario", data={"text": toml.replace("min = 3", "min = 2")},
+                            follow_redirects=False)
+    assert text_done.status_code == 303
+    assert edited.get("/api/score").json()["objective"] == pytest.approx(before)
+
+
+def test_a_bad_scenario_edit_is_located_in_the_page_and_changes_nothing(
+        edited: TestClient) -> None:
+    toml = edited.get("/download/scenario.toml").text
+    page = edited.post("/settings", data={"rules[4].weight": "<b>x</b>", "groups.size.max": "1"})
+    assert page.status_code == 422 and "Traceback" not in page.text
+    assert "rules[4].weight, value &#39;&lt;b&gt;x&lt;/b&gt;&#39;: a number is needed" in page.text
+    assert "groups.size.max (line 6)" in page.text and "smaller than min" in page.text
+    assert 'value="&lt;b&gt;x&lt;/b&gt;" inputmode="decimal" size="6" aria-label="weight 4" ' \
+        'aria-invalid="true"' in page.text  # what was typed stays in the form, marked
+    bad_text = edited.post("/scenario", data={"text": "[groups]\ncount = <script>\n"})
+    assert bad_text.status_code == 422 and "line 2" in bad_text.text
+    assert "<script>" not in bad_text.text and "count = &lt;script&gt;" in bad_text.text
+    assert edited.get("/download/scenario.toml").text == toml
+
+
+def test_an_edit_that_drops_the_groups_says_so(edited: TestClient) -> None:
+    page = edited.post("/settings", data={"groups.count": "1", "groups.size.max": "8"})
+    assert page.status_code == 200 and "no longer fits it; solve again" in page.text
+    assert edited.get("/api/score").status_code == 409
+
+
+def test_re_solve_from_the_current_groups(edited: TestClient) -> None:
+    page = edited.get("/").text
+    assert 'id="resolve-button"' in page and 'name="stay"' in page
+    started = edited.post("/api/solve", json={"time_limit": 3, "seed": 1, "from_current": True,
+                                              "stay": 1000})
+    assert started.status_code == 202
+    wait_for_solve(workspace(edited))
+    assert edited.get("/api/progress").json()["moved"] == 0
+    assert edited.get("/api/score").json()["assignment"]["se02"] == "G2"
+    assert "Against the previous assignment: 0 of 8 organisations moved" in edited.get("/").text
+    assert edited.post("/api/solve", json={"time_limit": 1, "from_current": True,
+                                           "stay": 0}).status_code == 422
+
+
+def test_the_pdf_needs_chromium_and_says_so(edited: TestClient,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PILOTOPT_CHROMIUM", "/nonexistent/chromium")
+    page = edited.get("/").text
+    assert 'href="/download/report.pdf"' not in page and 'id="no-pdf"' in page
+    missing = edited.get("/download/report.pdf")
+    assert missing.status_code == 503 and "needs Chromium" in missing.json()["error"]

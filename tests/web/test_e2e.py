@@ -1,7 +1,8 @@
 """The workspace in a real browser: Playwright drives Debian's Chromium through the whole flow
-(open the demo, solve, move a card by keyboard and by drag, lock, undo, download) and the score
-the page shows is the one ``pilotopt score`` gives for the downloaded assignment. Screenshots of
-the main screens go to the test's output folder."""
+(open the demo, solve, move a card by keyboard and by drag, lock, undo, download, edit the
+scenario's settings, re-solve from the current groups with a lock, the PDF report) and the score
+the page shows is the one ``pilotopt score`` gives for the downloaded assignment and scenario.
+Screenshots of the main screens go to the test's output folder."""
 
 from __future__ import annotations
 
@@ -84,13 +85,13 @@ def _wait_version(page: Any, version: int) -> None:
     page.wait_for_function(f"document.body.dataset.version === '{version}'")
 
 
-def _score_of_download(page: Any, link: str, out: Path) -> float:
+def _score_of_download(page: Any, link: str, out: Path, scenario: Path = PRESET) -> float:
     """Download the assignment and score it with the command line; its objective."""
     with page.expect_download() as info:
         page.click(f'a[href="{link}"]')
     csv_path = out / "assignment.csv"
     info.value.save_as(csv_path)
-    done = CliRunner().invoke(main, ["score", str(DEMO), "-s", str(PRESET), "-a", str(csv_path),
+    done = CliRunner().invoke(main, ["score", str(DEMO), "-s", str(scenario), "-a", str(csv_path),
                                      "--out", str(out)])
     assert done.exit_code in (0, 1), done.output  # 1: a hard rule is broken
     return float(json.loads((out / "score.json").read_text())["objective"])
@@ -98,6 +99,10 @@ def _score_of_download(page: Any, link: str, out: Path) -> float:
 
 def _shown_objective(page: Any) -> float:
     return float(page.locator("#summary .objective").inner_text())
+
+
+def _assignment(page: Any) -> dict[str, str]:
+    return dict(page.evaluate("fetch('/api/score').then(r => r.json())")["assignment"])
 
 
 def test_the_whole_flow(page: Any, server: str, tmp_path: Path) -> None:
@@ -158,3 +163,40 @@ def test_the_whole_flow(page: Any, server: str, tmp_path: Path) -> None:
     assert "Verplaatsen naar" in page.inner_text("#move-form")
     page.screenshot(path=str(shots / "4-dutch.png"), full_page=True)
     page.goto(f"{server}/lang/en")
+
+    # The settings form: the distance rule (rules[7], hard, 70 km) soft at 5 km; every group
+    # has members further apart, so the objective drops, to what pilotopt score says with the
+    # downloaded scenario (whose comments are kept).
+    before = _shown_objective(page)
+    page.select_option('select[name="rules[7].hard"]', "false")
+    page.fill('input[name="rules[7].km"]', "5")
+    page.click("#apply-settings")
+    page.wait_for_selector('input[name="rules[7].km"][value="5"]')
+    page.screenshot(path=str(shots / "5-settings.png"), full_page=True)
+    with page.expect_download() as toml:
+        page.click('#downloads a[href="/download/scenario.toml"]')
+    scenario = tmp_path / "edited.toml"
+    toml.value.save_as(scenario)
+    assert "# Workable: mobility is a real barrier" in scenario.read_text()
+    assert _shown_objective(page) < before
+    assert _shown_objective(page) == pytest.approx(
+        _score_of_download(page, "/download/assignment.csv", tmp_path / "edited", scenario),
+        abs=0.005)
+
+    # Re-solve from these groups, the keyboard-moved card still locked: it stays, and the page
+    # says how many moved, as many as the assignment shows.
+    current = _assignment(page)
+    page.fill('input[name="time_limit"]', "1")
+    page.click("#resolve-button")
+    page.wait_for_selector("#moved", timeout=60_000)  # shown when the page reloads
+    assert _group_of(page, org) == 1 and page.locator(f'.card[data-id="{org}"].locked').count()
+    now = _assignment(page)
+    moved = sum(now[i] != current[i] for i in now)
+    assert f"Against the previous assignment: {moved} of 40 organisations moved" in (
+        page.inner_text("#moved"))
+    page.screenshot(path=str(shots / "6-resolved.png"), full_page=True)
+
+    with page.expect_download() as pdf:
+        page.click('a[href="/download/report.pdf"]')
+    assert pdf.value.suggested_filename == "report.pdf"
+    assert Path(pdf.value.path()).read_bytes()[:5] == b"%PDF-"

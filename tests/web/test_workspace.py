@@ -10,6 +10,7 @@ import pytest
 from web_cases import GOOD, ROSTER, SCENARIO, loaded, wait_for_solve
 
 from pilotopt.evaluate import evaluate
+from pilotopt.instance import load_instance
 from pilotopt.web.workspace import Busy, Refused, Source, Workspace, presets
 
 
@@ -125,3 +126,83 @@ def test_nothing_to_edit_before_an_assignment(tmp_path: Path) -> None:
     with pytest.raises(Refused, match="solve first"):
         ws.move(0, 1)
     assert ws.snapshot() is None
+
+
+def test_a_settings_edit_rewrites_the_scenario_and_rescores_the_groups(tmp_path: Path) -> None:
+    ws = loaded(Workspace(tmp_path / "ws"))
+    before = ws.snapshot()
+    assert before is not None
+    # The social quota (rule 1) soft at 5 per member short, at least 3 per group: GOOD has two
+    # social organisations in each group, so it costs 2 x 5.
+    assert ws.edit_settings({"rules[1].hard": "false", "rules[1].weight": "5",
+                             "rules[1].min": "3"}) == []
+    assert ws.loaded is not None
+    kept = ws.loaded.scenario
+    assert kept.name == "scenario.toml" and kept.path.is_relative_to(tmp_path / "ws")
+    assert SCENARIO.read_text().splitlines()[0] in kept.path.read_text()  # comments kept
+    after = ws.snapshot()
+    assert after is not None and after[1].tolist() == GOOD
+    assert after[2] == evaluate(load_instance(ROSTER, kept.path).problem, np.array(GOOD))
+    assert after[2].objective == pytest.approx(before[2].objective - 10)
+    assert ws.edit_settings({"rules[1].weight": "5"}) == []  # nothing changed: no new file
+    assert ws.loaded.scenario == kept
+
+
+def test_a_refused_edit_lists_every_problem_and_changes_nothing(tmp_path: Path) -> None:
+    ws = loaded(Workspace(tmp_path / "ws"))
+    assert ws.loaded is not None
+    was = ws.loaded.scenario
+    problems = ws.edit_settings({"rules[2].min": "two", "groups.size.min": "6",
+                                 "groups.size.max": "4"})
+    assert [(p.file, p.key, p.value) for p in problems] == [
+        ("scenario.toml", "rules[2].min", "two"),
+        ("scenario.toml", "groups.size.max (line 6)", 4)]
+    assert "smaller than min" in problems[1].message
+    assert ws.loaded.scenario == was and not list((tmp_path / "ws" / "inputs").iterdir())
+    broken = ws.edit_scenario("[groups]\ncount = 2\n\n[[rules]]\nkind = \"quota\"\nmni = 1\n")
+    assert {p.key for p in broken} >= {"rules[1].mni (line 6)", "rules[1].attribute (line 4)"}
+    (syntax,) = ws.edit_scenario("[groups]\ncount = two\n")
+    assert syntax.key == "line 2" and "not valid TOML" in syntax.message
+    assert ws.loaded.scenario == was
+
+
+def test_an_edit_of_the_group_count_keeps_the_groups_only_when_they_fit(tmp_path: Path) -> None:
+    ws = loaded(Workspace(tmp_path))
+    ws.move(ws.index("se03"), 1)
+    assert ws.edit_settings({"groups.count": "3"}) == []
+    snap = ws.snapshot()
+    assert snap is not None and len(snap[2].group_sizes) == 3 and not snap[2].feasible
+    assert ws.loaded is not None and ws.loaded.undo == []  # moves of the old groups dropped
+    assert ws.edit_settings({"groups.count": "1", "groups.size.max": "8"}) == []
+    assert ws.snapshot() is None  # G2 is gone: solve again
+
+
+def test_a_re_solve_adds_a_stability_rule_unless_the_scenario_has_one(tmp_path: Path) -> None:
+    ws = loaded(Workspace(tmp_path))
+    assert ws.loaded is not None
+    previous = {"se01": 0}
+    rules = Workspace._solve_problem(ws.loaded, previous, 5.0).rules
+    assert [(r.label, r.hard, r.weight) for r in rules[-1:]] == [
+        ("stay in the current groups", False, 5.0)]
+    assert ws.edit_scenario(SCENARIO.read_text() + '\n[[rules]]\nkind = "stability"\n'
+                            'weight = 2\n') == []
+    rules = Workspace._solve_problem(ws.loaded, previous, 5.0).rules
+    assert [r.kind for r in rules].count("stability") == 1 and rules[-1].weight == 2
+
+
+def test_a_re_solve_keeps_locks_and_says_who_moved(tmp_path: Path) -> None:
+    ws = loaded(Workspace(tmp_path, workers=1))
+    with pytest.raises(Refused, match="solve first"):
+        loaded(Workspace(tmp_path / "other"), assignment=None).start_solve(1, 0, stay=1.0)
+    ws.move(ws.index("pb01"), 1)  # still every hard rule holds
+    ws.lock(ws.index("pb01"), True)
+    before = ws.snapshot()
+    assert before is not None and before[2].feasible
+    # Each move costs 1000, far more than any pair earns: the best is to move nobody.
+    job = ws.start_solve(3, seed=1, stay=1000.0)
+    wait_for_solve(ws)
+    assert job.state == "done", job.message
+    after = ws.snapshot()
+    assert after is not None and after[1][ws.index("pb01")] == 1
+    assert job.continuity is not None and job.to_dict()["moved"] == 0
+    assert after[1].tolist() == before[1].tolist()

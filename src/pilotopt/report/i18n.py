@@ -559,6 +559,45 @@ _TEXT: dict[str, tuple[str, str]] = {
     "web.delta": ("objective of B minus A: {v}", "doel van B min A: {v}"),
     "web.back": ("Back to the workspace", "Terug naar de werkruimte"),
     "web.refused": ("Not done: {why}", "Niet gedaan: {why}"),
+    "web.settings": ("Rules and weights", "Regels en gewichten"),
+    "web.settings_note": ("The scenario file stays the source: this form rewrites it (comments "
+                          "and order kept) and checks it as the command line does; an empty "
+                          "field removes the key.",
+                          "Het scenariobestand blijft de bron: dit formulier herschrijft het "
+                          "(commentaar en volgorde blijven) en controleert het zoals de "
+                          "opdrachtregel; een leeg veld verwijdert de sleutel."),
+    "web.groups_legend": ("Groups: count (or target size) and members per group",
+                          "Groepen: aantal (of doelgrootte) en leden per groep"),
+    "web.rule": ("Rule", "Regel"),
+    "web.hard_soft": ("hard or soft", "hard of zacht"),
+    "web.hard": ("hard (must hold)", "hard (moet gelden)"),
+    "web.soft": ("soft (weight per unit off)", "zacht (gewicht per eenheid ernaast)"),
+    "web.numbers": ("bounds", "grenzen"),
+    "web.apply": ("Check and apply", "Nakijken en toepassen"),
+    "web.scenario_problems": ("{count} problem(s) in the scenario; it stays as it was:",
+                              "{count} probleem/problemen in het scenario; het blijft zoals "
+                              "het was:"),
+    "web.edit_toml": ("The scenario as TOML (edit it here, or download it)",
+                      "Het scenario als TOML (hier bewerken, of downloaden)"),
+    "web.groups_dropped": ("The scenario changed the groups: the current assignment no longer "
+                           "fits it; solve again.",
+                           "Het scenario veranderde de groepen: de huidige indeling past er "
+                           "niet meer in; los opnieuw op."),
+    "web.resolve": ("Re-solve from these groups", "Opnieuw oplossen vanuit deze groepen"),
+    "web.stay": ("cost per organisation moved", "kost per verplaatste organisatie"),
+    "web.stability_given": ("(the scenario's stability rule keeps them)",
+                            "(de stabiliteitsregel van het scenario houdt ze)"),
+    "web.resolve_note": ("Re-solving keeps the current groups as the previous assignment: only "
+                         "what pays for its moves changes, and the page says who moved.",
+                         "Opnieuw oplossen houdt de huidige groepen als vorige indeling: enkel "
+                         "wat zijn verplaatsingen waard is verandert, en de pagina zegt wie "
+                         "verhuisde."),
+    "web.dl_pdf": ("report (PDF)", "rapport (PDF)"),
+    "web.no_pdf": ("report (PDF): needs Chromium on this machine (apt-get install chromium, "
+                   "or PILOTOPT_CHROMIUM); the HTML report prints to PDF from any browser",
+                   "rapport (PDF): vraagt Chromium op deze machine (apt-get install chromium, "
+                   "of PILOTOPT_CHROMIUM); het HTML-rapport drukt af naar PDF vanuit elke "
+                   "browser"),
 }
 
 _ECONOMY: dict[str, tuple[str, str, str, str]] = {

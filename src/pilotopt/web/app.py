@@ -1,10 +1,12 @@
 """The web workspace of ``pilotopt serve``: a FastAPI app rendering server-side HTML.
 
 :func:`create_app` makes the app for one workspace folder. Pages: ``/`` (inputs, roster
-profile, solve, the groups as columns of cards, downloads, runs) and ``/compare`` (two runs side
-by side). Forms post to ``/upload``, ``/demo`` and ``/runs``; the page's script calls the JSON
-endpoints under ``/api/`` (solve, progress, stop, move, lock, undo, redo, score). Everything is
-served from this machine: the script and style sheet are shipped in the package.
+profile, the scenario's settings, solve, the groups as columns of cards, downloads, runs) and
+``/compare`` (two runs side by side). Forms post to ``/upload``, ``/demo``, ``/settings`` (the
+settings form), ``/scenario`` (the scenario's TOML text) and ``/runs``; the page's script calls
+the JSON endpoints under ``/api/`` (solve or re-solve from the current groups, progress, stop,
+move, lock, undo, redo, score). Everything is served from this machine: the script and style
+sheet are shipped in the package.
 
 Access: with a ``token``, every request needs it, as ``?token=`` once (it is then kept in a
 cookie) or as that cookie; without one (on loopback) none is asked. A request that changes
@@ -28,8 +30,10 @@ from fastapi.staticfiles import StaticFiles
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
+from pilotopt.errors import InputProblem
 from pilotopt.io.outputs import assignment_csv
 from pilotopt.report.i18n import LANGS, Lang, choose, text, unfilled
+from pilotopt.report.pdf import PdfError, find_chromium
 from pilotopt.web import views
 from pilotopt.web.workspace import Loaded, Refused, Step, Workspace, presets
 
@@ -43,10 +47,13 @@ SCRIPT_WORDS = ("web.progress", "web.best", "web.not_feasible_yet", "web.stoppin
 
 
 class SolveRequest(BaseModel):
-    """Start a solve: seconds and seed."""
+    """Start a solve: seconds and seed; ``from_current``: re-solve from the current groups,
+    each organisation moved costing ``stay`` (unless the scenario has a stability rule)."""
 
     time_limit: float = Field(gt=0, le=24 * 3600)
     seed: int = Field(default=0, ge=0)
+    from_current: bool = False
+    stay: float = Field(default=10.0, gt=0, le=1e6)
 
 
 class MoveRequest(BaseModel):
@@ -124,14 +131,27 @@ def create_app(folder: str | Path, token: str | None = None,
         return env.get_template(name).render(t=lambda key, **v: text(key, lang, **v), **ctx)
 
     def index(request: Request, status: int = 200, notice: str | None = None,
-              assignment_problems: list[str] | None = None) -> HTMLResponse:
+              assignment_problems: list[str] | None = None,
+              scenario_problems: list[InputProblem] | None = None,
+              sent: dict[str, str] | None = None, text_sent: str | None = None
+              ) -> HTMLResponse:
         lang = lang_of(request)
         loaded = ws.loaded
+        job = ws.job
         return render("index.html", request, status, notice=notice, presets=presets(),
                       assignment_problems=assignment_problems or [],
                       problems=[str(p) for p in ws.problems],
                       loaded=loaded, profile=views.profile(loaded.instance, lang) if loaded
-                      else None, board=board(lang), runs=runs())
+                      else None, board=board(lang), runs=runs(),
+                      settings=views.settings(ws.settings(), sent or {}, scenario_problems or [])
+                      if loaded else None,
+                      scenario_text=text_sent if text_sent is not None
+                      else ws.scenario_text() if loaded else "",
+                      stability=loaded is not None and any(
+                          r.kind == "stability" for r in loaded.scenario_model.rules),
+                      moved=job.continuity.lines(lang, shown=10)
+                      if job is not None and job.continuity is not None else [],
+                      pdf=find_chromium() is not None)
 
     def board(lang: Lang) -> dict[str, Any] | None:
         snap = ws.snapshot()
@@ -238,6 +258,29 @@ def create_app(folder: str | Path, token: str | None = None,
             return index(request, 409, str(exc))
         return RedirectResponse("/", status_code=303)
 
+    @app.post("/settings")
+    async def edit_settings(request: Request) -> Response:
+        sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        return edited(request, lambda: ws.edit_settings(sent), sent=sent)
+
+    @app.post("/scenario")
+    def edit_scenario(request: Request, text: Annotated[str, Form()]) -> Response:
+        return edited(request, lambda: ws.edit_scenario(text), text_sent=text)
+
+    def edited(request: Request, edit: Callable[[], list[InputProblem]],
+               **sent: Any) -> Response:
+        """After an edit of the scenario: its problems in the page, or the page re-scored."""
+        had = ws.snapshot() is not None
+        try:
+            found = edit()
+        except Refused as exc:
+            return index(request, 409, str(exc))
+        if found:
+            return index(request, 422, scenario_problems=found, **sent)
+        if had and ws.snapshot() is None:
+            return index(request, notice=text("web.groups_dropped", lang_of(request)))
+        return RedirectResponse("/#settings", status_code=303)
+
     @app.post("/runs")
     def keep(request: Request) -> Response:
         try:
@@ -274,6 +317,12 @@ def create_app(folder: str | Path, token: str | None = None,
             case "groups.xlsx":
                 body = _report(loaded, a, ev, lang, html=False)
                 kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            case "report.pdf":
+                try:
+                    body = _pdf(_report(loaded, a, ev, lang, html=True))
+                except PdfError as exc:
+                    return JSONResponse({"error": str(exc)}, 503)
+                kind = "application/pdf"
             case "scenario.toml":
                 body = loaded.scenario.path.read_bytes()
                 kind = "application/toml"
@@ -287,7 +336,8 @@ def create_app(folder: str | Path, token: str | None = None,
     @app.post("/api/solve", status_code=202)
     def start(body: SolveRequest) -> Response:
         try:
-            job = ws.start_solve(body.time_limit, body.seed)
+            job = ws.start_solve(body.time_limit, body.seed,
+                                 body.stay if body.from_current else None)
         except Refused as exc:
             return refused(exc)
         return JSONResponse(job.to_dict(), status_code=202)
@@ -344,6 +394,14 @@ def create_app(folder: str | Path, token: str | None = None,
                              "locked": sorted(p.ids[i] for i in loaded.locked)})
 
     return app
+
+
+def _pdf(html: bytes) -> bytes:
+    """The report printed to PDF by Chromium (:mod:`pilotopt.report.pdf`)."""
+    from pilotopt.report.pdf import write_pdf
+
+    with tempfile.TemporaryDirectory(prefix="pilotopt-web-") as tmp:
+        return write_pdf(Path(tmp) / "report.pdf", html.decode()).read_bytes()
 
 
 def _report(loaded: Loaded, a: Any, ev: Any, lang: Lang, html: bool) -> bytes:

@@ -1,6 +1,6 @@
 """What the workspace page shows, as plain values for its templates: the roster's profile, the
 summary of an assignment (objective and every rule), each group's head (mix, totals, rules off),
-the cards, what a move changed, and two runs side by side.
+the cards, what a move changed, two runs side by side, and the scenario's settings form.
 
 Figures come from the evaluator's numbers (:class:`~pilotopt.evaluate.Evaluation`, kept up to
 date by :class:`~pilotopt.moves.WhatIf`) and :func:`~pilotopt.report.figures.group_figures`, so
@@ -10,13 +10,14 @@ the page says what ``pilotopt score`` says.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from pilotopt.diff import Diff
+from pilotopt.errors import InputProblem
 from pilotopt.evaluate import Evaluation, RuleStatus
 from pilotopt.instance import Instance
 from pilotopt.moves import Change
@@ -25,8 +26,10 @@ from pilotopt.profile import profile as profile_of
 from pilotopt.report.figures import ECONOMIES, group_figures
 from pilotopt.report.i18n import Lang, economy, economy_letter, tag, text
 from pilotopt.schema.roster import Organisation
+from pilotopt.web.settings import Field, Form
 
-__all__ = ["cards", "comparison", "group_heads", "number", "profile", "step", "summary"]
+__all__ = ["cards", "comparison", "group_heads", "number", "profile", "settings", "step",
+           "summary"]
 
 #: Tags listed in the profile (most offered, most needed).
 TOP_TAGS = 5
@@ -193,3 +196,20 @@ def comparison(found: Diff, runs: tuple[str, str], lang: Lang) -> dict[str, Any]
             "moved": [{"id": p.ids[i], "name": p.names[i], "a": group(f), "b": group(t)}
                       for i, f, t in found.moved],
             "kept": found.kept, "broken": len(found.broken), "formed": len(found.formed)}
+
+
+def settings(form: Form, sent: Mapping[str, str], problems: Sequence[InputProblem]
+             ) -> dict[str, Any]:
+    """The settings form: each field with the value to show (what was sent, after a refused
+    edit, else the scenario's) and whether a problem names it; the problems as lines."""
+    named = {(p.key or "").split(" (line")[0] for p in problems}
+
+    def shown(f: Field) -> dict[str, Any]:
+        return {"key": f.key, "name": f.name, "kind": f.kind,
+                "value": sent.get(f.key, f.shown), "invalid": f.key in named}
+
+    return {"groups": [shown(f) for f in form.groups],
+            "rules": [{"number": r.number, "kind": r.kind, "label": r.label,
+                       "hard": shown(r.fields[0]), "weight": shown(r.fields[1]),
+                       "numbers": [shown(f) for f in r.fields[2:]]} for r in form.rules],
+            "problems": [str(p) for p in problems]}

@@ -1,6 +1,8 @@
 """The state behind ``pilotopt serve``: one instance (a roster and a scenario), its assignment
-priced by :class:`~pilotopt.moves.WhatIf`, locks, undo and redo, a solve running in the
-background, and the runs kept in the workspace folder.
+priced by :class:`~pilotopt.moves.WhatIf`, locks, undo and redo, the scenario edited (its
+settings form or its text, validated by the loader the command line uses), a solve running in
+the background (fresh, or from the current groups with a stability rule), and the runs kept in
+the workspace folder.
 
 Nothing here knows HTTP: :mod:`pilotopt.web.app` calls these methods and renders what they
 return. Every method takes the workspace's lock; a solve runs in its own thread and touches the
@@ -16,8 +18,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -35,9 +39,11 @@ from pilotopt.io.assignment import read_assignment
 from pilotopt.io.outputs import assignment_csv, atomic_write, file_digest
 from pilotopt.moves import Change, Move, WhatIf
 from pilotopt.problem import IntArray, Problem
-from pilotopt.schema.scenario import PinRule
+from pilotopt.replan import Continuity, continuity
+from pilotopt.schema.scenario import PinRule, Scenario, StabilityRule
 from pilotopt.solve import Params, Progress, Result, solve
 from pilotopt.store import evaluation_fields, read_runs, record, record_solve
+from pilotopt.web import settings
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +112,12 @@ class Loaded:
         """The compiled problem."""
         return self.instance.problem
 
+    @property
+    def scenario_model(self) -> Scenario:
+        """The validated scenario (a workspace always loads a roster with a scenario)."""
+        assert self.instance.scenario is not None
+        return self.instance.scenario
+
     def inputs(self) -> dict[str, dict[str, str]]:
         """The input files as a run records them: name and sha256."""
         return {k: {"path": s.name, "sha256": file_digest(s.path)}
@@ -115,7 +127,9 @@ class Loaded:
 @dataclass
 class Job:
     """A solve running in the background (or finished): its settings, the last improvement,
-    and how it ended (``state``: running, done or failed, with a ``message``)."""
+    and how it ended (``state``: running, done or failed, with a ``message``). A re-solve from
+    the current groups has their ``previous`` assignment (group index by id) and, once done,
+    the ``continuity`` of its result with them (who moved)."""
 
     time_limit: float
     seed: int
@@ -126,6 +140,8 @@ class Job:
     message: str = ""
     status: str = ""
     thread: threading.Thread | None = None
+    previous: dict[str, int] | None = None
+    continuity: Continuity | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the page's progress line."""
@@ -137,7 +153,14 @@ class Job:
             "objective": None if p is None else p.objective,
             "feasible": None if p is None else p.feasible,
             "stopping": self.stop.is_set(),
+            "moved": None if self.continuity is None else len(self.continuity.moved),
         }
+
+
+def _named(problems: list[InputProblem], *sources: Source) -> list[InputProblem]:
+    """Problems naming each file as the user named it, not where the workspace keeps it."""
+    named = {str(s.path): s.name for s in sources}
+    return [replace(p, file=named.get(p.file, p.file)) for p in problems]
 
 
 def _safe_name(name: str) -> str:
@@ -174,9 +197,7 @@ class Workspace:
             try:
                 instance = load_instance(roster.path, scenario.path)
             except InputError as exc:
-                named = {str(roster.path): roster.name, str(scenario.path): scenario.name}
-                self.problems = [replace(p, file=named.get(p.file, p.file))
-                                 for p in exc.problems]
+                self.problems = _named(exc.problems, roster, scenario)
                 self.loaded = None
                 return self.problems
             self.problems = []
@@ -251,6 +272,72 @@ class Workspace:
                          Source(f"{preset}.toml", demo / "presets" / f"{preset}.toml"))
 
     # ------------------------------------------------------------------------------------------
+    # the scenario
+    # ------------------------------------------------------------------------------------------
+
+    def settings(self) -> settings.Form:
+        """The settings form of the loaded scenario (see :mod:`pilotopt.web.settings`)."""
+        with self._lock:
+            return settings.form(self._need().scenario_model)
+
+    def scenario_text(self) -> str:
+        """The loaded scenario's TOML text."""
+        with self._lock:
+            return self._need().scenario.path.read_text(encoding="utf-8")
+
+    def edit_settings(self, sent: Mapping[str, str]) -> list[InputProblem]:
+        """Write what the settings form sent (field key -> text) into the scenario's TOML and
+        take it as :meth:`edit_scenario` does; every problem at once, the scenario unchanged."""
+        with self._lock:
+            self._idle()
+            loaded = self._need()
+            found, changed = settings.changes(settings.form(loaded.scenario_model), sent,
+                                              loaded.scenario.name)
+            if not changed:
+                return found
+            return self.edit_scenario(settings.rewrite(self.scenario_text(), changed), found)
+
+    def edit_scenario(self, text: str, found: list[InputProblem] | None = None
+                      ) -> list[InputProblem]:
+        """Take ``text`` as the scenario when the loader finds no problem in it (with the
+        roster), keeping it as a new file of the workspace (inputs are never changed), and
+        re-score the current assignment with it. Otherwise the problems, with ``found``,
+        located in the new text, and nothing changes."""
+        with self._lock:
+            self._idle()
+            loaded = self._need()
+            name = loaded.scenario.name
+            path = self._keep_upload("scenario", name, text.replace("\r\n", "\n").encode())
+            problems = list(found or [])
+            try:
+                instance = load_instance(loaded.roster.path, path)
+            except InputError as exc:
+                problems += _named(exc.problems, loaded.roster, Source(name, path))
+            if problems:
+                shutil.rmtree(path.parent)
+                return problems
+            self._take(loaded, instance, Source(name, path))
+            return []
+
+    @staticmethod
+    def _take(loaded: Loaded, instance: Instance, scenario: Source) -> None:
+        """An edited scenario in place of the loaded one: the assignment is re-scored with it
+        when it still fits (same organisations, its groups still there), else dropped."""
+        before = loaded.problem
+        loaded.instance, loaded.scenario, loaded.run_id = instance, scenario, None
+        if instance.problem.ids != before.ids:
+            loaded.locked.clear()
+        if loaded.what_if is not None:
+            try:
+                loaded.what_if = (WhatIf(instance.problem, loaded.what_if.assignment)
+                                  if instance.problem.ids == before.ids else None)
+            except ValueError:  # fewer groups, or one left out who may not be
+                loaded.what_if = None
+        if loaded.what_if is None or instance.problem.m != before.m:
+            loaded.undo.clear()
+            loaded.redo.clear()
+
+    # ------------------------------------------------------------------------------------------
     # solving
     # ------------------------------------------------------------------------------------------
 
@@ -269,34 +356,58 @@ class Workspace:
         if self.job is not None and self.job.state == "running":
             raise Busy("a solve is running: stop it or wait until it ends")
 
-    def start_solve(self, time_limit: float, seed: int) -> Job:
-        """Start solving in the background; the locked organisations stay in their groups."""
+    def start_solve(self, time_limit: float, seed: int, stay: float | None = None) -> Job:
+        """Start solving in the background; the locked organisations stay in their groups.
+
+        With ``stay``, re-solve from the current groups: they are the previous assignment of a
+        stability rule, the scenario's own if it has one, else a soft one costing ``stay`` per
+        organisation moved; the result says who moved.
+        """
         with self._lock:
             self._idle()
             loaded = self._need()
+            previous = None
+            if stay is not None:
+                _, w = self._need_assignment()
+                previous = {loaded.problem.ids[i]: g for i, g in enumerate(w.assignment.tolist())
+                            if g >= 0}
             params = Params(time_limit=time_limit, seed=seed,
                             **({"workers": self.workers} if self.workers else {}))
-            pinned = self._pinned_problem(loaded)
-            job = Job(time_limit, seed, threading.Event(), time.perf_counter())
-            job.thread = threading.Thread(target=self._solve, args=(job, loaded, pinned, params),
+            try:
+                problem = self._solve_problem(loaded, previous, stay)
+            except InputError as exc:
+                raise Refused("; ".join(map(str, exc.problems))) from None
+            job = Job(time_limit, seed, threading.Event(), time.perf_counter(),
+                      previous=previous)
+            job.thread = threading.Thread(target=self._solve,
+                                          args=(job, loaded, problem, params),
                                           name="pilotopt-web-solve", daemon=True)
             self.job = job
             job.thread.start()
             return job
 
-    def _pinned_problem(self, loaded: Loaded) -> Problem:
-        """The problem with a pin rule holding each locked organisation in its group."""
+    @staticmethod
+    def _solve_problem(loaded: Loaded, previous: dict[str, int] | None,
+                       stay: float | None) -> Problem:
+        """The problem to solve: a pin rule holds each locked organisation in its group; with
+        ``previous``, a stability rule keeps the others there too (see :meth:`start_solve`)."""
         a = None if loaded.what_if is None else loaded.what_if.assignment
         pins: dict[str, int | str] = {
             loaded.problem.ids[i]: int(a[i]) + 1 for i in sorted(loaded.locked)
             if a is not None and a[i] >= 0}
-        roster, scenario = loaded.instance.roster, loaded.instance.scenario
-        if not pins or roster is None or scenario is None:
+        roster, scenario = loaded.instance.roster, loaded.scenario_model
+        rules = list(scenario.rules)
+        if pins:
+            rules.append(PinRule(kind="pin", pins=pins, name="locked in the workspace"))
+        if previous is not None and not any(isinstance(r, StabilityRule) for r in rules):
+            rules.append(StabilityRule(kind="stability", hard=False, weight=stay or 1.0,
+                                       name="stay in the current groups"))
+        if roster is None or (not pins and previous is None):
             return loaded.problem
-        rule = PinRule(kind="pin", pins=pins, name="locked in the workspace")
         return compile_problem(roster.organisations,
-                               scenario.model_copy(update={"rules": [*scenario.rules, rule]}),
-                               columns=roster.columns, scenario_file=str(loaded.scenario.path))
+                               scenario.model_copy(update={"rules": rules}),
+                               columns=roster.columns, scenario_file=str(loaded.scenario.path),
+                               previous=previous)
 
     def _solve(self, job: Job, loaded: Loaded, problem: Problem, params: Params) -> None:
         def progress(event: Progress) -> None:
@@ -315,6 +426,8 @@ class Workspace:
             log.exception("solve failed")
             self._end(job, "failed", f"the solve failed: {type(exc).__name__}: {exc}")
             return
+        if job.previous is not None:
+            job.continuity = continuity(loaded.problem, job.previous, result.assignment)
         with self._lock:
             if self.loaded is loaded:
                 loaded.what_if = WhatIf(loaded.problem, result.assignment)

@@ -59,19 +59,31 @@
     }
   }
 
+  // A fresh solve, or (fromCurrent) a re-solve from the current groups: only what pays for
+  // its moves changes, each costing the "stay" field (unless the scenario says).
+  async function startSolve(fromCurrent) {
+    if (!solveForm.reportValidity()) return;
+    const form = new FormData(solveForm);
+    const body = {
+      time_limit: Number(form.get("time_limit")), seed: Number(form.get("seed")),
+      from_current: fromCurrent,
+    };
+    if (fromCurrent && form.get("stay") !== null) body.stay = Number(form.get("stay"));
+    const started = await call("/api/solve", body);
+    if (started) {
+      document.body.dataset.running = "true";
+      poll();
+    }
+  }
+
   const solveForm = $("#solve-form");
   if (solveForm) {
-    solveForm.addEventListener("submit", async (event) => {
+    solveForm.addEventListener("submit", (event) => {
       event.preventDefault();
-      const form = new FormData(solveForm);
-      const started = await call("/api/solve", {
-        time_limit: Number(form.get("time_limit")), seed: Number(form.get("seed")),
-      });
-      if (started) {
-        document.body.dataset.running = "true";
-        poll();
-      }
+      startSolve(false);
     });
+    const resolve = $("#resolve-button");
+    if (resolve) resolve.addEventListener("click", () => startSolve(true));
     $("#stop-button").addEventListener("click", () => call("/api/stop"));
     if (document.body.dataset.running === "true") poll();
   }
