@@ -2,7 +2,9 @@
 organisations), end to end in the process: the request ``POST /api/move`` through FastAPI's
 TestClient (JSON in; the move priced and made by :class:`~pilotopt.moves.WhatIf`; the
 evaluation, the summary, every group's head and the change rendered; JSON out). Also the page
-itself (``GET /``, every card) and ``/api/undo``.
+itself (``GET /``, every card), ``/api/undo`` and an edit of the settings form (``POST
+/settings``: the first rule's weight changed, the scenario rewritten, the roster and scenario
+read and compiled again, the assignment re-scored).
 
 For instances/flanders-300 and instances/flanders-3000: the organisations are dealt in a seeded
 random order into the groups (as ``moves.py`` does), opened as an assignment file; then each
@@ -81,6 +83,14 @@ def measure(size: int, samples: int, seed: int, tmp: Path) -> list[dict[str, obj
         assert r.status_code == 200, r.text
         return r
 
+    weights = iter(["2", "3"] * samples)
+
+    def edit() -> object:
+        r = client.post("/settings", data={"rules[1].weight": next(weights)},
+                        follow_redirects=False)
+        assert r.status_code == 303, r.text
+        return r
+
     def page() -> object:
         r = client.get("/")
         assert r.status_code == 200
@@ -91,7 +101,8 @@ def measure(size: int, samples: int, seed: int, tmp: Path) -> list[dict[str, obj
                             capture_output=True, text=True).stdout.strip()
     rows = []
     for op, step, k in (("move", move, samples), ("undo", undo, min(samples, 20)),
-                        ("page", page, max(3, samples // 10))):
+                        ("page", page, max(3, samples // 10)),
+                        ("edit", edit, max(3, samples // 20))):
         ms = timed(k, step)
         rows.append({
             "date": dt.date.today().isoformat(), "commit": commit, "roster": name, "n": n,
