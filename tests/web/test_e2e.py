@@ -183,10 +183,11 @@ def test_the_whole_flow(page: Any, server: str, tmp_path: Path) -> None:
         _score_of_download(page, "/download/assignment.csv", tmp_path / "edited", scenario),
         abs=0.005)
 
-    # Re-solve from these groups, the keyboard-moved card still locked: it stays, and the page
-    # says how many moved, as many as the assignment shows.
+    # Re-solve from these groups, moves nearly free, the keyboard-moved card still locked: it
+    # stays, and the page says how many moved, as many as the assignment shows.
     current = _assignment(page)
     page.fill('input[name="time_limit"]', "1")
+    page.fill('input[name="stay"]', "0.01")
     page.click("#resolve-button")
     page.wait_for_selector("#moved", timeout=60_000)  # shown when the page reloads
     assert _group_of(page, org) == 1 and page.locator(f'.card[data-id="{org}"].locked').count()
