@@ -95,6 +95,7 @@ def test_a_locked_organisation_does_not_move_and_a_solve_keeps_it(tmp_path: Path
     wait_for_solve(ws)
     assert ws.job is not None
     assert ws.job.state == "done", ws.job.message
+    assert "cost of the moves" not in ws.job.message  # a fresh solve: no stability rule
     snap = ws.snapshot()
     assert snap is not None
     assert snap[1][ws.index("pb01")] == 1
@@ -205,4 +206,5 @@ def test_a_re_solve_keeps_locks_and_says_who_moved(tmp_path: Path) -> None:
     after = ws.snapshot()
     assert after is not None and after[1][ws.index("pb01")] == 1
     assert job.continuity is not None and job.to_dict()["moved"] == 0
+    assert job.message.endswith("(counting the cost of the moves)")
     assert after[1].tolist() == before[1].tolist()

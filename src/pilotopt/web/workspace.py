@@ -435,7 +435,10 @@ class Workspace:
                 loaded.redo.clear()
                 loaded.run_id = run_id
         job.status = str(result.status)
-        self._end(job, "done", result.summary())
+        # A re-solve's objective counts the stability rule's cost of moves; the page's summary
+        # is the scenario's own.
+        said = "" if job.previous is None else " (counting the cost of the moves)"
+        self._end(job, "done", result.summary() + said)
 
     def _end(self, job: Job, state: Literal["done", "failed"], message: str) -> None:
         with self._lock:
