@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +40,7 @@ __all__ = [
     "hard_violation",
     "make_problem",
     "random_problem",
+    "unequal_groups",
 ]
 
 
@@ -62,6 +64,19 @@ def make_problem(
         rules.append(info)
         prims.append(prim)
     return Problem(ids, ids, tuple(f"G{g + 1}" for g in range(m)), s, tuple(rules), tuple(prims))
+
+
+def unequal_groups(per_member: bool = False) -> Problem:
+    """Five organisations in two groups of 2 to 3 where the two objectives disagree: b-c 10,
+    a with b and c 4 each, a with d and e 3 each, d-e 2. Summing pairs, {a, b, c} + {d, e} is
+    best (18 + 2 = 20 against 10 + 8 = 18 for {b, c} + {a, d, e}); per member, {b, c} +
+    {a, d, e} is (10 / 2 + 8 / 3 = 7.666 against 18 / 3 + 2 / 2 = 7)."""
+    s = np.zeros((5, 5), dtype=np.int64)
+    s[0, 1] = s[0, 2] = 4000
+    s[1, 2] = 10_000
+    s[0, 3] = s[0, 4] = 3000
+    s[3, 4] = 2000
+    return replace(make_problem(s + s.T, 2, size=(2, 3)), per_member=per_member)
 
 
 def copies_problem(

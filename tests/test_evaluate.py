@@ -3,7 +3,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from helpers import factored_problem, make_problem
+from helpers import factored_problem, make_problem, unequal_groups
 from pilotopt.evaluate import evaluate, member_complementarity
 from pilotopt.problem import Allowed, GroupSum, LeaveOut, MaxDeviation, PairLink, RuleInfo
 
@@ -174,3 +174,25 @@ def test_member_complementarity_adds_up_to_each_group() -> None:
     assert got.tolist() == member_complementarity(dense, a).tolist()
     sums = np.bincount(a, weights=got, minlength=3)
     assert sums == pytest.approx(evaluate(f, a).group_complementarity)
+
+
+def test_per_member_divides_each_group_by_its_size() -> None:
+    pairs, fair = unequal_groups(), unequal_groups(per_member=True)
+    x, y = [0, 0, 0, 1, 1], [1, 0, 0, 1, 1]  # {a, b, c} + {d, e}; {b, c} + {a, d, e}
+    assert evaluate(pairs, x).objective == 20
+    assert evaluate(pairs, y).objective == 18
+    assert evaluate(fair, x).group_complementarity == (6, 1)
+    assert evaluate(fair, y).group_complementarity == (5, 2.666)  # 8000 // 3: rounded down
+    assert evaluate(fair, y).objective == 7.666
+    assert evaluate(fair, x).objective == 7
+    assert evaluate(fair, y).to_dict()["per_member"] is True
+    # Each member's share is divided by the size too, so a group's members add up to it.
+    share = member_complementarity(fair, y)
+    assert share.tolist() == pytest.approx([6 / 6, 10 / 4, 10 / 4, 5 / 6, 5 / 6])
+    # Factors give the same figures as the dense matrix.
+    f = replace(factored_problem(3, 12, 3), per_member=True)
+    dense = replace(f, score=f.factors.dense(), factors=None)  # type: ignore[union-attr]
+    a = np.arange(12) % 3
+    a[:2] = 0  # groups of unequal size
+    assert evaluate(f, a) == evaluate(dense, a)
+    assert member_complementarity(f, a).tolist() == member_complementarity(dense, a).tolist()

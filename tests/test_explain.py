@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from click.testing import CliRunner
 
+from helpers import unequal_groups
 from pilotopt.baseline import by_hand
 from pilotopt.cli import main
 from pilotopt.evaluate import evaluate
@@ -227,3 +228,24 @@ def test_explain_all_stops_at_its_deadline_and_says_how_far_it_got() -> None:
     assert found == [] and why is not None and "0 of 4 organisations" in why
     found, why = explain_all(p, np.array([0, 0, 1, 1]), deadline=float("inf"))
     assert len(found) == 4 and why is None
+
+
+def test_per_member_explanations_price_each_group_over_its_size() -> None:
+    # {a, b, c} + {d, e}, per member (tests/helpers.py): moving a to {d, e} is the better
+    # assignment, {b, c} + {a, d, e}: 10 / 2 + 8 / 3 against 18 / 3 + 2 / 2, +0.666.
+    problem = unequal_groups(per_member=True)
+    a = np.array([0, 0, 0, 1, 1])
+    before = evaluate(problem, a)
+    found = explain(problem, a)
+    for e in found:
+        for alt in (*e.alternatives, *([e.blocked] if e.blocked else [])):
+            after = a.copy()
+            for mv in alt.change.moves:
+                after[mv.organisation] = mv.target
+            assert alt.change.objective_scaled == (evaluate(problem, after).objective_scaled
+                                                   - before.objective_scaled)
+    best = found[0].alternatives[0]
+    assert best.group == 1 and best.partner is None and best.change.objective_scaled == 666
+    # Shares of the group's pairs: a earns 8 of {a, b, c}'s 18, counted from both ends.
+    assert [round(e.share, 3) for e in found] == [round(8 / 36, 3), round(14 / 36, 3),
+                                                  round(14 / 36, 3), 0.5, 0.5]

@@ -6,6 +6,7 @@ primitive, random assignments and random sequences of moves, swaps and applied c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -277,6 +278,7 @@ def random_problems(draw: st.DrawFn) -> tuple[Problem, list[int]]:
         f = LowRankScore(int(ints(-3, 4)), SparseRows.from_dense(x), SparseRows.from_dense(y),
                          pairs.astype(I64), ints(-5, 10, len(pairs)))
         p = Problem(ids, ids, groups, np.zeros((0, 0), dtype=I64), infos, tuple(prims), factors=f)
+    p = replace(p, per_member=draw(st.booleans()))  # the size-fair objective half the time
     optional = p.optional
     return p, [int(ints(-1 if optional[i] else 0, m)) for i in range(n)]
 
@@ -340,6 +342,26 @@ def test_swaps_and_into_price_as_each_move_and_swap(case: tuple[Problem, list[in
         move, _ = w.into(i, g, [j for j in js if a[j] == g])
         assert move == w.move(i, g)
     assert w.assignment.tolist() == a and w.evaluation() == evaluate(p, a)
+
+
+def test_per_member_prices_each_group_over_its_size() -> None:
+    # a-b 10, c-d-e a triangle of 4s: in G1 {a, b} and G2 {c, d, e} the figures are 10 / 2 and
+    # 12 / 3. Moving e to G1 leaves G2 with 4 / 2 and gives G1 (10 + 0 + 0) / 3 = 3.333.
+    s = np.zeros((5, 5), dtype=I64)
+    s[0, 1] = 10_000
+    s[2, 3] = s[2, 4] = s[3, 4] = 4_000
+    p = replace(problem(5, 2, [], s + s.T), per_member=True)
+    a = [0, 0, 1, 1, 1]
+    assert evaluate(p, a).group_complementarity_scaled == (5000, 4000)
+    change = check_move(p, a, 4, 0)
+    assert change.group_complementarity_scaled == ((0, 3333 - 5000), (1, 2000 - 4000))
+    assert change.group_pairs_scaled == ((1, -8000),)
+    w = WhatIf(p, a)
+    w.apply(change)
+    assert w.evaluation() == evaluate(p, [0, 0, 1, 1, 0])
+    assert w.group_pairs().tolist() == [10_000, 4000]
+    # A swap keeps the sizes: G1 {c, b, e} keeps c-e (4 / 3), G2 {a, d} nothing.
+    assert w.swap(0, 2).group_complementarity_scaled == ((0, 1333 - 3333), (1, 0 - 2000))
 
 
 def test_copies_of_an_organisation_in_several_groups() -> None:

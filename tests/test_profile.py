@@ -52,6 +52,10 @@ def test_warns_when_group_sizes_can_differ(tmp_path: Path) -> None:
     assert "grotere groepen scoren meer" in found.lines("nl")[-1]
     fixed = _profile(tmp_path, SCENARIO.replace("min = 3, max = 5", "min = 4, max = 4"))
     assert not fixed.unequal_sizes and fixed.warning() == ""
+    assert "per_member = true" in found.warning()
+    fair = _profile(tmp_path, SCENARIO.replace("[complementarity]\n",
+                                               "[complementarity]\nper_member = true\n"))
+    assert not fair.unequal_sizes and fair.warning() == ""
 
 
 @pytest.mark.parametrize("lang", ["en", "nl"])

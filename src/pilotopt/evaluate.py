@@ -29,7 +29,7 @@ from pilotopt.problem import (
 )
 
 __all__ = ["AssignmentLike", "Evaluation", "RuleStatus", "evaluate", "group_indices",
-           "member_complementarity"]
+           "member_complementarity", "per_member"]
 
 #: An assignment as the library takes it: per organisation (in the order of ``problem.ids``)
 #: a group index from 0 or a group name (any case), and -1 or None for one left out; or a
@@ -98,6 +98,7 @@ class Evaluation:
     rules: tuple[RuleStatus, ...]
     left_out: tuple[int, ...] = ()  # organisations in no group (see Problem.left_out)
     group_names: tuple[str, ...] = ()
+    per_member: bool = False  # each group's complementarity is per member (Problem.per_member)
 
     @property
     def objective_scaled(self) -> int:
@@ -111,7 +112,8 @@ class Evaluation:
 
     @property
     def complementarity(self) -> float:
-        """Total complementarity of the groups' pairs, in user units."""
+        """Total complementarity of the groups' pairs (per member of each group with
+        ``per_member``), in user units."""
         return self.complementarity_scaled / SCALE
 
     @property
@@ -143,6 +145,7 @@ class Evaluation:
             "objective": self.objective,
             "complementarity": self.complementarity,
             "penalty": self.penalty,
+            "per_member": self.per_member,
             "all_hard_rules_hold": self.feasible,
             "groups": [
                 {"group": self.group_name(g), "index": g, "size": s, "complementarity": c}
@@ -305,7 +308,8 @@ def member_complementarity(
 ) -> npt.NDArray[np.float64]:
     """Each organisation's contribution to its group's complementarity, in user units: half
     its pair scores with the other members (so a group's members add up to the group's
-    complementarity); 0 for one left out. O(n * rank) with factors, O(n^2) dense.
+    complementarity); 0 for one left out. O(n * rank) with factors, O(n^2) dense. With the
+    size-fair objective (``problem.per_member``) each is also divided by its group's size.
 
     Examples
     --------
@@ -318,19 +322,19 @@ def member_complementarity(
     """
     groups = group_indices(problem, assignment)
     placed = groups >= 0
+    m = problem.m
+    slot = np.where(placed, groups, m)
+    sizes = np.bincount(slot, minlength=m + 1)
     f = problem.factors
     if f is None:
         same = (groups[:, None] == groups[None, :]) & placed[:, None]
         earned = np.where(same, problem.score, 0).sum(axis=1)
     else:
-        m = problem.m
-        slot = np.where(placed, groups, m)
         ytot = _group_totals(f.y, slot, m)
         rows = f.x.entry_rows()
         earned = np.zeros(problem.n, dtype=np.int64)
         np.add.at(earned, rows, f.x.data * ytot[slot[rows], f.x.indices])
         earned -= f.x.row_dots(f.y)
-        sizes = np.bincount(slot, minlength=m + 1)
         earned += f.constant * (sizes[slot] - 1)
         if len(f.pairs):
             a, b = f.pairs[:, 0], f.pairs[:, 1]
@@ -338,6 +342,8 @@ def member_complementarity(
             np.add.at(earned, a[same], f.values[same])
             np.add.at(earned, b[same], f.values[same])
         earned[~placed] = 0
+    if problem.per_member:  # the group's figure is per member: so is each member's share
+        return np.asarray(earned / (2 * SCALE * np.maximum(sizes[slot], 1)), dtype=np.float64)
     return np.asarray(earned, dtype=np.float64) / (2 * SCALE)
 
 
@@ -377,7 +383,10 @@ def evaluate(problem: Problem, assignment: AssignmentLike) -> Evaluation:
                          "left out")
 
     slot = np.where(placed, groups, m)
+    sizes = np.bincount(slot, minlength=m + 1)[:m]
     group_comp = _group_complementarity(problem, groups, m)
+    if problem.per_member:
+        group_comp = per_member(group_comp, sizes)
 
     per_rule = np.zeros((len(problem.rules), m + 1), dtype=np.int64)
     penalty = np.zeros(len(problem.rules), dtype=np.int64)
@@ -406,8 +415,21 @@ def evaluate(problem: Problem, assignment: AssignmentLike) -> Evaluation:
         complementarity_scaled=int(group_comp.sum()),
         penalty_scaled=int(penalty.sum()),
         group_complementarity_scaled=tuple(int(x) for x in group_comp),
-        group_sizes=tuple(int(x) for x in np.bincount(slot, minlength=m + 1)[:m]),
+        group_sizes=tuple(int(x) for x in sizes),
         rules=statuses,
         left_out=tuple(int(i) for i in problem.left_out(groups)),
         group_names=problem.group_names,
+        per_member=problem.per_member,
     )
+
+
+def per_member(pairs: npt.ArrayLike, sizes: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Each group's complementarity per member (the size-fair objective): its pairs' scaled
+    score over its size, rounded down to the integer; 0 for an empty group.
+
+    >>> per_member([12000, 10000, 5], [3, 2, 0]).tolist()
+    [4000, 5000, 0]
+    """
+    p = np.asarray(pairs, dtype=np.int64)
+    s = np.asarray(sizes, dtype=np.int64)
+    return np.where(s > 0, p // np.maximum(s, 1), 0).astype(np.int64)

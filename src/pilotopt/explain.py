@@ -436,7 +436,6 @@ def explain(
         The time by which to stop (the command line keeps its time limit with it).
     """
     w = WhatIf(problem, assignment)
-    ev = w.evaluation()
     own = np.array([w.earns(j) if w.group_of(j) >= 0 else 0 for j in range(problem.n)],
                    dtype=np.int64)
     columns = _Columns(w)
@@ -450,7 +449,9 @@ def explain(
             break
         g = w.group_of(i)
         earns = w.earns(i) if g >= 0 else 0
-        total = ev.group_complementarity_scaled[g] if g >= 0 else 0
+        # Each pair counted from both ends (so also with the size-fair objective: a share of
+        # the pairs is a share of the group's figure per member).
+        total = int(own[w.members(g)].sum()) if g >= 0 else 0
         s = w.pair_scores(i)
         found, blocked = _options(w, i, s, own, columns)
         options = sorted(found, key=lambda a: _key(a.change))
@@ -463,7 +464,7 @@ def explain(
             blocked = None
         out.append(Explanation(
             organisation=i, group=g, earns_scaled=earns,
-            share=earns / (2 * total) if total else 0.0,
+            share=earns / total if total else 0.0,
             ties=_ties(w, i, s, orgs), alternatives=tuple(top),
             blocked=_with_reasons(problem, w, blocked) if blocked else None))
     return out

@@ -39,7 +39,7 @@ from typing import TypeAlias, assert_never
 import numpy as np
 import numpy.typing as npt
 
-from pilotopt.evaluate import Evaluation, RuleStatus, evaluate
+from pilotopt.evaluate import Evaluation, RuleStatus, evaluate, per_member
 from pilotopt.problem import (
     SCALE,
     Allowed,
@@ -99,6 +99,9 @@ class Change:
     groups. ``rules`` holds the rules whose figures change, by rule index;
     ``hard_violation`` is the change of the hard rules' total violation (below 0: repairs, above
     0: breaks). ``version`` is the state of the :class:`WhatIf` it was priced against.
+    With the size-fair objective (``Problem.per_member``) ``group_complementarity_scaled``
+    is the change of each group's figure per member, ``group_pairs_scaled`` that of its pairs'
+    scores (without it the two are equal).
     """
 
     moves: tuple[Move, ...]
@@ -108,6 +111,7 @@ class Change:
     rules: tuple[RuleChange, ...]
     hard_violation: int
     version: int
+    group_pairs_scaled: tuple[tuple[int, int], ...] = ()
 
     @property
     def objective_scaled(self) -> int:
@@ -639,6 +643,13 @@ class WhatIf:
             self._per_rule[r.rule, m] = r.violation - sum(r.per_group)
         self._penalty = np.array([r.penalty_scaled for r in ev.rules], dtype=np.int64)
         self._group_comp = np.array(ev.group_complementarity_scaled, dtype=np.int64).reshape(m)
+        # The size-fair objective divides each group's pair scores by its size: both are kept.
+        self._sizes = np.array(ev.group_sizes, dtype=np.int64).reshape(m)
+        self._pairs = self._group_comp.copy()
+        if problem.per_member:
+            self._pairs = np.array([sum(self._score.gain(i, g) for i in members.tolist()) // 2
+                                    for g, members in enumerate(self._groups.members)],
+                                   dtype=np.int64).reshape(m)
         self.version = 0
         self._n = n
 
@@ -658,6 +669,11 @@ class WhatIf:
         view = self._groups.members[g].view()
         view.setflags(write=False)
         return view
+
+    def group_pairs(self) -> IntArray:
+        """The sum of each group's pair scores (scaled): its complementarity, or with the
+        size-fair objective that times its size (before rounding down)."""
+        return self._pairs.copy()
 
     def earns(self, i: int, g: int | None = None) -> int:
         """What i earns (scaled) with the members of g (default: its own group) other than
@@ -712,6 +728,12 @@ class WhatIf:
         m = self.problem.m
         for g, c in change.group_complementarity_scaled:
             self._group_comp[g] += c
+        for g, c in change.group_pairs_scaled:
+            self._pairs[g] += c
+        for mv in change.moves:
+            for g, d in ((mv.source, -1), (mv.target, 1)):
+                if g >= 0 and mv.source != mv.target:
+                    self._sizes[g] += d
         for r in change.rules:
             self._penalty[r.rule] += r.penalty_scaled
             self._per_rule[r.rule, m] += r.violation - sum(v for _, v in r.per_group)
@@ -738,6 +760,7 @@ class WhatIf:
                 for k, info in enumerate(p.rules)),
             left_out=tuple(int(i) for i in self.problem.left_out(a)),
             group_names=p.group_names,
+            per_member=p.per_member,
         )
 
     @property
@@ -836,16 +859,35 @@ class WhatIf:
             per_group = tuple(sorted((g, v) for g, v in found.items() if g < m and v))
             if violation or tally.penalty[k] or per_group:
                 rules.append(RuleChange(k, violation, tally.penalty[k], per_group))
+        pairs = tuple(sorted((g, c) for g, c in tally.comp.items() if c))
+        comp = pairs if not self.problem.per_member else self._per_member(moves, tally.comp)
         return Change(
             moves=moves,
-            complementarity_scaled=sum(tally.comp.values()),
+            complementarity_scaled=sum(c for _, c in comp),
             penalty_scaled=sum(r.penalty_scaled for r in rules),
-            group_complementarity_scaled=tuple(sorted((g, c) for g, c in tally.comp.items()
-                                                      if c)),
+            group_complementarity_scaled=comp,
             rules=tuple(rules),
             hard_violation=sum(r.violation for r in rules if self._hard[r.rule]),
             version=self.version,
+            group_pairs_scaled=pairs,
         )
+
+    def _per_member(self, moves: tuple[Move, ...], pairs: Slots) -> tuple[tuple[int, int], ...]:
+        """The change of each group's figure per member when its pairs' scores change by
+        ``pairs`` and its size by the moves (from the state :meth:`apply` keeps)."""
+        sizes: Slots = {}
+        for mv in moves:
+            if mv.source != mv.target:
+                for g, d in ((mv.source, -1), (mv.target, 1)):
+                    if g >= 0:
+                        sizes[g] = sizes.get(g, 0) + d
+        groups = sorted(set(pairs) | set(sizes))
+        before_p = self._pairs[groups]
+        before_s = self._sizes[groups]
+        after = per_member(before_p + np.array([pairs.get(g, 0) for g in groups], np.int64),
+                           before_s + np.array([sizes.get(g, 0) for g in groups], np.int64))
+        change = after - per_member(before_p, before_s)
+        return tuple((g, int(c)) for g, c in zip(groups, change.tolist(), strict=True) if c)
 
     def _price(self, moves: list[tuple[int, int]], keep: bool) -> Change:
         """Price the moves one after the other, each against the state the previous ones left;

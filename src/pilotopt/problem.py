@@ -657,8 +657,9 @@ class Problem:
     """Everything a solver needs, and nothing it does not.
 
     ``score[i, j]`` is the scaled complementarity earned when i and j share a group (symmetric,
-    zero diagonal). The objective to maximise is the sum of ``score`` over same-group pairs minus
-    the penalties of soft primitives; hard primitives must hold.
+    zero diagonal). The objective to maximise is the sum of ``score`` over same-group pairs
+    (per member with ``per_member``) minus the penalties of soft primitives; hard primitives
+    must hold.
 
     Large problems give ``factors`` instead, and ``score`` is an empty (0, 0) array: the local
     search kernel and the CP-SAT model need the dense matrix, the large-instance search
@@ -669,6 +670,10 @@ class Problem:
     id (the first copy is the organisation itself, the others further memberships). Every
     primitive treats copies alike, so which copy sits in which group does not matter
     (:meth:`canonical`). None: each organisation once.
+
+    ``per_member``: the size-fair objective. Each group then counts its pairs' scores divided
+    by its size (rounded down to the integer: 1/SCALE of a user unit), so a larger group does
+    not score more merely because it has more pairs; the soft rules' penalties are as ever.
     """
 
     ids: tuple[str, ...]
@@ -680,6 +685,7 @@ class Problem:
     source: dict[str, str] = field(default_factory=dict)
     factors: LowRankScore | None = None
     roster_index: IntArray | None = None
+    per_member: bool = False
 
     def __post_init__(self) -> None:
         n, m = self.n, self.m

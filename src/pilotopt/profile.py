@@ -175,7 +175,9 @@ def profile(instance: Instance) -> Profile:
     # Sizes can differ when the organisations do not divide evenly, or when the bounds let
     # one group grow above the even size while another shrinks below it.
     even = n // m if m else 0
-    unequal = m > 1 and (n % m != 0 or (bool((hi > even).any()) and bool((lo < even).any())))
+    # No warning once the objective counts each group per member.
+    unequal = m > 1 and not problem.per_member and (
+        n % m != 0 or (bool((hi > even).any()) and bool((lo < even).any())))
     counts: dict[str, dict[str, int]] = {}
     quotas: list[QuotaReach] = []
     orphan: dict[str, list[str]] = {}

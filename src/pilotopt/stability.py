@@ -98,7 +98,7 @@ _last: dict[str, tuple[tuple[Problem, bytes], list[Risk]]] = {}
 def _risks(problem: Problem, assignment: npt.NDArray[np.int64]) -> list[Risk]:
     what = WhatIf(problem, assignment)
     ev = what.evaluation()
-    comp = np.array(ev.group_complementarity_scaled, dtype=np.int64)
+    comp = what.group_pairs()  # the pairs' scores (also with the size-fair objective)
     sizes = np.array(ev.group_sizes, dtype=np.int64)
     open_ = sizes < problem.size_bounds()[1]
     hard = [info.hard for info in problem.rules]

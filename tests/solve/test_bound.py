@@ -1,10 +1,12 @@
 """The gap between an objective and a bound reads as a share, whatever their signs."""
 
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from helpers import brute_force, make_problem
+from helpers import brute_force, make_problem, unequal_groups
 from pilotopt.solve.bound import gap, pair_bound
 
 
@@ -33,5 +35,20 @@ def test_pair_bound_is_above_every_assignment() -> None:
         s = rng.integers(-5, 10, size=(6, 6))
         s = np.triu(s, 1) + np.triu(s, 1).T
         p = make_problem(s, 2, size=(2, 4))
+        best = brute_force(p)
+        assert best is not None and best <= pair_bound(p)
+
+
+def test_per_member_bound_is_above_every_assignment() -> None:
+    # tests/helpers.py: per member the best is 7.666. Each member's best share over sizes 2
+    # (its best score over 4) and 3 (its two best over 6): a 8 / 6, b and c 10 / 4, d and e
+    # 5 / 6; 8 in all (give or take the rounding up).
+    assert brute_force(unequal_groups(per_member=True)) == 7666
+    assert 8000 <= pair_bound(unequal_groups(per_member=True)) <= 8001
+    rng = np.random.default_rng(6)
+    for _ in range(20):
+        s = rng.integers(-5, 10, size=(6, 6)) * 1000
+        s = np.triu(s, 1) + np.triu(s, 1).T
+        p = replace(make_problem(s, 2, size=(1, 5)), per_member=True)
         best = brute_force(p)
         assert best is not None and best <= pair_bound(p)

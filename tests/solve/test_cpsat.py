@@ -1,10 +1,13 @@
 """The CP-SAT model against brute force on tiny instances, and conflict naming."""
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import brute_force, make_problem
+from helpers import brute_force, make_problem, unequal_groups
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import Allowed, GroupSum, LeaveOut, PairLink, Primitive, Problem, RuleInfo
 from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
@@ -57,6 +60,29 @@ def test_cpsat_optimum_equals_brute_force(problem: Problem) -> None:
     ev = evaluate(problem, out.assignment)
     assert ev.feasible
     assert ev.objective_scaled == best == round(out.objective)
+
+
+def test_per_member_with_fixed_sizes_is_linear() -> None:
+    # Groups of exactly 2 and 3 (tests/helpers.py): the weights 3 and 2 over lcm 6 give six
+    # times the size-fair objective; CP-SAT proves {b, c} + {a, d, e} (5 + 8 / 3) best.
+    base = unequal_groups(per_member=True)
+    size = base.primitives[0]
+    assert isinstance(size, GroupSum)
+    fixed = replace(base, primitives=(replace(size, lo=np.array([2, 3]), hi=np.array([2, 3])),))
+    out = solve_cpsat(fixed, time_limit=10, seed=0, workers=1)
+    assert out.status == "optimal" and out.assignment is not None
+    assert out.assignment.tolist() == [1, 0, 0, 1, 1]
+    assert evaluate(fixed, out.assignment).objective_scaled == brute_force(fixed) == 7666
+    assert out.objective == pytest.approx(7666.67, abs=0.01)  # exact, before rounding down
+    assert out.bound == pytest.approx(out.objective)
+
+
+def test_per_member_with_sizes_that_vary_is_left_to_the_search() -> None:
+    # CP-SAT finds an assignment meeting the hard rules and proves nothing about the ratio.
+    out = solve_cpsat(unequal_groups(per_member=True), time_limit=10, seed=0, workers=1,
+                      hint=np.array([0, 0, 0, 1, 1]))
+    assert out.status == "feasible" and out.assignment is not None
+    assert out.bound is None and out.objective is None
 
 
 def test_symmetry_breaking_keeps_the_optimum(four_square) -> None:

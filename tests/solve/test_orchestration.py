@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import checked, copies_problem, make_problem
+from helpers import checked, copies_problem, make_problem, unequal_groups
 from pilotopt import InfeasibleError, Params, evaluate, read_problem, solve
 from pilotopt.compile import compile_problem
 from pilotopt.errors import StoppedError
@@ -53,6 +53,19 @@ def test_tiny_problem_solved_to_optimality(four_square) -> None:
     result = solve(four_square, Params(time_limit=3, seed=0, workers=1))
     assert result.evaluation.objective_scaled == 18 and result.status == "optimal"
     assert result.gap == 0
+
+
+def test_per_member_objective_is_what_the_run_maximises() -> None:
+    # Summing pairs {a, b, c} + {d, e} wins; per member {b, c} + {a, d, e} (tests/helpers.py).
+    for per_member, best, objective in ((False, [0, 0, 0, 1, 1], 20), (True, [1, 0, 0, 1, 1],
+                                                                         7.666)):
+        result = solve(unequal_groups(per_member), Params(time_limit=3, seed=0, workers=1))
+        checked(unequal_groups(per_member), result)
+        a = result.assignment
+        assert (a[:, None] == a[None, :]).tolist() == (
+            np.array(best)[:, None] == np.array(best)[None, :]).tolist()
+        assert result.objective == objective
+        assert result.bound is None or result.bound >= result.objective
 
 
 def test_conflicting_hard_rules_are_named() -> None:

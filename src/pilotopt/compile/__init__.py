@@ -147,6 +147,7 @@ def compile_problem(
         source=dict(source or {}),
         factors=None if dense else factors,
         roster_index=roster_index if linked is not None else None,
+        per_member=scenario.complementarity.per_member,
     )
 
 

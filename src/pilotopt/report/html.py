@@ -295,6 +295,7 @@ def report_context(
                        if meta.get(k) is not None] + [(k, k, v) for k, v in extra.items()],
         "objective": evaluation.objective,
         "complementarity": evaluation.complementarity,
+        "per_member": evaluation.per_member,
         "penalty": evaluation.penalty,
         "feasible": evaluation.feasible,
         "gain": meta.get("gain") or "",

@@ -38,6 +38,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col.target_fte": ("target-\ngroup FTE", "doelgroep-\nVTE"),
     "col.farthest": ("farthest\npair", "verste\npaar"),
     "col.score": ("score", "score"),
+    "col.score_per_member": ("score\nper member", "score\nper lid"),
     "col.rules_off": ("rules\noff", "regels\nmis"),
     "groups.caption": ("mix: {letters}; FTE and target-group FTE: the group's total and how far "
                        "it lies from the mean group; farthest: the two members farthest apart",
@@ -156,10 +157,11 @@ _TEXT: dict[str, tuple[str, str]] = {
                              "te veel om in elke groep onder het maximum te blijven"),
     "profile.unequal": (
         "warning: group sizes can differ ({lo} to {hi} members) and the objective sums the "
-        "pairs of each group, so larger groups score more (9 members make 36 pairs, 8 make 28)",
+        "pairs of each group, so larger groups score more (9 members make 36 pairs, 8 make 28); "
+        "per_member = true in [complementarity] counts each group per member instead",
         "let op: groepen kunnen verschillen in grootte ({lo} tot {hi} leden) en het doel telt "
         "de paren van elke groep op, dus grotere groepen scoren meer (9 leden vormen 36 paren, "
-        "8 leden 28)"),
+        "8 leden 28); per_member = true in [complementarity] telt elke groep per lid"),
     "kept_backup": ("kept the previous {old} as assignment.csv.bak",
                     "de vorige {old} is bewaard als assignment.csv.bak"),
     # offences, one sentence per kind of breach
@@ -208,6 +210,11 @@ _TEXT: dict[str, tuple[str, str]] = {
                          "complementariteit {complementarity} min boetes van zachte regels "
                          "{penalty}; {n} organisaties in {m} groepen."),
     "report.all_hard_hold": ("Every hard rule holds.", "Elke harde regel is gehaald."),
+    "report.per_member": ("Size-fair objective: each group's complementarity is per member (its "
+                          "pairs' scores over its size).",
+                          "Eerlijk naar grootte: de complementariteit van elke groep is per lid "
+                          "(de scores van haar paren gedeeld door haar grootte)."),
+    "per_member": ("per member", "per lid"),
     "report.hard_broken": ("Hard rules broken", "Harde regels gebroken"),
     "report.by": ("by {v}", "met {v}"),
     "report.what_rules_ask": ("What each rule asks", "Wat elke regel vraagt"),

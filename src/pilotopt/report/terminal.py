@@ -241,7 +241,8 @@ def _groups(console: Console, problem: Problem, figures: Figures,
         table.add_column(text("col.fte", lang), justify="right", no_wrap=True)
         table.add_column(text("col.target_fte", lang), justify="right", no_wrap=True)
         table.add_column(text("col.farthest", lang), justify="right", no_wrap=True)
-    table.add_column(text("col.score", lang), justify="right", no_wrap=True)
+    table.add_column(text("col.score_per_member" if problem.per_member else "col.score", lang),
+                     justify="right", no_wrap=True)
     table.add_column(text("col.rules_off", lang), justify="right", no_wrap=True)
     for g in figures.groups:
         off = off_in.get(g.index, set())

@@ -112,6 +112,9 @@ class Complementarity(_Model):
     tags: dict[str, float] = Field(default_factory=dict)
     #: Tags of the scenario's own, beside the capability taxonomy (no warning for them).
     extra_tags: list[str] = Field(default_factory=list)
+    #: The size-fair objective: each group counts its pairs' scores divided by its size, so
+    #: that a larger group does not score more merely because it has more pairs.
+    per_member: bool = False
 
     @field_validator("extra_tags")
     @classmethod

@@ -14,6 +14,7 @@ from typing import assert_never
 import numpy as np
 from ortools.sat.python import cp_model
 
+from pilotopt.evaluate import evaluate
 from pilotopt.problem import (
     Allowed,
     Coverage,
@@ -61,6 +62,13 @@ class AssignmentModel:
     objective
         When False, only the hard rules are modelled: a smaller model that finds a first
         assignment, or proves there is none, much faster.
+
+    The size-fair objective (``problem.per_member``: each group's pairs over its size) is a
+    ratio CP-SAT cannot model while sizes vary. With every group's size fixed it is linear:
+    the model maximises :attr:`scale` times it (group g's pairs weigh ``scale / size[g]``,
+    penalties ``scale``; :func:`solve_cpsat` divides the figures back). Otherwise only the
+    hard rules are modelled (:attr:`scale` 0): CP-SAT finds assignments, the search improves
+    them and the bound is :func:`pilotopt.solve.bound.pair_bound`'s.
     """
 
     def __init__(
@@ -90,6 +98,16 @@ class AssignmentModel:
                 k: self.model.new_bool_var(f"holds[{problem.rules[k].id}]") for k in hard
             }
         self._penalties: list[cp_model.LinearExprT] = []
+        weights = np.ones(m, dtype=np.int64)
+        #: The model's objective is this times the problem's (0: the size-fair objective could
+        #: not be modelled; only the hard rules are).
+        self.scale = 1
+        if objective and problem.per_member:
+            lo, hi = problem.size_bounds()
+            fixed = bool(np.all(lo == hi))
+            self.scale = int(np.lcm.reduce(np.maximum(hi, 1))) if fixed else 0
+            weights = self.scale // np.maximum(hi, 1)
+            objective = fixed
         for p in problem.primitives:
             if not (p.hard or objective):
                 continue
@@ -115,7 +133,7 @@ class AssignmentModel:
                     assert_never(p)
         self._break_symmetry()
         if objective:
-            self.model.maximize(self._pair_terms() - sum(self._penalties))
+            self.model.maximize(self._pair_terms(weights) - self.scale * sum(self._penalties))
 
     def in_group(self, i: int, g: int) -> cp_model.IntVar:
         """The literal 'organisation i is in group g'."""
@@ -263,8 +281,9 @@ class AssignmentModel:
             for g in range(m):
                 self.model.add(self.x[i][g] <= sum(self.x[i - 1][h] for h in range(g)))
 
-    def _pair_terms(self) -> cp_model.LinearExprT:
-        """Score earned by same-group pairs; pair variables only where a pair has weight."""
+    def _pair_terms(self, weights: IntArray) -> cp_model.LinearExprT:
+        """Score earned by same-group pairs, group g's times ``weights[g]``; pair variables
+        only where a pair has weight."""
         score = self.problem.score
         m = self.problem.m
         rows, cols = np.nonzero(np.triu(score, 1))
@@ -283,7 +302,7 @@ class AssignmentModel:
                     z = self._and(self.x[i][g], self.x[j][g], f"z[{i},{j},{g}]")
                 partners[i][g].append(z)
                 partners[j][g].append(z)
-                terms.append(s * z)
+                terms.append(s * int(weights[g]) * z)
         # A member of g has at most (largest size of g) - 1 partners there; without this the
         # linear relaxation spreads everyone over every group and the bound is useless.
         _, hi = self.problem.size_bounds()
@@ -306,7 +325,9 @@ class AssignmentModel:
             for g in range(self.problem.m):
                 self.model.add_hint(self.x[i][g], int(g0) == g)
 
-    def assignment(self, solver: cp_model.CpSolver) -> IntArray:
+    def assignment(
+        self, solver: cp_model.CpSolver | cp_model.CpSolverSolutionCallback
+    ) -> IntArray:
         """Group of each organisation in the solver's current solution."""
         return np.array(
             [next((g for g in range(self.problem.m) if solver.boolean_value(self.x[i][g])), -1)
@@ -343,12 +364,17 @@ def _solver(time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
 class _Objectives(cp_model.CpSolverSolutionCallback):
     """Hands each improving solution's objective to a function."""
 
-    def __init__(self, report: Callable[[int], None]) -> None:
+    def __init__(self, report: Callable[[int], None], built: AssignmentModel) -> None:
         super().__init__()
         self.report = report
+        self.built = built
 
     def on_solution_callback(self) -> None:
-        self.report(round(self.objective_value))
+        if self.built.scale == 1:
+            self.report(round(self.objective_value))
+        else:  # per member, the evaluator rounds each group's figure down: its count
+            problem = self.built.problem
+            self.report(evaluate(problem, self.built.assignment(self)).objective_scaled)
 
 
 def canonical(problem: Problem, assignment: IntArray) -> IntArray:
@@ -396,6 +422,8 @@ def solve_cpsat(
     called with the (scaled) objective of each improving solution.
     """
     built = AssignmentModel(problem, objective=not first_solution)
+    # The size-fair objective with sizes that vary is not modelled: an assignment is all.
+    first_solution = first_solution or not built.scale
     if hint is not None:
         built.hint(canonical(problem, hint))
     preferring = first_solution and prefer is not None and bool(np.any(prefer >= 0))
@@ -409,14 +437,19 @@ def solve_cpsat(
         solver.parameters.max_deterministic_time = max(0.01, deterministic_time)
     if stop_when is not None:
         stop_when(solver.stop_search)
-    callback = None if on_objective is None or first_solution else _Objectives(on_objective)
+    callback = (None if on_objective is None or first_solution
+                else _Objectives(on_objective, built))
     status = solver.solve(built.model, callback)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    name = _STATUS.get(status, "unknown")
+    if name == "optimal" and not built.scale:
+        name = "feasible"  # no objective was modelled: nothing is proven optimal
+    scale = max(1, built.scale)
     return CpSatOutcome(
-        status=_STATUS.get(status, "unknown"),
+        status=name,
         assignment=built.assignment(solver) if found else None,
-        objective=solver.objective_value if found and not first_solution else None,
-        bound=(solver.best_objective_bound
+        objective=solver.objective_value / scale if found and not first_solution else None,
+        bound=(solver.best_objective_bound / scale
                if not first_solution and (found or status == cp_model.UNKNOWN) else None),
         wall_time=solver.wall_time,
     )

@@ -39,6 +39,7 @@ def restrict(problem: Problem, assignment: IntArray, groups: list[int]) -> tuple
                                    else problem.score[np.ix_(free, free)]),
         rules=problem.rules,
         primitives=tuple(p.restrict(part) for p in problem.primitives),
+        per_member=problem.per_member,  # every member of the part's groups is free in it
     )
     return sub, free
 

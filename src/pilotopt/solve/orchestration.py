@@ -106,9 +106,10 @@ def _solve(problem: Problem, params: Params, clock: Clock,
         if problem.n > DENSE_FALLBACK_MAX:
             raise NoSolutionError(
                 f"{problem.n} organisations in {problem.m} groups need the large-instance "
-                f"search, which does not know the optional rule nor memberships that may be "
-                f"left free (up to {DENSE_FALLBACK_MAX} the kernel takes them); drop the rule, "
-                "set [membership] exact = true or split the roster")
+                f"search, which does not know the optional rule, memberships that may be "
+                f"left free nor the size-fair objective (up to {DENSE_FALLBACK_MAX} the kernel "
+                "takes them); drop the rule, set [membership] exact = true, drop "
+                "[complementarity] per_member or split the roster")
         if problem.factors is not None:
             problem = replace(problem, score=problem.factors.dense(), factors=None)
     loader = kernel()

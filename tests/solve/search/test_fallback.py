@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import brute_force, make_problem
+from helpers import brute_force, make_problem, unequal_groups
 from pilotopt.evaluate import evaluate
 from pilotopt.solve.search import fallback
 from pilotopt.solve.search.construct import best_sizes
@@ -69,6 +69,16 @@ def test_search_finds_the_optimum_of_a_tiny_problem() -> None:
         assert start is not None
         best, _ = fallback.improve(problem, start, seed, _after(200))
         assert evaluate(problem, best).objective_scaled == brute_force(problem)
+
+
+def test_search_weighs_each_group_over_its_size_per_member() -> None:
+    # tests/helpers.py: sizes 3 + 2, per member {b, c} + {a, d, e} is best (7.666).
+    problem = unequal_groups(per_member=True)
+    for seed in range(3):
+        start = fallback.start(problem, seed)
+        assert start is not None
+        best, _ = fallback.improve(problem, start, seed, _after(50))
+        assert evaluate(problem, best).objective_scaled == brute_force(problem) == 7666
 
 
 def test_no_sizes_no_start() -> None:

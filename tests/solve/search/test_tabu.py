@@ -4,12 +4,13 @@ instances, reproducibility. No wall-clock assertions."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers import brute_force, hard_violation, random_problem
+from helpers import brute_force, hard_violation, random_problem, unequal_groups
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import (
     Allowed,
@@ -52,7 +53,8 @@ def state(enc: Dense, a: np.ndarray) -> K.State:
     n, m = len(a), len(enc.P.lo)
     one = np.zeros(1, np.int64)
     S = K.State(a=a, C=np.zeros((n, m), np.int64), size=np.zeros(m, np.int64),
-                G=deltas.new_counts(enc.P.R, m), f=one, hv=one.copy())
+                G=deltas.new_counts(enc.P.R, m), f=one, hv=one.copy(),
+                CS=np.zeros((n, m) if enc.P.pm else (0, 0), np.int64), Q=np.zeros(m, np.int64))
     K._recompute(enc.P, S)
     return S
 
@@ -68,10 +70,12 @@ def same_counts(x: deltas.GroupCounts, y: deltas.GroupCounts, R: deltas.GroupRul
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), n=st.integers(4, 12), m=st.integers(2, 4),
-       rules=st.booleans(), optional=st.booleans(), moves=st.integers(1, 25))
+       rules=st.booleans(), optional=st.booleans(), moves=st.integers(1, 25),
+       per_member=st.booleans())
 def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool, optional: bool,
-                                         moves: int) -> None:
-    problem = random_problem(seed, n, m, rules=rules, optional=optional)
+                                         moves: int, per_member: bool) -> None:
+    problem = replace(random_problem(seed, n, m, rules=rules, optional=optional),
+                      per_member=per_member)
     rng = np.random.default_rng(seed)
     enc = dense(problem)
     P = enc.P
@@ -107,6 +111,7 @@ def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
         # Incremental state equals a rebuild from the assignment.
         fresh = state(enc, a.copy())
         assert np.array_equal(S.C, fresh.C) and np.array_equal(S.size, fresh.size)
+        assert np.array_equal(S.CS, fresh.CS) and np.array_equal(S.Q, fresh.Q)
         assert same_counts(S.G, fresh.G, P.R)
         assert S.f[0] == fresh.f[0] == search_objective(problem, enc, a)
         assert S.hv[0] == fresh.hv[0] == hard_violation(problem, enc.unbench(a)) - enc.hv_const
@@ -179,6 +184,16 @@ def test_finds_brute_force_optimum_with_every_primitive() -> None:
         assert stats["feasible"] and stats["objective"] == objective == best
         solved += 1
     assert solved >= 3
+
+
+def test_per_member_finds_the_size_fair_optimum() -> None:
+    # Summing pairs {a, b, c} + {d, e} wins; per member {b, c} + {a, d, e} (tests/helpers.py).
+    for per_member, best in ((False, [0, 0, 0, 1, 1]), (True, [1, 0, 0, 1, 1])):
+        problem = unequal_groups(per_member)
+        a, stats = K.local_search(problem, None, None, 0, max_iterations=300)
+        same = a[:, None] == a[None, :]
+        assert same.tolist() == (np.array(best)[:, None] == np.array(best)[None, :]).tolist()
+        assert stats["objective"] == evaluate(problem, a).objective_scaled == brute_force(problem)
 
 
 def test_reproducible_with_iteration_budget() -> None:

@@ -157,6 +157,10 @@ class DenseProblem(NamedTuple):
     R: GroupRules
     M: int  # weight of a unit of hard violation in the search objective
     bench: int  # group of the organisations left out, -1 if none
+    # The size-fair objective (pm = 1): the pair scores alone (Dp then holds the PairLinks
+    # only), each group earning their sum over its size; (0, 0) and pm = 0 without it.
+    Sc: IntArray
+    pm: int
 
 
 @dataclass(frozen=True)
@@ -211,8 +215,11 @@ def dense(problem: Problem) -> Dense:
     mk = m + (bench >= 0)
     score = np.asarray(problem.score, dtype=np.int64)
     lo, hi = problem.size_bounds()
-    # A hard violation must outweigh anything one organisation can earn or lose.
+    # A hard violation must outweigh anything one organisation can earn or lose. Per member,
+    # a move changes a group's figure (P - s c) / (s (s - 1)) by at most 1.5 of a row's sum.
     row = int(np.abs(score).sum(axis=1).max()) if n else 0
+    if problem.per_member:
+        row *= 4
     soft_pen = 0
     for p in problem.primitives:
         if isinstance(p, LeaveOut):
@@ -221,7 +228,7 @@ def dense(problem: Problem) -> Dense:
             soft_pen += abs(int(p.penalty)) * max(1, _units(p, m))
     M = 1 + row + min(soft_pen, 1 << 40)
 
-    Dp = score.copy()
+    Dp = np.zeros_like(score) if problem.per_member else score.copy()
     U = np.zeros((n, mk), dtype=np.int64)
     UH = np.zeros((n, mk), dtype=np.int64)
     if bench >= 0:
@@ -276,12 +283,14 @@ def dense(problem: Problem) -> Dense:
     hp, hn, ht = _both_ends(n, np.concatenate(hard_pairs).astype(np.int64),
                             np.concatenate(hard_types))
     ruled = bool(np.any(U != 0) or R.W.shape[1] or R.CPEN.shape[0] or R.XT.shape[0]
-                 or bench >= 0)
+                 or bench >= 0 or problem.per_member)
     P = DenseProblem(
         Dp=np.ascontiguousarray(Dp), U=U, UH=UH,
         lo=np.append(lo, [0] * (mk - m)).astype(np.int64),
         hi=np.append(hi, [n] * (mk - m)).astype(np.int64),
         hp=hp, hn=hn, ht=ht, R=R, M=M, bench=bench,
+        Sc=score if problem.per_member else np.zeros((0, 0), dtype=np.int64),
+        pm=int(problem.per_member),
     )
     return Dense(P, offset, hv_const, ruled)
 
@@ -333,7 +342,10 @@ class Sparse(NamedTuple):
 
 
 def supported(problem: Problem) -> bool:
-    """Whether the large search knows every primitive of the problem (LeaveOut it does not)."""
+    """Whether the large search knows every primitive of the problem (LeaveOut it does not)
+    and its objective (not the size-fair one, ``per_member``: the dense search takes that)."""
+    if problem.per_member:
+        return False
     for p in problem.primitives:
         match p:
             case LeaveOut():
@@ -358,7 +370,7 @@ def sparse(problem: Problem, near: int) -> Sparse:
     """The large search's lists (``near`` > 0: organisations are numbered so that i's
     neighbours are about ``i +- near``)."""
     if not supported(problem):
-        raise ValueError("the large search does not know LeaveOut")
+        raise ValueError("the large search knows neither LeaveOut nor the size-fair objective")
     n = problem.n
     lo, hi = problem.size_bounds()
     f = problem.factors
@@ -480,4 +492,4 @@ def renumbered(problem: Problem, order: IntArray) -> Problem:
     ids = tuple(problem.ids[i] for i in order)
     return Problem(ids, ids, problem.group_names,
                    problem.score[np.ix_(order, order)] if f is None else problem.score,
-                   problem.rules, prims, factors=factors)
+                   problem.rules, prims, factors=factors, per_member=problem.per_member)

@@ -64,14 +64,19 @@ def improve(problem: Problem, assignment: IntArray, seed: int,
     group) until ``stop()`` is true; returns the best assignment and the iterations made.
 
     An organisation swapped may not be swapped again for a few iterations; after ``n``
-    iterations without a new best, a few random swaps from the best assignment.
+    iterations without a new best, a few random swaps from the best assignment. With the
+    size-fair objective (``problem.per_member``) each group's pairs weigh one over its size,
+    which swaps keep.
     """
     n, m = problem.n, problem.m
     S = problem.score.astype(np.float64)
     rng = np.random.default_rng(seed)
     a = assignment.copy()
+    w = np.ones(m)
+    if problem.per_member:
+        w = 1 / np.maximum(np.bincount(a, minlength=m), 1)
     C = S @ np.eye(m)[a]  # C[i, g]: organisation i's score with group g's members
-    value = best_value = float((C[np.arange(n), a]).sum()) / 2
+    value = best_value = float((C[np.arange(n), a] * w[a]).sum()) / 2
     best = a.copy()
     tabu_until = np.zeros(n, dtype=np.int64)
     tenure = max(2, n // 25)
@@ -81,7 +86,9 @@ def improve(problem: Problem, assignment: IntArray, seed: int,
         iteration += 1
         own = C[np.arange(n), a]
         A = C[:, a]  # A[i, j]: i's score with j's group
-        delta = A - own[:, None] + A.T - own[None, :] - 2 * S
+        # i's group gains j and loses i, j's group the other way round; each weighs w.
+        delta = ((A.T - own[:, None] - S) * w[a][:, None]
+                 + (A - own[None, :] - S) * w[a][None, :])
         frozen = (a[:, None] == a[None, :]) | (tabu_until[:, None] > iteration)
         frozen |= tabu_until[None, :] > iteration
         delta[frozen] = -np.inf
@@ -103,7 +110,7 @@ def improve(problem: Problem, assignment: IntArray, seed: int,
                 i, j = rng.integers(0, n, size=2)
                 if a[i] != a[j]:
                     _swap(S, C, a, int(i), int(j))
-            value = float((C[np.arange(n), a]).sum()) / 2
+            value = float((C[np.arange(n), a] * w[a]).sum()) / 2
             idle = 0
     return best, iteration
 

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from numba import njit
 
 from pilotopt.problem import Problem
-from pilotopt.solve.search import deltas
+from pilotopt.solve.search import deltas, fair
 from pilotopt.solve.search.construct import NEG, fill
 from pilotopt.solve.search.deltas import GroupCounts
 from pilotopt.solve.search.encode import Dense, dense
@@ -65,6 +65,8 @@ class State(NamedTuple):
     G: GroupCounts
     f: IntArray  # (1,) search objective
     hv: IntArray  # (1,) hard violation (units)
+    CS: IntArray  # the size-fair objective's tables (see :mod:`.fair`), (0, 0) without it
+    Q: IntArray
 
 
 class Memory(NamedTuple):
@@ -132,6 +134,8 @@ def _relocate(P, S, i, h):  # type: ignore[no-untyped-def]
             dhv += (1 if then else 0) - (1 if now else 0)
     ghv, gdf = deltas.delta(P.R, S.G, i, -1, g, h)
     df = C[i, h] - C[i, g] + P.U[i, g] - P.U[i, h] + gdf - P.M * ghv
+    df += fair.delta(P, S, i, -1, g, h)
+    fair.move(P, S, i, g, h)
     deltas.count(P.R, S.G, i, g, -1)
     deltas.count(P.R, S.G, i, h, 1)
     deltas.rerank(P.R, S.G, g, h)
@@ -166,6 +170,7 @@ def _recompute(P, S):  # type: ignore[no-untyped-def]
     for i in range(n):
         f += C[i, a[i]]
     f //= 2
+    f += fair.recompute(P, S)
     for i in range(n):
         f -= P.U[i, a[i]]
         hv += P.UH[i, a[i]]
@@ -192,7 +197,7 @@ def _delta(P, S, R, G, i, j, h):  # type: ignore[no-untyped-def]
         d += C[j, gi] - C[j, h] + U[j, h] - U[j, gi]
         d -= P.Dp[i, j] if gi == P.bench or h == P.bench else 2 * P.Dp[i, j]
     ghv, gdf = deltas.delta(R, G, i, j, gi, h)
-    return d + gdf - P.M * ghv
+    return d + gdf - P.M * ghv + fair.delta(P, S, i, j, gi, h)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -485,7 +490,9 @@ def local_search(
     _seed(seed)
     a = _start(enc, n, start, problem.m)
     S = State(a=a, C=np.zeros((n, mk), dtype=np.int64), size=np.zeros(mk, dtype=np.int64),
-              G=deltas.new_counts(P.R, mk), f=_one(), hv=_one())
+              G=deltas.new_counts(P.R, mk), f=_one(), hv=_one(),
+              CS=np.zeros((n, mk) if P.pm else (0, 0), dtype=np.int64),
+              Q=np.zeros(mk, dtype=np.int64))
     _recompute(P, S)
     T = Memory(tabu=np.zeros((n, mk), dtype=np.int64), best_a=a.copy(), any_a=a.copy(),
                it=_one(), best_f=S.f.copy(), feasible=(S.hv == 0).astype(np.int64),
