@@ -5,6 +5,7 @@ through the command, each proposal's files are re-scored and the differences re-
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import threading
 import time
@@ -21,7 +22,7 @@ from pilotopt.instance import load_instance
 from pilotopt.io.assignment import read_assignment
 from pilotopt.problem import Problem
 from pilotopt.proposals import alternatives, difference
-from pilotopt.proposals.alternatives import ATTEMPTS
+from pilotopt.proposals.alternatives import ATTEMPTS, push
 from pilotopt.solve import Params
 
 pytestmark = pytest.mark.usefixtures("loaded_kernel")
@@ -40,13 +41,36 @@ def test_three_proposals_are_the_three_groupings_best_first(four_square: Problem
     assert found.required == 2 and found.proposals[0].weight == 0
 
 
-def test_a_proposal_that_cannot_differ_enough_is_flagged(four_square: Problem) -> None:
+def test_a_proposal_that_cannot_differ_enough_is_not_given(four_square: Problem) -> None:
     # Two groupings of four in pairs differ in two organisations at most: 3 of 4 is too many.
     found = alternatives(four_square, Params(time_limit=6, seed=1, workers=1), 2, 0.75)
-    first, second = found.proposals
+    (first,) = found.proposals
     assert first.result.evaluation.objective_scaled == 18
-    assert second.attempts == ATTEMPTS and second.differences == (2,)
-    assert not found.meets(1) and not found.rows()[1]["meets_min_difference"]
+    assert found.message.startswith("proposal 2 could not be made to differ enough: the most "
+                                    f"different of {ATTEMPTS} tries placed 2 of 4")
+    assert "75% asks for 3" in found.message
+
+
+def test_tries_that_do_not_differ_are_pushed_apart(four_square: Problem,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without the diversity weight every try finds {a,b},{c,d} again; pushing makes the best
+    # grouping two organisations away ({a,c},{b,d}: 2), keeping the size bounds.
+    module = importlib.import_module("pilotopt.proposals.alternatives")  # not the function
+    monkeypatch.setattr(module, "discouraging", lambda problem, earlier, weight: problem)
+    found = alternatives(four_square, Params(time_limit=6, seed=1, workers=1), 2, 0.5)
+    first, second = found.proposals
+    assert second.pushed == 2 and second.differences == (2,) and found.meets(1)
+    assert second.result.evaluation == evaluate(four_square, second.result.assignment)
+    assert second.result.evaluation.objective_scaled == 2 and found.message == ""
+
+
+def test_push_keeps_the_hard_rules_or_gives_up(four_square: Problem) -> None:
+    a = np.array([0, 0, 1, 1])
+    pushed = push(four_square, a, [a], 2, 0, float("inf"))
+    assert pushed is not None and difference(a, pushed, 2) == 2
+    assert evaluate(four_square, pushed).feasible
+    assert push(four_square, a, [a], 3, 0, float("inf")) is None  # groups of 2: at most 2
+    assert push(four_square, a, [a], 2, 0, 0.0) is None  # no time
 
 
 def test_stopped_before_the_first_proposal_raises(four_square: Problem) -> None:

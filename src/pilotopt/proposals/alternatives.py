@@ -12,6 +12,11 @@ the original problem by the evaluator.
 The difference between two proposals is measured by :func:`~pilotopt.proposals.difference.share`
 (organisations placed differently once the groups are renamed as well as they can be), not by
 the pairs the weight acts on: the weight steers, the measure decides.
+
+The share asked is a guarantee: when no try differs enough, the most different one is pushed
+apart by single moves and swaps that keep every hard rule (:func:`push`), each the best for
+the objective among those that raise the difference; a proposal that still does not differ
+enough is not given, and ``message`` says how close it came and why no more proposals follow.
 """
 
 from __future__ import annotations
@@ -25,30 +30,37 @@ import numpy as np
 
 from pilotopt.errors import NoSolutionError, StoppedError
 from pilotopt.evaluate import evaluate
-from pilotopt.problem import SCALE, Problem
-from pilotopt.proposals.difference import difference
+from pilotopt.moves import Change, WhatIf
+from pilotopt.problem import SCALE, IntArray, Problem
+from pilotopt.proposals.difference import difference, matching
 from pilotopt.proposals.reweigh import co_member_pairs, discouraging
 from pilotopt.solve import Params, Progress, Result, Status, solve
 
-__all__ = ["ATTEMPTS", "FIRST_STRENGTH", "GROWTH", "Alternatives", "Proposal", "alternatives"]
+__all__ = ["ATTEMPTS", "FIRST_STRENGTH", "GROWTH", "PUSH_TRIED", "Alternatives", "Proposal",
+           "alternatives", "push"]
 
 #: Tries per proposal: each multiplies the diversity weight of the one before by GROWTH.
 ATTEMPTS = 3
 GROWTH = 4
 #: The first try's diversity weight, as a share of the average pair score of the first proposal.
 FIRST_STRENGTH = 0.15
+#: Organisations :func:`push` tries per step (drawn with the seed among those still placed as in
+#: the closest earlier proposal), each with every move and swap into every other group.
+PUSH_TRIED = 8
 
 
 @dataclass(frozen=True)
 class Proposal:
     """One proposal: its result (judged on the original problem), the diversity weight it was
     found with (user units per pair kept from an earlier proposal; 0 for the first), the tries
-    it took and how many organisations it places differently from each proposal before it."""
+    it took, how many organisations it places differently from each proposal before it, and
+    how many organisations :func:`push` moved to make it differ enough (0: none)."""
 
     result: Result
     weight: float
     attempts: int
     differences: tuple[int, ...]
+    pushed: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,7 +100,8 @@ class Alternatives:
         """What proposal j's result.json says of it among the others."""
         p = self.proposals[j]
         return {"index": j + 1, "of": len(self.proposals), "diversity_weight": p.weight,
-                "attempts": p.attempts, "min_difference": self.min_difference,
+                "attempts": p.attempts, "pushed": p.pushed,
+                "min_difference": self.min_difference,
                 "meets_min_difference": self.meets(j),
                 "differences": [d / self.n for d in self.differences()[j]]}
 
@@ -104,7 +117,10 @@ class Alternatives:
             "differences": [[d / self.n for d in row] for row in self.differences()],
             "method": ("each proposal after the first is solved with every pair that shares a "
                        "group in an earlier proposal earning the diversity weight less; the "
-                       "weight grows fourfold until the proposal differs enough"),
+                       "weight grows fourfold until the proposal differs enough; failing that, "
+                       "the most different try is pushed apart by moves and swaps keeping "
+                       "every hard rule, and a proposal that still does not differ enough is "
+                       "not given"),
         }
 
     def rows(self) -> list[dict[str, object]]:
@@ -127,6 +143,7 @@ class Alternatives:
                 "meets_min_difference": self.meets(j),
                 "diversity_weight": p.weight,
                 "attempts": p.attempts,
+                "pushed": p.pushed,
                 "seed": p.result.params.seed,
                 "time_limit": round(p.result.params.time_limit, 3),
                 **{f"difference_to_{i + 1}": round(matrix[j][i] / self.n, 4)
@@ -141,6 +158,66 @@ def _average_pair_score(problem: Problem, assignment: np.ndarray) -> int:
     pairs = len(co_member_pairs(assignment))
     earned = evaluate(problem, assignment).complementarity_scaled
     return max(1, earned // max(1, pairs))
+
+
+def _closest(a: IntArray, earlier: list[IntArray], m: int) -> tuple[int, int]:
+    """(organisations placed differently from the closest earlier proposal, its index)."""
+    diffs = [difference(e, a, m) for e in earlier]
+    k = int(np.argmin(diffs))
+    return diffs[k], k
+
+
+def push(problem: Problem, assignment: IntArray, earlier: list[IntArray], need: int,
+         seed: int, deadline: float) -> IntArray | None:
+    """``assignment`` made to place at least ``need`` organisations differently from each of
+    ``earlier`` (under the best renaming of groups) by single moves and swaps that keep every
+    hard rule; None if that cannot be done so or not before ``deadline`` (``time.perf_counter``).
+
+    Each step takes the closest earlier proposal, draws :data:`PUSH_TRIED` organisations still
+    placed as there, prices every move and swap of them into the other groups
+    (:class:`~pilotopt.moves.WhatIf`) and makes, of those keeping every hard rule, the best for
+    the objective that raises the smallest difference. The assignment must meet every hard rule.
+
+    >>> import numpy as np
+    >>> from pilotopt.problem import Problem
+    >>> p = Problem(tuple("abcd"), tuple("abcd"), ("G1", "G2"), np.zeros((4, 4), np.int64), (),
+    ...             ())
+    >>> a = np.array([0, 0, 1, 1])
+    >>> difference(a, push(p, a, [a], 2, 0, float("inf")), 2) >= 2
+    True
+    """
+    rng = np.random.default_rng(seed)
+    what = WhatIf(problem, assignment)
+    m = problem.m
+    current = np.array(assignment, dtype=np.int64)
+    closest, k = _closest(current, earlier, m)
+    while closest < need:
+        if time.perf_counter() > deadline:
+            return None
+        renamed = matching(earlier[k], current, m)
+        same = np.flatnonzero((current >= 0) & (renamed[np.maximum(current, 0)]
+                                                 == earlier[k]))
+        tried = rng.permutation(same)[:PUSH_TRIED].tolist()
+        options: list[Change] = []
+        for i in tried:
+            for g in range(m):
+                if g == current[i]:
+                    continue
+                move, swaps = what.into(i, g, what.members(g).tolist())
+                options += [c for c in (move, *swaps) if c.hard_violation <= 0]
+        options.sort(key=lambda c: -c.objective_scaled)
+        for change in options:
+            after = current.copy()
+            for mv in change.moves:
+                after[mv.organisation] = mv.target
+            found = _closest(after, earlier, m)
+            if found[0] > closest:
+                what.apply(change)
+                current, (closest, k) = after, found
+                break
+        else:
+            return None
+    return current
 
 
 def alternatives(
@@ -159,8 +236,10 @@ def alternatives(
     Time: proposal j (from 0) gets the time left divided by the proposals still to find; a try
     gets half of what is left of that (the last try all of it), so time a proposal does not use
     passes to the next. Proposal j is solved with seed ``params.seed + j``. A proposal that
-    cannot be made to differ enough within its tries is still given, the most different try,
-    and :meth:`Alternatives.meets` says so. The proposals are returned best first (by the
+    cannot be made to differ enough within its tries is pushed apart (:func:`push`, in the last
+    fifth of its time); if that fails too it is not given, no more are sought, and ``message``
+    says how close it came: every proposal given differs from every other in at least
+    ``min_difference`` of the organisations. The proposals are returned best first (by the
     objective), whatever the order they were found in. A stop request (``stop``) or a try that
     finds no assignment in its time ends the search with the proposals found so far
     (``message`` says why); before the first one, the solve's error is raised.
@@ -187,12 +266,13 @@ def alternatives(
             message = "interrupted"
             break
         budget_end = time.perf_counter() + left() / (k - j)
+        tries_end = budget_end - 0.2 * left() / (k - j)  # the last fifth: to push apart
         earlier = [p.result.assignment for p in found]
         tries: list[tuple[Result, int, tuple[int, ...]]] = []
         weight = max(1, round(base * FIRST_STRENGTH))
         for attempt in range(ATTEMPTS):
             last = attempt == ATTEMPTS - 1
-            budget = max(0.0, budget_end - time.perf_counter()) * (1.0 if last else 0.5)
+            budget = max(0.0, tries_end - time.perf_counter()) * (1.0 if last else 0.5)
             if budget < 0.01:
                 break
             variant = discouraging(problem, earlier, weight)
@@ -221,7 +301,22 @@ def alternatives(
         meeting = [t for t in tries if min(t[2]) >= need]
         result, weight, diffs = meeting[0] if meeting else max(
             tries, key=lambda t: (min(t[2]), t[0].evaluation.objective_scaled))
-        found.append(Proposal(result, weight / SCALE, len(tries), diffs))
+        pushed = 0
+        if not meeting:
+            apart = push(problem, result.assignment, earlier, need, params.seed + j, budget_end)
+            if apart is None:
+                closest = int(np.argmin(diffs))
+                message = (
+                    f"proposal {j + 1} could not be made to differ enough: the most different "
+                    f"of {len(tries)} tries placed {diffs[closest]} of {problem.n} organisations "
+                    f"differently from proposal {closest + 1}, {min_difference:.0%} asks for "
+                    f"{need}, and moves and swaps keeping every hard rule did not get there "
+                    f"{'in its time' if time.perf_counter() > budget_end else 'either'}")
+                break
+            pushed = int(np.count_nonzero(apart != result.assignment))
+            result = replace(result, assignment=apart, evaluation=evaluate(problem, apart))
+            diffs = tuple(difference(e, apart, problem.m) for e in earlier)
+        found.append(Proposal(result, weight / SCALE, len(tries), diffs, pushed))
         if result.status is Status.INTERRUPTED:
             message = "interrupted"
             break
