@@ -329,21 +329,23 @@ def _bound_violation(s: int, lo: int, hi: int) -> int:
 class _GroupSumState:
     def __init__(self, p: GroupSum, groups: _Groups) -> None:
         self.p = p
+        self.w: list[int] = p.w.tolist()  # list items: far cheaper to read than numpy's
         self.lo = [int(x) for x in p.lo]
         self.hi = [int(x) for x in p.hi]
         self.sums = _sums(p.w, groups)
 
     def change(self, i: int, source: int, target: int, out: Slots) -> int:
-        w = int(self.p.w[i])
+        w = self.w[i]
+        if not w:
+            return 0
         for g, d in ((source, -w), (target, w)):
-            if g >= 0 and d:
+            if g >= 0:
                 s, lo, hi = self.sums[g], self.lo[g], self.hi[g]
-                out[g] = out.get(g, 0) + _bound_violation(s + d, lo, hi) - _bound_violation(
-                    s, lo, hi)
+                out[g] = out.get(g, 0) + max(0, lo - s - d, s + d - hi) - max(0, lo - s, s - hi)
         return 0
 
     def move(self, i: int, source: int, target: int) -> None:
-        w = int(self.p.w[i])
+        w = self.w[i]
         if source >= 0:
             self.sums[source] -= w
         if target >= 0:
@@ -353,10 +355,11 @@ class _GroupSumState:
 class _NotExactlyOneState:
     def __init__(self, p: NotExactlyOne, groups: _Groups) -> None:
         self.p = p
+        self.w: list[int] = p.w.tolist()
         self.counts = _sums(p.w, groups)
 
     def change(self, i: int, source: int, target: int, out: Slots) -> int:
-        w = int(self.p.w[i])
+        w = self.w[i]
         for g, d in ((source, -w), (target, w)):
             if g >= 0 and d:
                 c = self.counts[g]
@@ -364,7 +367,7 @@ class _NotExactlyOneState:
         return 0
 
     def move(self, i: int, source: int, target: int) -> None:
-        w = int(self.p.w[i])
+        w = self.w[i]
         if source >= 0:
             self.counts[source] -= w
         if target >= 0:
@@ -634,8 +637,12 @@ class WhatIf:
         self._score: _Score = (_DenseScore(problem.score, self._groups) if problem.factors is None
                                else _FactorScore(problem.factors, self._groups))
         self._states = [_state(p, self._groups) for p in problem.primitives]
+        # What a pricing reads of each primitive: its state, rule and penalty (0 when hard).
+        self._priced = [(s, p.rule, 0 if p.hard else p.penalty)
+                        for s, p in zip(self._states, problem.primitives, strict=True)]
         self._optional = problem.optional
         self._hard = np.array([r.hard for r in problem.rules], dtype=bool)
+        self._hard_rules = self._hard.tolist()
         # The figures of the current assignment, kept up to date by apply.
         self._per_rule = np.zeros((len(problem.rules), m + 1), dtype=np.int64)
         for r in ev.rules:
@@ -838,13 +845,17 @@ class WhatIf:
             comp[source] = comp.get(source, 0) - self._score.gain(i, source)
         if g >= 0:
             comp[g] = comp.get(g, 0) + self._score.gain(i, g)
-        for prim, s in zip(self.problem.primitives, self._states, strict=True):
+        for s, rule, penalty in self._priced:
             found: Slots = {}
             extra = s.change(i, source, g, found)
-            if not prim.hard:
-                extra += prim.penalty * sum(found.values())
-            tally.penalty[prim.rule] += extra
-            into = tally.slots[prim.rule]
+            if not found:
+                if extra:
+                    tally.penalty[rule] += extra
+                continue
+            if penalty:
+                extra += penalty * sum(found.values())
+            tally.penalty[rule] += extra
+            into = tally.slots[rule]
             for slot, v in found.items():
                 into[slot] = into.get(slot, 0) + v
         return Move(i, source, g)
@@ -867,7 +878,7 @@ class WhatIf:
             penalty_scaled=sum(r.penalty_scaled for r in rules),
             group_complementarity_scaled=comp,
             rules=tuple(rules),
-            hard_violation=sum(r.violation for r in rules if self._hard[r.rule]),
+            hard_violation=sum(r.violation for r in rules if self._hard_rules[r.rule]),
             version=self.version,
             group_pairs_scaled=pairs,
         )

@@ -14,7 +14,8 @@ from typing import Any
 from pilotopt.io.tables import safe_cell
 from pilotopt.problem import Problem
 
-__all__ = ["assignment_csv", "atomic_write", "file_digest", "write_outputs"]
+__all__ = ["LARGE_JSON", "assignment_csv", "atomic_write", "file_digest", "json_text",
+           "write_outputs"]
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:
@@ -58,12 +59,41 @@ def assignment_csv(problem: Problem, assignment: Any) -> str:
     return buf.getvalue()
 
 
+#: JSON documents longer than this (compact) are written a top-level key per line, each value
+#: compact, not indented throughout (see :func:`json_text`).
+LARGE_JSON = 1_000_000
+
+
+def json_text(content: dict[str, Any]) -> str:
+    """A document as JSON text: indented for reading; a large one (more than
+    :data:`LARGE_JSON` characters, e.g. the explanations of thousands of organisations) with
+    each top-level key on its own line and its value compact, which json's C encoder writes
+    about ten times faster than indented text (pure Python): 3,000 organisations' explain.json
+    in a quarter of a second instead of 2.5 s.
+
+    >>> print(json_text({"a": 1, "b": [1, 2]}))
+    {
+      "a": 1,
+      "b": [
+        1,
+        2
+      ]
+    }
+    <BLANKLINE>
+    """
+    compact = json.dumps(content)
+    if len(compact) <= LARGE_JSON:
+        return json.dumps(content, indent=2) + "\n"
+    lines = (f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in content.items())
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def write_outputs(out_dir: str | Path, files: dict[str, str | dict[str, Any]]) -> list[Path]:
-    """Write several files into ``out_dir``; dicts are written as JSON."""
+    """Write several files into ``out_dir``; dicts are written as JSON (:func:`json_text`)."""
     out = Path(out_dir)
     written = []
     for name, content in files.items():
-        text = content if isinstance(content, str) else json.dumps(content, indent=2) + "\n"
+        text = content if isinstance(content, str) else json_text(content)
         atomic_write(out / name, text)
         written.append(out / name)
     return written
