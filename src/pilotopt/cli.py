@@ -172,14 +172,13 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(name)s: %(message)s")
     global _started
-    # A command's time limit counts from the process start, imports included; when the package
-    # was imported long before (a program or test runner calling the command), from now.
-    now = time.perf_counter()
-    _started = STARTED if now - STARTED < _START_UP else now
+    # A command's time limit counts from the process start, imports included, when this is the
+    # program (run()); from now when a program or test runner calls the command.
+    _started = STARTED if _program else time.perf_counter()
 
 
-#: Longer than any start-up: beyond it the package was imported by a longer-running program.
-_START_UP = 10.0
+#: Whether this process is the ``pilotopt`` program (see :func:`run`).
+_program = False
 _started = STARTED
 
 
@@ -923,6 +922,8 @@ def run() -> NoReturn:
     OR-Tools and their threads: most of a second, measured at 0.8 s after a 3 s solve on a busy
     machine) keeps a run's whole-process time within its limit.
     """
+    global _program
+    _program = True
     try:
         main()
         code = 0

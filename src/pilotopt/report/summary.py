@@ -24,11 +24,12 @@ __all__ = ["OFFENCES_KEPT", "gain_sentence", "judged", "output_seconds", "packag
            "result_document"]
 
 #: What writing a solve's outputs costs, in seconds, on this project's 2-core machine when quiet
-#: (``benchmarks/outputs.py``): per organisation-group pair explained, per pair checked for
-#: drop-out risks (rosters up to :data:`pilotopt.stability.CHECKED_MAX`), a fixed part (result
-#: document, terminal, files), and the reports. On a busy machine the explanations take
+#: (``benchmarks/outputs.py``): explaining (a fixed part, then per organisation-group pair
+#: explained), per pair checked for drop-out risks (rosters up to
+#: :data:`pilotopt.stability.CHECKED_MAX`), a fixed part (result document, terminal, files), and
+#: the reports. On a busy machine the explanations take
 #: longer than this: they stop when only the time of the other outputs is left.
-EXPLAIN_PER_PAIR, RISKS_PER_PAIR, FIXED = 120e-6, 30e-6, 0.1
+EXPLAIN, EXPLAIN_PER_PAIR, RISKS_PER_PAIR, FIXED = 0.05, 120e-6, 30e-6, 0.1
 HTML_XLSX_PER_ORG, HTML_XLSX, PDF = 3e-3, 1.0, 2.5
 
 #: Offences written per part of a rule; beyond it ``offence_counts`` still counts them all
@@ -57,7 +58,7 @@ def output_seconds(problem: Problem, explain_limit: int, html: bool, xlsx: bool,
     if html or xlsx or pdf:
         rest += HTML_XLSX + HTML_XLSX_PER_ORG * problem.n
     rest += PDF if pdf else 0.0
-    explain = EXPLAIN_PER_PAIR * pairs if problem.n <= explain_limit else 0.0
+    explain = EXPLAIN + EXPLAIN_PER_PAIR * pairs if problem.n <= explain_limit else 0.0
     return rest, explain
 
 
