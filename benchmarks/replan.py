@@ -46,6 +46,7 @@ ROOT = HERE.parent
 VARIANTS = {
     "soft, weight 5": 'kind = "stability"\nweight = 5\n',
     "soft, weight 50": 'kind = "stability"\nweight = 50\n',
+    "hard, at most 3 moves": 'kind = "stability"\nmax_moves = 3\n',
 }
 FIELDS = ["date", "commit", "roster", "n", "groups", "dropped", "seed", "time_limit", "workers",
           "load", "variant", "moved", "had_group", "pairs_kept", "pairs_before", "objective",

@@ -29,6 +29,7 @@ from pilotopt.problem import (
     Proximity,
     RuleInfo,
     SparseRows,
+    Stay,
 )
 from pilotopt.solve import Result
 
@@ -40,6 +41,7 @@ __all__ = [
     "hard_violation",
     "make_problem",
     "random_problem",
+    "stay_problem",
     "unequal_groups",
 ]
 
@@ -223,3 +225,12 @@ def factored_problem(seed: int, n: int, m: int) -> Problem:
     ids = tuple(str(i) for i in range(n))
     return Problem(ids, ids, tuple(f"G{g}" for g in range(m)), np.zeros((0, 0), np.int64),
                    tuple(infos), tuple(prims), factors=factors)
+
+
+def stay_problem(most: int, hard: bool, penalty: int = 0) -> Problem:
+    """a-c and b-d attract (9 each); groups of two; before: {a, b} in G1, {c, d} in G2. The
+    best grouping ({a, c}, {b, d}) moves two; a Stay of rule 1 allows at most ``most``."""
+    stay = Stay(1, np.array([0, 0, 1, 1]), most, hard, penalty)
+    return make_problem([[0, 0, 9, 0], [0, 0, 0, 9], [9, 0, 0, 0], [0, 9, 0, 0]], 2,
+                        size=(2, 2), extra=[(RuleInfo("rule 1", "stability", "stay", hard),
+                                             stay)])

@@ -34,6 +34,7 @@ from pilotopt.problem import (
     Proximity,
     RuleInfo,
     SparseRows,
+    Stay,
 )
 from pilotopt.solve.cpsat import solve_cpsat
 from pilotopt.solve.search import sampled as large
@@ -94,6 +95,8 @@ def problems(draw: st.DrawFn) -> Problem:
     points[:, :2] = _ints(draw, 2 * n, 0, 5).reshape(n, 2)
     add("max_distance", lambda k, h, pen: Proximity(k, points, draw(st.sampled_from([4, 9, 25])),
                                                     _ints(draw, n, 0, 1), h, pen))
+    home = _ints(draw, n, -1, m - 1)
+    add("stability", lambda k, h, pen: Stay(k, home, draw(st.integers(0, 2)), h, pen))
     if draw(st.booleans()):
         chosen = _ints(draw, n, 0, 1)
         add("optional", lambda k, h, pen: LeaveOut(

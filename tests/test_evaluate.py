@@ -3,7 +3,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from helpers import factored_problem, make_problem, unequal_groups
+from helpers import factored_problem, make_problem, stay_problem, unequal_groups
 from pilotopt.evaluate import evaluate, member_complementarity
 from pilotopt.problem import Allowed, GroupSum, LeaveOut, MaxDeviation, PairLink, RuleInfo
 
@@ -196,3 +196,11 @@ def test_per_member_divides_each_group_by_its_size() -> None:
     a[:2] = 0  # groups of unequal size
     assert evaluate(f, a) == evaluate(dense, a)
     assert member_complementarity(f, a).tolist() == member_complementarity(dense, a).tolist()
+
+
+def test_moves_beyond_a_stays_most_fall_in_no_group() -> None:
+    p = stay_problem(1, False, 2)
+    ev = evaluate(p, [0, 1, 0, 1])  # b and c moved: one beyond the most
+    assert ev.rules[1].violation == 1 and ev.rules[1].per_group == (0, 0)
+    assert ev.penalty_scaled == 2 and ev.objective_scaled == 18 - 2
+    assert evaluate(p, [0, 0, 1, 1]).rules[1].violation == 0

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import copies_problem
+from helpers import copies_problem, stay_problem
 from pilotopt.evaluate import Evaluation, evaluate
 from pilotopt.moves import Change, WhatIf
 from pilotopt.problem import (
@@ -115,6 +115,16 @@ def test_factor_scores_with_explicit_pairs() -> None:
     assert c.complementarity_scaled == 14
     c = check_move(p, [0, 0, 1], 0, 1)  # a leaves b (2 + 1), joins c (2 + 10)
     assert c.complementarity_scaled == 9
+
+
+def test_stay_counts_moves_beyond_the_most() -> None:
+    p = stay_problem(1, True)
+    w = WhatIf(p, [0, 0, 1, 1])
+    c = check_move(p, [0, 0, 1, 1], 1, 1)  # one move: within the most (sizes break)
+    assert c.rule(1).violation == 0 and c.hard_violation == 2
+    s = w.swap(1, 2)  # two moves: one too many, counted in no group
+    assert s.hard_violation == 1 and s.rule(1).per_group == ()
+    assert_exact(s, evaluate(p, [0, 0, 1, 1]), evaluate(p, [0, 1, 0, 1]))
 
 
 def test_group_sum_violation_falls_in_each_group() -> None:

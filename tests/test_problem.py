@@ -13,11 +13,13 @@ from pilotopt.problem import (
     MaxDeviation,
     NotExactlyOne,
     PairLink,
+    Part,
     Primitive,
     Problem,
     Proximity,
     RuleInfo,
     SparseRows,
+    Stay,
 )
 
 
@@ -75,6 +77,24 @@ def test_preferred_groups_are_the_single_open_group_of_a_row() -> None:
          Allowed(2, GroupLists.opening(n, m, [3], [2]), False, 5)),
     ])
     assert p.preferred_groups().tolist() == [1, -1, -1, 2]
+
+
+def test_stay_counts_moves_restricts_and_renumbers() -> None:
+    stay = Stay(1, np.array([0, 0, 1, -1, 2]), 1, True)
+    assert stay.moved([0, 1, 1, 2, -1]).tolist() == [False, True, False, False, False]
+    # Free: the members of G2 and G3 (b, c, d); a (home G1) is fixed at home, e (home G3) is
+    # fixed away in G1: one move the part cannot undo, and b's home G1 lies outside it.
+    part = Part.of(np.array([0, 1, 1, 2, 0]), [1, 2])
+    sub = stay.restrict(part)
+    assert part.free.tolist() == [1, 2, 3]
+    assert sub.home.tolist() == [-1, 0, -1] and sub.most == 0
+    assert stay.renumber(np.array([4, 3, 2, 1, 0])).home.tolist() == [2, -1, 1, 0, 0]
+    assert stay.fact_count() == 4
+    p = make_problem(np.zeros((5, 5)), 3, extra=[(RuleInfo("s", "stability", "", True), stay)])
+    assert p.preferred_groups().tolist() == [0, 0, 1, -1, 2]
+    assert sorted(p.interchangeable_groups()) == [[0], [1], [2]]
+    with pytest.raises(ValueError, match="home group"):
+        make_problem(np.zeros((5, 5)), 2, extra=[(RuleInfo("s", "stability", "", True), stay)])
 
 
 def test_problem_is_read_only() -> None:

@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from helpers import checked, make_problem
 from pilotopt.generate import write_instance
@@ -68,7 +69,8 @@ def _write_rows(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def test_one_drop_out_moves_at_most_three_others(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rule", ["hard = false\nweight = 50", "max_moves = 3"])
+def test_one_drop_out_moves_at_most_three_others(rule: str, tmp_path: Path) -> None:
     write_instance(tmp_path, 48, 5, seed=4)
     first = load_instance(tmp_path / "roster.csv", tmp_path / "scenario.toml").problem
     before = solve(first, Params(time_limit=1.5, seed=3, workers=1))
@@ -81,7 +83,7 @@ def test_one_drop_out_moves_at_most_three_others(tmp_path: Path) -> None:
     _write_rows(tmp_path / "after.csv", rows)
     scenario = tmp_path / "stable.toml"
     scenario.write_text((tmp_path / "scenario.toml").read_text(encoding="utf-8")
-                        + '\n[[rules]]\nkind = "stability"\nhard = false\nweight = 50\n',
+                        + f'\n[[rules]]\nkind = "stability"\n{rule}\n',
                         encoding="utf-8")
 
     instance = load_instance(tmp_path / "after.csv", scenario, previous_path=previous)

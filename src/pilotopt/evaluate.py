@@ -26,6 +26,7 @@ from pilotopt.problem import (
     Problem,
     Proximity,
     SparseRows,
+    Stay,
 )
 
 __all__ = ["AssignmentLike", "Evaluation", "RuleStatus", "evaluate", "group_indices",
@@ -211,6 +212,8 @@ def _primitive_violation(
         case Proximity():
             for a, b in _same_group_pairs(slot, m):
                 np.add.at(per_group, slot[a[p.far(a, b)]], 1)
+        case Stay():
+            per_group[m] = max(0, int(p.moved(groups).sum()) - p.most)
         case _:
             assert_never(p)
     return per_group

@@ -42,6 +42,7 @@ from pilotopt.problem import (
     Problem,
     Proximity,
     RuleInfo,
+    Stay,
 )
 from pilotopt.report.i18n import Lang, text
 from pilotopt.schema.roster import Organisation
@@ -297,7 +298,7 @@ def blocking(problem: Problem, w: WhatIf, change: Change) -> tuple[Why, ...]:
                     found += [_why("closed", group=names[g], org=problem.ids[mv.organisation],
                                    rule=info.label)
                               for mv in change.moves for g in worse if mv.target == g]
-                case NotExactlyOne() | Coverage() | LeaveOut() | MaxDeviation():
+                case NotExactlyOne() | Coverage() | LeaveOut() | MaxDeviation() | Stay():
                     found += [_why("breaks_in", rule=info.label, groups=names[g])
                               for g in worse]
                 case _:

@@ -54,6 +54,7 @@ from pilotopt.problem import (
     Problem,
     Proximity,
     SparseRows,
+    Stay,
 )
 
 __all__ = ["Change", "Move", "RuleChange", "WhatIf"]
@@ -502,6 +503,28 @@ class _LeaveOutState:
             self.placed += (1 if target >= 0 else -1) * int(self.p.w[i])
 
 
+class _StayState:
+    def __init__(self, p: Stay, groups: _Groups) -> None:
+        self.p = p
+        self.m = groups.m
+        self.moved = int(p.moved(groups.a).sum())
+
+    def _away(self, i: int, g: int) -> int:
+        home = int(self.p.home[i])
+        return int(home >= 0 and g >= 0 and g != home)
+
+    def change(self, i: int, source: int, target: int, out: Slots) -> int:
+        step = self._away(i, target) - self._away(i, source)
+        most = self.p.most
+        d = max(0, self.moved + step - most) - max(0, self.moved - most)
+        if d:
+            out[self.m] = out.get(self.m, 0) + d
+        return 0
+
+    def move(self, i: int, source: int, target: int) -> None:
+        self.moved += self._away(i, target) - self._away(i, source)
+
+
 class _ArgMax:
     """The largest of a list of values and the first index holding it, in O(log m) per update
     (a tournament tree: each inner node holds the winner of its two children)."""
@@ -581,7 +604,7 @@ class _ProximityState:
 
 _State: TypeAlias = (
     _GroupSumState | _PairLinkState | _AllowedState | _NotExactlyOneState | _CoverageState
-    | _LeaveOutState | _MaxDeviationState | _ProximityState
+    | _LeaveOutState | _MaxDeviationState | _ProximityState | _StayState
 )
 
 
@@ -603,6 +626,8 @@ def _state(p: Primitive, groups: _Groups) -> _State:
             return _MaxDeviationState(p, groups)
         case Proximity():
             return _ProximityState(p, groups)
+        case Stay():
+            return _StayState(p, groups)
         case _:
             assert_never(p)
 

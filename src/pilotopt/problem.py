@@ -32,6 +32,7 @@ __all__ = [
     "Proximity",
     "RuleInfo",
     "SparseRows",
+    "Stay",
 ]
 
 #: User-level numbers (weights, scores) are multiplied by this and rounded to integers.
@@ -64,14 +65,15 @@ class Part(NamedTuple):
     """The frame of a sub-problem: organisations ``free`` (in that order) among ``groups``.
 
     ``pos[i]`` is organisation i's position in ``free`` (-1: fixed); ``placed_elsewhere[i]``
-    whether i is fixed in a group outside ``groups``. See :meth:`GroupSum.restrict` and
-    :func:`pilotopt.solve.lns.restrict`.
+    whether i is fixed in a group outside ``groups``; ``assignment`` the whole assignment. See
+    :meth:`GroupSum.restrict` and :func:`pilotopt.solve.lns.restrict`.
     """
 
     free: IntArray
     groups: IntArray
     pos: IntArray
     placed_elsewhere: BoolArray
+    assignment: IntArray
 
     @classmethod
     def of(cls, assignment: npt.ArrayLike, groups: npt.ArrayLike) -> Part:
@@ -82,7 +84,7 @@ class Part(NamedTuple):
         free = np.flatnonzero(inside | (a < 0))
         pos = np.full(len(a), -1, dtype=np.int64)
         pos[free] = np.arange(len(free))
-        return cls(free, cols, pos, (a >= 0) & ~inside)
+        return cls(free, cols, pos, (a >= 0) & ~inside, a)
 
 
 def _inverse(order: IntArray) -> IntArray:
@@ -521,8 +523,57 @@ class Proximity:
         return None
 
 
+@dataclass(frozen=True, eq=False)
+class Stay:
+    """At most ``most`` of the organisations with a home group (``home[i] >= 0``) are placed in
+    another group than their home (a stability rule's most moves).
+
+    Violation is the number of such moves beyond ``most``, counted in no group; a soft Stay
+    costs ``penalty`` per move beyond it. An organisation left out has not moved.
+    """
+
+    rule: int
+    home: IntArray  # group per organisation, -1: none
+    most: int
+    hard: bool
+    penalty: int = 0
+
+    def validate(self, n: int, m: int) -> None:
+        """Raise ValueError unless there is a home (or -1) per organisation, a group of m."""
+        if self.home.shape != (n,) or (n and (self.home.min() < -1 or self.home.max() >= m)):
+            raise ValueError("needs a home group (or -1) per organisation")
+
+    def moved(self, assignment: npt.ArrayLike) -> BoolArray:
+        """Whether each organisation is placed away from its home."""
+        a = np.asarray(assignment, dtype=np.int64)
+        return np.asarray((self.home >= 0) & (a >= 0) & (a != self.home))
+
+    def restrict(self, part: Part) -> Stay:
+        """Homes among the part's groups, renumbered; the moves the part cannot undo (fixed
+        organisations away from home, free ones whose home is outside the part) use up
+        ``most`` (at least 0 is left: the one approximation when they exceed it)."""
+        top = max(int(self.home.max(initial=-1)), int(part.groups.max(initial=-1))) + 1
+        where = np.full(top + 1, -1, dtype=np.int64)  # the last entry: no home
+        where[part.groups] = np.arange(len(part.groups))
+        home = self.home[part.free]
+        inside = where[home]
+        fixed = part.pos < 0
+        settled = int(self.moved(part.assignment)[fixed].sum()) + int(
+            ((home >= 0) & (inside < 0)).sum())
+        return replace(self, home=inside, most=max(0, self.most - settled))
+
+    def renumber(self, order: IntArray) -> Stay:
+        """Organisation k of the result is ``order[k]`` here."""
+        return replace(self, home=self.home[order])
+
+    def fact_count(self) -> int | None:
+        """The organisations with a home."""
+        return int((self.home >= 0).sum())
+
+
 Primitive: TypeAlias = (
     GroupSum | PairLink | Allowed | NotExactlyOne | Coverage | LeaveOut | MaxDeviation | Proximity
+    | Stay
 )
 
 
@@ -772,7 +823,7 @@ class Problem:
                 case LeaveOut():
                     mask |= p.w > 0
                 case GroupSum() | PairLink() | Allowed() | NotExactlyOne() | Coverage() \
-                        | MaxDeviation() | Proximity():
+                        | MaxDeviation() | Proximity() | Stay():
                     pass  # every organisation they name is placed
                 case _:
                     assert_never(p)
@@ -789,7 +840,7 @@ class Problem:
                         lo = np.maximum(lo, p.lo)
                         hi = np.minimum(hi, p.hi)
                 case PairLink() | Allowed() | NotExactlyOne() | Coverage() | LeaveOut() \
-                        | MaxDeviation() | Proximity():
+                        | MaxDeviation() | Proximity() | Stay():
                     pass  # they bound no group's size
                 case _:
                     assert_never(p)
@@ -806,6 +857,8 @@ class Problem:
                     t = p.table
                     single = t.opens & (np.diff(t.indptr) == 1)
                     out[t.rows[single]] = t.groups[t.indptr[:-1][single]]
+                case Stay():
+                    out[p.home >= 0] = p.home[p.home >= 0]
                 case GroupSum() | PairLink() | NotExactlyOne() | Coverage() | LeaveOut() \
                         | MaxDeviation() | Proximity():
                     pass  # they steer nobody to one group
@@ -824,6 +877,9 @@ class Problem:
                 case Allowed():
                     for g, key in enumerate(p.table.group_keys()):
                         signature[g] += (p.rule, key)
+                case Stay():
+                    for g in range(self.m):
+                        signature[g] += (p.rule, np.flatnonzero(p.home == g).tobytes())
                 case PairLink() | NotExactlyOne() | Coverage() | LeaveOut() | MaxDeviation() \
                         | Proximity():
                     pass  # they treat every group alike

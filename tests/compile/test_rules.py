@@ -12,7 +12,7 @@ from pilotopt.errors import InputError, InputProblem
 from pilotopt.io.assignment import Pin
 from pilotopt.io.history import History
 from pilotopt.io.scenario import scenario_from_dict
-from pilotopt.problem import SCALE, Allowed, GroupSum, PairLink, Problem
+from pilotopt.problem import SCALE, Allowed, GroupSum, PairLink, Problem, Stay
 from pilotopt.schema.roster import Organisation
 
 COLUMNS = ("id", "name", "economy", "type", "sector", "lat", "lon", "fte", "target_group_fte",
@@ -305,3 +305,13 @@ def test_pins_from_a_file_join_the_scenarios_as_one_hard_rule() -> None:
         "pins.csv, row 3, id zz, column 'id', value 'zz': no organisation with this id in the "
         "roster",
     ]
+
+
+def test_stability_with_max_moves_is_a_hard_stay() -> None:
+    scenario = scenario_from_dict({"groups": {"count": 2},
+                                   "rules": [{"kind": "stability", "max_moves": 3}]})
+    p = compile_problem(ORGS, scenario, columns=COLUMNS, previous={"s1": 1, "r1": 0})
+    stay = p.primitives[1]
+    assert isinstance(stay, Stay) and stay.hard and stay.most == 3
+    assert stay.home.tolist() == [1, -1, 0, -1, -1]
+    assert p.rules[1].label == "stability: at most 3 organisations move"

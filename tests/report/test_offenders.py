@@ -25,6 +25,7 @@ from pilotopt.problem import (
     Problem,
     Proximity,
     RuleInfo,
+    Stay,
 )
 from pilotopt.report.offenders import Breach, first_offenders, offenders, sentence
 
@@ -151,3 +152,13 @@ def test_offences_add_up_to_the_evaluators_violation(instance: str) -> None:
 
 def test_doctests() -> None:
     assert doctest.testmod(pilotopt.report.offenders).failed == 0
+
+
+def test_a_stay_says_how_many_moved_and_who() -> None:
+    stay = Stay(0, np.array([0, 0, 1, 1]), 1, True)
+    assert found("stability", stay, [0, 1, 0, 1]) == [("too_many_moved", -1, (1, 2), 1)]
+    p = problem_of("stability", stay)
+    (o,) = offenders(p, [0, 1, 0, 1])
+    assert sentence(p, o, [0, 1, 0, 1]) == (
+        "2 organisations moved, the rule allows at most 1 (Bakkerij (b), Centrum (c))")
+    assert found("stability", stay, [0, 1, 1, 1]) == []

@@ -59,6 +59,9 @@ def test_stability_is_soft_unless_it_freezes_groups() -> None:
     assert StabilityRule(kind="stability", groups=["Kempen"]).hard
     assert not StabilityRule(kind="stability", groups=[1], hard=False).hard
     assert StabilityRule(kind="stability", hard=True).hard
+    assert StabilityRule(kind="stability", max_moves=3).hard
+    assert StabilityRule(kind="stability", max_moves=3, groups=[1]).describe() == (
+        "stability: at most 3 members of groups 1 move")
 
 
 def test_a_pin_rule_needs_pins_or_a_column() -> None:

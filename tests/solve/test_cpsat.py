@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import brute_force, make_problem, unequal_groups
+from helpers import brute_force, make_problem, stay_problem, unequal_groups
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import Allowed, GroupSum, LeaveOut, PairLink, Primitive, Problem, RuleInfo
 from pilotopt.solve.cpsat import conflicting_rules, solve_cpsat
@@ -142,3 +142,13 @@ def test_hard_together_pair_left_out_is_broken_as_the_evaluator_says() -> None:
     assert out.status == "optimal" and out.assignment is not None
     assert evaluate(p, out.assignment).feasible
     assert round(out.objective or 0) == brute_force(p) == -5
+
+
+def test_stay_bounds_the_moves_as_the_brute_force_does() -> None:
+    for most, hard, penalty, best in ((1, True, 0, 0), (2, True, 0, 18), (0, False, 2, 14),
+                                      (1, False, 2, 16)):
+        p = stay_problem(most, hard, penalty)
+        assert brute_force(p) == best
+        out = solve_cpsat(p, time_limit=5, seed=0, workers=1)
+        assert out.assignment is not None
+        assert evaluate(p, out.assignment).objective_scaled == best

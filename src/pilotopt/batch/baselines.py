@@ -23,6 +23,7 @@ from pilotopt.problem import (
     PairLink,
     Problem,
     Proximity,
+    Stay,
 )
 
 __all__ = ["OutOfTime", "PlainModel", "PlainOutcome", "solve_plain"]
@@ -141,7 +142,7 @@ class PlainModel:
                                 md.add(offered + unmet >= x[int(i)][g])
                                 pvars.append(unmet)
                                 pcost.append(p.penalty)
-                case LeaveOut() | MaxDeviation() | Proximity():
+                case LeaveOut() | MaxDeviation() | Proximity() | Stay():
                     raise ValueError(f"the plain model has no form of the "
                                      f"{problem.rules[p.rule].kind} rule ({type(p).__name__})")
                 case _:

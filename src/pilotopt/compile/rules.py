@@ -48,6 +48,7 @@ from pilotopt.problem import (
     PairLink,
     Primitive,
     Proximity,
+    Stay,
 )
 from pilotopt.schema.roster import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Economy, Organisation
 from pilotopt.schema.scenario import (
@@ -672,9 +673,12 @@ def compile_stability(
     rule: StabilityRule, number: int, index: int, ctx: Context
 ) -> list[Primitive]:
     """Organisations stay in their previous group: an Allowed opening only that group to each
-    (soft: ``weight`` per organisation moved). Without a previous assignment nobody had a
-    group, and the rule holds whatever the assignment."""
+    (soft: ``weight`` per organisation moved); with ``max_moves``, a Stay (at most that many
+    moved). Without a previous assignment nobody had a group, and the rule holds whatever the
+    assignment."""
     home = _homes(rule, number, ctx)
+    if rule.max_moves:
+        return [Stay(index, home, rule.max_moves, rule.hard, _penalty(rule))]
     kept = np.flatnonzero(home >= 0)
     return [Allowed(index, GroupLists.opening(ctx.n, ctx.m, kept, home[kept]), rule.hard,
                     _penalty(rule))]

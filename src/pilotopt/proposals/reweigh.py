@@ -27,6 +27,7 @@ from pilotopt.problem import (
     Primitive,
     Problem,
     Proximity,
+    Stay,
 )
 
 __all__ = ["co_member_pairs", "discouraging", "reweighed", "soft_rules", "without"]
@@ -48,7 +49,7 @@ def _scaled(p: Primitive, factor: float) -> Primitive:
             cost = np.rint(p.cost * factor).astype(np.int64)
             return replace(p, cost=cost, penalty=penalty)
         case GroupSum() | PairLink() | Allowed() | NotExactlyOne() | Coverage() | MaxDeviation() \
-                | Proximity():
+                | Proximity() | Stay():
             return replace(p, penalty=penalty)
         case _:
             assert_never(p)

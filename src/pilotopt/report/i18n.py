@@ -192,6 +192,9 @@ _TEXT: dict[str, tuple[str, str]] = {
                          "{group}: {value}, {amount} van het doel {bound}"),
     "breach.moved": ("{a} moved to {group} from its previous group",
                      "{a} is verhuisd naar {group} uit zijn vorige groep"),
+    "breach.too_many_moved": ("{value} organisations moved, the rule allows at most {bound}{who}",
+                              "{value} organisaties verhuisd, de regel laat er hoogstens "
+                              "{bound} toe{who}"),
     "who": (" ({names})", " ({names})"),
     # the terminal: against a previous assignment (solve --previous)
     "previous.summary": ("Against the previous assignment: {moved} of {had} organisations "

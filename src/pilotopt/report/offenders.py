@@ -30,6 +30,7 @@ from pilotopt.problem import (
     Primitive,
     Problem,
     Proximity,
+    Stay,
 )
 from pilotopt.report.i18n import Lang, tag, text
 from pilotopt.schema.roster import Organisation
@@ -50,6 +51,7 @@ class Breach(StrEnum):
     too_far = "too_far"  # a pair of one group lies too far apart
     not_allowed = "not_allowed"  # an organisation in a group closed to it
     moved = "moved"  # an organisation out of its previous group (stability)
+    too_many_moved = "too_many_moved"  # more organisations moved than a stability rule allows
     alone = "alone"  # the only member of its kind in a group
     unmet_need = "unmet_need"  # a need no other member of the group offers
     too_few_placed = "too_few_placed"  # fewer organisations placed than the rule asks
@@ -235,6 +237,15 @@ def _leave_out(p: LeaveOut, groups: IntArray) -> Found:
     return 1, [Offence(p.rule, Breach.too_few_placed, -1, (), p.lo - placed, placed, p.lo)]
 
 
+def _stay(p: Stay, groups: IntArray, limit: int | None) -> Found:
+    moved = np.flatnonzero(p.moved(groups))
+    if len(moved) <= p.most:
+        return 0, []
+    who = tuple(int(i) for i in moved[:_first(len(moved), limit)])
+    return 1, [Offence(p.rule, Breach.too_many_moved, -1, who, len(moved) - p.most, len(moved),
+                       p.most)]
+
+
 def _max_deviation(p: MaxDeviation, groups: IntArray, m: int) -> Found:
     if not m:
         return 0, []
@@ -277,6 +288,8 @@ def _offences(
             return _max_deviation(p, groups, m)
         case Proximity():
             return _proximity(p, groups, m, limit)
+        case Stay():
+            return _stay(p, groups, limit)
         case _:
             assert_never(p)
 

@@ -574,27 +574,33 @@ class AnchorRule(RuleBase):
 
 class StabilityRule(RuleBase):
     """Organisations stay in the group they had in a previous assignment (``solve --previous``):
-    only the members of ``groups`` if given (frozen groups). Hard when it names ``groups``, else
-    soft: ``weight`` per organisation moved. Late registrations (in no previous group) are free;
-    an organisation left out has not moved."""
+    at most ``max_moves`` of them move (default 0), counting only the members of ``groups`` if
+    given (frozen groups). Hard when it names ``max_moves`` or ``groups``, else soft: ``weight``
+    per organisation moved (beyond ``max_moves``). Late registrations (in no previous group) are
+    free; an organisation left out has not moved."""
 
     meaning = "organisations stay in the group they had in the previous assignment"
     meaning_nl = "organisaties blijven in de groep van de vorige indeling"
     fact = "{} organisations had a group before"
     kind: Literal["stability"]
+    max_moves: int = Field(default=0, ge=0)
     groups: list[GroupRef] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="before")
     @classmethod
     def _hard_when_bounded(cls, data: Any) -> Any:
         if isinstance(data, dict) and "hard" not in data:
-            return {**data, "hard": "groups" in data}
+            return {**data, "hard": "groups" in data or "max_moves" in data}
         return data
 
     def describe(self) -> str:
         """E.g. ``stability: at most 3 organisations move``, ``stability: groups Kempen stay``."""
-        if self.groups is not None:
-            return f"stability: groups {', '.join(map(str, self.groups))} stay as they were"
+        groups = ", ".join(map(str, self.groups or []))
+        if self.max_moves:
+            who = f"members of groups {groups}" if groups else "organisations"
+            return f"stability: at most {self.max_moves} {who} move"
+        if groups:
+            return f"stability: groups {groups} stay as they were"
         return "stability: organisations stay in their previous group"
 
 

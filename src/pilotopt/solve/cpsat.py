@@ -26,6 +26,7 @@ from pilotopt.problem import (
     PairLink,
     Problem,
     Proximity,
+    Stay,
 )
 
 __all__ = [
@@ -129,6 +130,8 @@ class AssignmentModel:
                 case Proximity():
                     self._pair_link(PairLink(p.rule, p.pairs(np.arange(n)), False, p.hard,
                                              p.penalty))
+                case Stay():
+                    self._stay(p)
                 case _:
                     assert_never(p)
         self._break_symmetry()
@@ -243,6 +246,17 @@ class AssignmentModel:
         short = self.model.new_int_var(0, p.lo, f"short[{p.rule}]")
         self.model.add(short >= p.lo - placed)
         self._penalties.append(p.penalty * short)
+
+    def _stay(self, p: Stay) -> None:
+        kept = np.flatnonzero(p.home >= 0)
+        # Placed, but not at home: a move (an organisation left out has not moved).
+        moved = sum(sum(self.x[int(i)]) - self.x[int(i)][int(p.home[i])] for i in kept)
+        if p.hard:
+            self._enforce(self.model.add(moved <= p.most), p.rule)
+            return
+        over = self.model.new_int_var(0, len(kept), f"moved_over[{p.rule}]")
+        self.model.add(over >= moved - p.most)
+        self._penalties.append(p.penalty * over)
 
     def _max_deviation(self, p: MaxDeviation) -> None:
         span = int(np.abs(p.w).sum()) + abs(p.target)

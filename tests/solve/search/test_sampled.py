@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_tabu import same_counts
 
-from helpers import checked, factored_problem, hard_violation
+from helpers import checked, factored_problem, hard_violation, stay_problem
 from pilotopt import Params, evaluate, solve
 from pilotopt.compile import compile_problem
 from pilotopt.generate import write_instance
@@ -161,3 +161,15 @@ def test_run_returns_its_best_soon_after_stop() -> None:
     full = factored_problem(3, 40, 4)
     stopped_run(full, 1)
     stopped_run(replace(full, rules=full.rules[:1], primitives=full.primitives[:1]), 3)
+
+
+def test_repair_brings_organisations_home_within_the_most() -> None:
+    p = stay_problem(1, True)
+    search = L.LargeSearch(p, 0)
+    search.set_assignment(np.array([0, 1, 0, 1]))  # b and c moved: one too many
+    assert search.hard_violation == hard_violation(p, search.assignment) == 1
+    assert search.hard_groups().tolist() in ([0, 1], [1, 0])
+    search.repair_round()
+    assert search.hard_violation == 0 == hard_violation(p, search.assignment)
+    search.search(50, 0.0)
+    assert search.objective == evaluate(p, search.assignment).objective_scaled == 0

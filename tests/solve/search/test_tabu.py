@@ -10,14 +10,24 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers import brute_force, hard_violation, random_problem, unequal_groups
+from helpers import (
+    brute_force,
+    hard_violation,
+    make_problem,
+    random_problem,
+    stay_problem,
+    unequal_groups,
+)
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import (
     Allowed,
     GroupSum,
+    LeaveOut,
+    MaxDeviation,
     PairLink,
     Problem,
     RuleInfo,
+    Stay,
 )
 from pilotopt.solve.search import deltas
 from pilotopt.solve.search import tabu as K
@@ -169,6 +179,34 @@ def test_finds_brute_force_optimum_with_soft_rules() -> None:
     problem = Problem(ids, ids, ("A", "B"), (s + s.T).astype(np.int64), infos, prims)
     a, stats = K.local_search(problem, None, None, 3, max_iterations=2000)
     assert stats["objective"] == evaluate(problem, a).objective_scaled == brute_force(problem)
+
+
+def test_stay_keeps_the_moves_within_the_most() -> None:
+    for most, hard, penalty in ((1, True, 0), (2, True, 0), (0, False, 2), (1, False, 2)):
+        p = stay_problem(most, hard, penalty)
+        for start in (None, [0, 1, 0, 1]):  # the latter breaks a hard most of 1
+            a, stats = K.local_search(p, start, None, 0, max_iterations=200)
+            assert stats["feasible"]
+            assert stats["objective"] == evaluate(p, a).objective_scaled == brute_force(p)
+
+
+def test_a_stay_that_cannot_hold_leaves_out_no_one_who_must_be_placed() -> None:
+    """a-d all had G1, which holds two: two must move, one more than a hard Stay allows. d may
+    be left out (and then has not moved); c may not, though leaving it out would also spare a
+    soft balance unit: the search must not trade c's placement for one move."""
+    stay = Stay(1, np.zeros(4, np.int64), 0, True)
+    out = LeaveOut(2, np.array([0, 0, 0, 1]), np.zeros(4, np.int64), 0, True)
+    balance = MaxDeviation(3, np.array([0, 0, 1, 0]), 0, False, 1)
+    p = make_problem(np.zeros((4, 4)), 3, size=(0, 2), extra=[
+        (RuleInfo("rule 1", "stability", "stay", True), stay),
+        (RuleInfo("rule 2", "optional", "optional", True), out),
+        (RuleInfo("rule 3", "balance", "balance", False), balance)])
+    for seed in range(3):
+        a, stats = K.local_search(p, None, None, seed, max_iterations=300)
+        assert not stats["feasible"] and a[2] >= 0
+        ev = evaluate(p, a)
+        assert hard_violation(p, a) == 1 and ev.rules[1].violation == 1
+        assert stats["objective"] == ev.objective_scaled
 
 
 def test_finds_brute_force_optimum_with_every_primitive() -> None:

@@ -1,9 +1,10 @@
 """Move deltas of the rules on group counts, shared by both search engines.
 
-GroupSum (with NotExactlyOne and the placed minimum of LeaveOut written as GroupSums), Coverage
-and MaxDeviation are functions of per-group counts. Their tables, their change when an
-organisation moves and the delta of a move are written here once; :mod:`.tabu` (dense scores,
-full scans) and :mod:`.sampled` (low-rank scores, sampled moves) call the same functions.
+GroupSum (with NotExactlyOne and the placed minimum of LeaveOut written as GroupSums), Coverage,
+MaxDeviation and Stay (a count of moves over all groups) are functions of per-group counts.
+Their tables, their change when an organisation moves and the delta of a move are written here
+once; :mod:`.tabu` (dense scores, full scans) and :mod:`.sampled` (low-rank scores, sampled
+moves) call the same functions.
 
 A delta is ``(hard violation change, soft objective change)``: hard rules count units of
 violation, soft ones ``penalty`` per unit. Layout: one row per organisation or group, one
@@ -21,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-__all__ = ["GroupCounts", "GroupRules", "count", "delta", "hard_groups", "new_counts",
+__all__ = ["GroupCounts", "GroupRules", "away", "count", "delta", "hard_groups", "new_counts",
            "recount", "rerank", "unmet", "viol"]
 
 IntArray = npt.NDArray[np.int64]
@@ -44,6 +45,10 @@ class GroupRules(NamedTuple):
     XW: IntArray  # MaxDeviation (always soft): weights (X, n), targets, penalties
     XT: IntArray
     XPEN: IntArray
+    SH: IntArray  # Stay: home per organisation (n, Y), -1 for none; most moves, penalties
+    SK: IntArray
+    SPEN: IntArray
+    SHARD: IntArray
     bench: int  # the group without Coverage or MaxDeviation, -1 if none
 
 
@@ -56,6 +61,8 @@ class GroupCounts(NamedTuple):
     BC: IntArray
     XS: IntArray  # (X, groups) MaxDeviation sums
     XTOP: IntArray  # (X, 3) the three groups deviating most, -1 if fewer groups
+    SC: IntArray  # (Y,) organisations away from their home, per Stay
+    SG: IntArray  # (groups, Y) of them, per group they are in
 
 
 def new_counts(R: GroupRules, groups: int) -> GroupCounts:
@@ -68,6 +75,8 @@ def new_counts(R: GroupRules, groups: int) -> GroupCounts:
         BC=np.zeros((groups, tags), dtype=np.int64),
         XS=np.zeros((R.XT.shape[0], groups), dtype=np.int64),
         XTOP=np.full((R.XT.shape[0], 3), -1, dtype=np.int64),
+        SC=np.zeros(R.SK.shape[0], dtype=np.int64),
+        SG=np.zeros((groups, R.SK.shape[0]), dtype=np.int64),
     )
 
 
@@ -92,6 +101,14 @@ def unmet(o: int, nd: int, b: int) -> int:
     if o == 1:
         return b  # the only offerer cannot meet its own need
     return 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def away(R, y, i, g):  # type: ignore[no-untyped-def]
+    """1 if organisation i placed in g is away from its home of Stay y (the bench is no
+    group: left out has not moved)."""
+    home = R.SH[i, y]
+    return 1 if home >= 0 and g != home and g != R.bench else 0
 
 
 @njit(cache=True, nogil=True)
@@ -174,6 +191,17 @@ def delta(R, G, i, j, g, h):  # type: ignore[no-untyped-def]
             before = max(before, abs(G.XS[x, h] - t))
             after = max(after, abs(G.XS[x, h] + w - t))
         df -= R.XPEN[x] * (after - before)
+    # Stay: O(1) each, from the count of moves.
+    for y in range(R.SK.shape[0]):
+        step = away(R, y, i, h) - away(R, y, i, g)
+        if j >= 0:
+            step += away(R, y, j, g) - away(R, y, j, h)
+        if step == 0:
+            continue
+        c, k = G.SC[y], R.SK[y]
+        v = max(0, c + step - k) - max(0, c - k)
+        df -= R.SPEN[y] * v
+        dhv += R.SHARD[y] * v
     return dhv, df
 
 
@@ -189,6 +217,10 @@ def count(R, G, i, g, sign):  # type: ignore[no-untyped-def]
         G.BC[g, t] += sign * R.co[e] * R.cn[e]
     for x in range(R.XW.shape[0]):
         G.XS[x, g] += sign * R.XW[x, i]
+    for y in range(R.SK.shape[0]):
+        if away(R, y, i, g):
+            G.SC[y] += sign
+            G.SG[g, y] += sign
 
 
 @njit(cache=True, nogil=True)
@@ -214,6 +246,8 @@ def recount(R, G, a):  # type: ignore[no-untyped-def]
     G.NC[:, :] = 0
     G.BC[:, :] = 0
     G.XS[:, :] = 0
+    G.SC[:] = 0
+    G.SG[:, :] = 0
     for i in range(a.shape[0]):
         count(R, G, i, a[i], 1)
     hv = 0
@@ -233,6 +267,10 @@ def recount(R, G, a):  # type: ignore[no-untyped-def]
         _top(R, G, x)
         if G.XTOP[x, 0] >= 0:
             f -= R.XPEN[x] * abs(G.XS[x, G.XTOP[x, 0]] - R.XT[x])
+    for y in range(R.SK.shape[0]):
+        v = max(0, G.SC[y] - R.SK[y])
+        f -= R.SPEN[y] * v
+        hv += R.SHARD[y] * v
     return hv, f
 
 
@@ -247,4 +285,7 @@ def hard_groups(R, G, bad):  # type: ignore[no-untyped-def]
             continue
         for t in range(R.CPEN.shape[0]):
             if R.CHARD[t] and unmet(G.OC[g, t], G.NC[g, t], G.BC[g, t]):
+                bad[g] = True
+        for y in range(R.SK.shape[0]):  # too many moved: the groups holding one of them
+            if R.SHARD[y] and G.SC[y] > R.SK[y] and G.SG[g, y] > 0:
                 bad[g] = True

@@ -32,6 +32,7 @@ from pilotopt.problem import (
     Problem,
     Proximity,
     SparseRows,
+    Stay,
 )
 from pilotopt.solve.search.deltas import GroupRules
 
@@ -79,6 +80,7 @@ def group_rules(problem: Problem, bench: int) -> GroupRules:
 
     cover: list[tuple[IntArray, IntArray, Coverage]] = []  # offers, needs of one tag
     devs: list[MaxDeviation] = []
+    stays: list[Stay] = []
     for p in problem.primitives:
         match p:
             case GroupSum():
@@ -100,6 +102,8 @@ def group_rules(problem: Problem, bench: int) -> GroupRules:
                         cover.append((p.offers[:, t], p.needs[:, t], p))
             case MaxDeviation():
                 devs.append(p)
+            case Stay():
+                stays.append(p)
             case PairLink() | Allowed() | Proximity():
                 pass  # not on group counts
             case _:
@@ -118,7 +122,10 @@ def group_rules(problem: Problem, bench: int) -> GroupRules:
         cn=needs[rows, cols].astype(np.int64), CPEN=cpen, CHARD=chard,
         XW=np.array([d.w for d in devs], dtype=np.int64).reshape(len(devs), n),
         XT=np.array([d.target for d in devs], dtype=np.int64),
-        XPEN=_penalties(devs)[0], bench=bench,
+        XPEN=_penalties(devs)[0],
+        SH=_columns([s.home for s in stays], n), SK=np.array([s.most for s in stays],
+                                                            dtype=np.int64),
+        SPEN=_penalties(stays)[0], SHARD=_penalties(stays)[1], bench=bench,
     )
 
 
@@ -200,8 +207,23 @@ def _units(p: Primitive, m: int) -> int:
             return 2 * int(np.abs(p.w).max(initial=0))
         case Allowed() | Proximity():
             return 1
+        case Stay():  # a swap moves two
+            return 2
         case _:
             assert_never(p)
+
+
+def _benched(UH: IntArray, hp: IntArray, R: GroupRules) -> IntArray:
+    """The hard units of leaving out each organisation that must be placed: one more than
+    placing it anywhere can break (closed groups, its hard pairs, its weight in each hard
+    GroupSum, its hard needs, a move from home). Cheaper, and a search in a state it cannot
+    make feasible would leave out someone to spare the units that one breaks where it is, and
+    return an assignment the evaluator refuses."""
+    needs = np.zeros(len(hp) - 1, dtype=np.int64)
+    at = np.repeat(np.arange(len(needs)), np.diff(R.cp))
+    np.add.at(needs, at, R.cn * R.CHARD[R.cc])
+    return np.asarray(1 + UH.max(axis=1, initial=0) + np.diff(hp) + np.abs(R.W) @ R.GHARD
+                      + needs + (R.SH >= 0) @ R.SHARD, dtype=np.int64)
 
 
 def dense(problem: Problem) -> Dense:
@@ -231,9 +253,6 @@ def dense(problem: Problem) -> Dense:
     Dp = np.zeros_like(score) if problem.per_member else score.copy()
     U = np.zeros((n, mk), dtype=np.int64)
     UH = np.zeros((n, mk), dtype=np.int64)
-    if bench >= 0:
-        UH[~optional, bench] = 1
-        U[~optional, bench] = M
     offset = hv_const = 0
     hard_pairs: list[IntArray] = [np.zeros((0, 2), dtype=np.int64)]
     hard_types: list[IntArray] = [np.zeros(0, dtype=np.int64)]
@@ -275,15 +294,19 @@ def dense(problem: Problem) -> Dense:
                     UH[:, :m] += bad
             case LeaveOut():
                 U[:, bench] += p.cost
-            case GroupSum() | NotExactlyOne() | Coverage() | MaxDeviation():
+            case GroupSum() | NotExactlyOne() | Coverage() | MaxDeviation() | Stay():
                 pass  # group_rules
             case _:
                 assert_never(p)
     R = group_rules(problem, bench)
     hp, hn, ht = _both_ends(n, np.concatenate(hard_pairs).astype(np.int64),
                             np.concatenate(hard_types))
+    if bench >= 0:
+        out = _benched(UH[:, :m], hp, R)[~optional]
+        UH[~optional, bench] = out
+        U[~optional, bench] = M * out
     ruled = bool(np.any(U != 0) or R.W.shape[1] or R.CPEN.shape[0] or R.XT.shape[0]
-                 or bench >= 0 or problem.per_member)
+                 or R.SK.shape[0] or bench >= 0 or problem.per_member)
     P = DenseProblem(
         Dp=np.ascontiguousarray(Dp), U=U, UH=UH,
         lo=np.append(lo, [0] * (mk - m)).astype(np.int64),
@@ -351,7 +374,7 @@ def supported(problem: Problem) -> bool:
             case LeaveOut():
                 return False
             case (GroupSum() | PairLink() | Allowed() | NotExactlyOne() | Coverage()
-                  | MaxDeviation() | Proximity()):
+                  | MaxDeviation() | Proximity() | Stay()):
                 pass
             case _:
                 assert_never(p)
@@ -410,7 +433,8 @@ def sparse(problem: Problem, near: int) -> Sparse:
                 allowed.append(p)
             case Proximity():
                 close.append(p)
-            case GroupSum() | NotExactlyOne() | Coverage() | MaxDeviation() | LeaveOut():
+            case GroupSum() | NotExactlyOne() | Coverage() | MaxDeviation() | LeaveOut() \
+                    | Stay():
                 pass  # group_rules
             case _:
                 assert_never(p)

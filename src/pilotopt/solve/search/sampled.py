@@ -450,6 +450,10 @@ def _candidates(D, S, i, repair, out):  # type: ignore[no-untyped-def]
             if k >= 0:
                 todo[t] = D.ai[k]
                 t += 1
+    for y in range(D.R.SK.shape[0]):  # back to its home (a stability rule)
+        if D.R.SH[i, y] >= 0:
+            todo[t] = D.R.SH[i, y]
+            t += 1
     for _ in range(RANDOM):
         todo[t] = np.random.randint(m)
         t += 1
@@ -619,7 +623,7 @@ class LargeSearch:
         self.S = new_state(self.D, np.repeat(np.arange(m, dtype=np.int64), sizes))
         self.offset, self.hv_const = constants(problem)
         self.cand = np.zeros(NEAR + PARTNERS + RANDOM + len(self.D.AHARD)
-                             + len(self.D.R.GHARD) + 4, dtype=np.int64)
+                             + len(self.D.R.GHARD) + len(self.D.R.SK) + 4, dtype=np.int64)
 
     @property
     def assignment(self) -> IntArray:
