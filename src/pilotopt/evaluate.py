@@ -29,7 +29,7 @@ from pilotopt.problem import (
     Stay,
 )
 
-__all__ = ["AssignmentLike", "Evaluation", "RuleStatus", "evaluate", "group_indices",
+__all__ = ["AssignmentLike", "Evaluation", "RuleStatus", "Scored", "evaluate", "group_indices",
            "member_complementarity", "per_member"]
 
 #: An assignment as the library takes it: per organisation (in the order of ``problem.ids``)
@@ -70,8 +70,39 @@ class RuleStatus:
         return self.penalty_scaled / SCALE
 
 
+class Scored:
+    """The objective (complementarity minus the soft rules' penalties), complementarity and
+    penalty in user units, from the scaled integers ``complementarity_scaled`` and
+    ``penalty_scaled`` (user units times :data:`~pilotopt.problem.SCALE`): of an assignment
+    (:class:`Evaluation`) or of a change to one (:class:`pilotopt.moves.Change`)."""
+
+    complementarity_scaled: int
+    penalty_scaled: int
+
+    @property
+    def objective_scaled(self) -> int:
+        """Complementarity minus the penalties of soft rules (scaled integer)."""
+        return self.complementarity_scaled - self.penalty_scaled
+
+    @property
+    def objective(self) -> float:
+        """Complementarity minus the penalties of soft rules, in user units."""
+        return self.objective_scaled / SCALE
+
+    @property
+    def complementarity(self) -> float:
+        """Complementarity of the groups' pairs (per member of each group with
+        ``Problem.per_member``), in user units."""
+        return self.complementarity_scaled / SCALE
+
+    @property
+    def penalty(self) -> float:
+        """Penalty of the soft rules, in user units."""
+        return self.penalty_scaled / SCALE
+
+
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(Scored):
     """The figures of one assignment.
 
     ``objective``, ``complementarity``, ``penalty`` and ``group_complementarity`` are in user
@@ -100,27 +131,6 @@ class Evaluation:
     left_out: tuple[int, ...] = ()  # organisations in no group (see Problem.left_out)
     group_names: tuple[str, ...] = ()
     per_member: bool = False  # each group's complementarity is per member (Problem.per_member)
-
-    @property
-    def objective_scaled(self) -> int:
-        """Complementarity minus the penalties of soft rules (scaled integer)."""
-        return self.complementarity_scaled - self.penalty_scaled
-
-    @property
-    def objective(self) -> float:
-        """Complementarity minus the penalties of soft rules, in user units."""
-        return self.objective_scaled / SCALE
-
-    @property
-    def complementarity(self) -> float:
-        """Total complementarity of the groups' pairs (per member of each group with
-        ``per_member``), in user units."""
-        return self.complementarity_scaled / SCALE
-
-    @property
-    def penalty(self) -> float:
-        """Total penalty of the soft rules, in user units."""
-        return self.penalty_scaled / SCALE
 
     @property
     def group_complementarity(self) -> tuple[float, ...]:

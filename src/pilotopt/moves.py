@@ -39,7 +39,7 @@ from typing import TypeAlias, assert_never
 import numpy as np
 import numpy.typing as npt
 
-from pilotopt.evaluate import Evaluation, RuleStatus, evaluate, per_member
+from pilotopt.evaluate import Evaluation, RuleStatus, Scored, evaluate, per_member
 from pilotopt.problem import (
     SCALE,
     Allowed,
@@ -91,7 +91,7 @@ class RuleChange:
 
 
 @dataclass(frozen=True)
-class Change:
+class Change(Scored):
     """The change a set of moves makes to every figure of :class:`~pilotopt.evaluate.Evaluation`.
 
     ``objective``, ``complementarity``, ``penalty`` and ``group_complementarity`` are in user
@@ -113,26 +113,6 @@ class Change:
     hard_violation: int
     version: int
     group_pairs_scaled: tuple[tuple[int, int], ...] = ()
-
-    @property
-    def objective_scaled(self) -> int:
-        """Change of complementarity minus penalties (scaled integer)."""
-        return self.complementarity_scaled - self.penalty_scaled
-
-    @property
-    def objective(self) -> float:
-        """Change of complementarity minus penalties, in user units."""
-        return self.objective_scaled / SCALE
-
-    @property
-    def complementarity(self) -> float:
-        """Change of complementarity, in user units."""
-        return self.complementarity_scaled / SCALE
-
-    @property
-    def penalty(self) -> float:
-        """Change of the soft rules' penalties, in user units."""
-        return self.penalty_scaled / SCALE
 
     @property
     def group_complementarity(self) -> tuple[tuple[int, float], ...]:
