@@ -17,6 +17,8 @@ from helpers import checked, factored_problem, hard_violation, stay_problem
 from pilotopt import Params, evaluate, solve
 from pilotopt.compile import compile_problem
 from pilotopt.generate import write_instance
+from pilotopt.instance import load_instance
+from pilotopt.io.outputs import assignment_csv
 from pilotopt.io.roster import read_roster
 from pilotopt.io.scenario import read_scenario
 from pilotopt.problem import (
@@ -24,9 +26,11 @@ from pilotopt.problem import (
     Problem,
     Proximity,
     RuleInfo,
+    Stay,
 )
+from pilotopt.replan import continuity
 from pilotopt.solve.search import sampled as L
-from pilotopt.solve.search.construct import even_sizes, spatial_order
+from pilotopt.solve.search.construct import even_sizes, preferred_start, spatial_order
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -127,6 +131,19 @@ def test_even_sizes_and_compact_blocks() -> None:
     assert np.all(blocks.max(axis=1)[:-1] < blocks.min(axis=1)[1:])
 
 
+def test_a_preferred_start_keeps_whom_the_size_bounds_allow() -> None:
+    rng = np.random.default_rng(0)
+    two, four = np.full(3, 2), np.full(3, 4)
+    # Five prefer G1, which holds four; two prefer G2; one has no preference.
+    a = preferred_start(np.array([0, 0, 0, 0, 0, 1, 1, -1]), two, four, rng)
+    assert a is not None and np.bincount(a).tolist() == [4, 2, 2]
+    assert np.sum(a[:5] == 0) == 4 and a[5:7].tolist() == [1, 1]
+    # All six prefer G1, but every group needs two: G1 keeps two of them.
+    a = preferred_start(np.zeros(6, np.int64), two, np.full(3, 6), rng)
+    assert a is not None and np.bincount(a).tolist() == [2, 2, 2]
+    assert preferred_start(np.zeros(5, np.int64), two, four, rng) is None
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_search_objective_matches_evaluator_after_a_run(seed: int) -> None:
     problem = factored_problem(seed, 30, 3)
@@ -173,3 +190,44 @@ def test_repair_brings_organisations_home_within_the_most() -> None:
     assert search.hard_violation == 0 == hard_violation(p, search.assignment)
     search.search(50, 0.0)
     assert search.objective == evaluate(p, search.assignment).objective_scaled == 0
+
+
+def test_the_search_starts_in_the_previous_groups() -> None:
+    full = factored_problem(2, 30, 3)
+    sizes_only = replace(full, rules=full.rules[:1], primitives=full.primitives[:1])
+    lo, hi = sizes_only.size_bounds()
+    home = np.random.default_rng(0).permutation(np.repeat(np.arange(3), 10))
+    home[:2] = -1  # late registrations
+    stay = Stay(1, home, 0, True)
+    p = replace(sizes_only, rules=(*sizes_only.rules, RuleInfo("s", "stability", "s", True)),
+                primitives=(*sizes_only.primitives, stay))
+    search = L.LargeSearch(p, 0)
+    a = search.assignment
+    assert np.array_equal(a[2:], home[2:]) and np.all((lo <= np.bincount(a)) & (
+        np.bincount(a) <= hi))
+    assert search.hard_violation == 0 == hard_violation(p, a)
+    # Without a home the start is dealt at random: most organisations away from it.
+    assert np.sum(L.LargeSearch(sizes_only, 0).assignment != home) > 10
+
+
+def test_a_large_roster_re_solved_after_a_drop_out_moves_at_most_three(tmp_path: Path) -> None:
+    write_instance(tmp_path, 260, 26, seed=3)
+    first = load_instance(tmp_path / "roster.csv", tmp_path / "scenario.toml").problem
+    assert first.factors is not None  # the large path
+    before = solve(first, Params(time_limit=2, seed=1, workers=1))
+    previous = tmp_path / "previous.csv"
+    previous.write_text(assignment_csv(first, before.assignment), encoding="utf-8")
+    lines = (tmp_path / "roster.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "after.csv").write_text("".join(lines[:5] + lines[6:]), encoding="utf-8")
+    scenario = tmp_path / "stable.toml"
+    scenario.write_text((tmp_path / "scenario.toml").read_text(encoding="utf-8")
+                        + '\n[[rules]]\nkind = "stability"\nmax_moves = 3\n', encoding="utf-8")
+    instance = load_instance(tmp_path / "after.csv", scenario, previous_path=previous)
+    assert instance.previous is not None
+    result = solve(instance.problem, Params(time_limit=2, seed=1, workers=1))
+    # Everyone started in the previous group, which met every hard rule without repair (a
+    # random start needed three rounds).
+    assert result.stats.large is not None and result.stats.large["repair_rounds"] == 0
+    checked(instance.problem, result)
+    moved = continuity(instance.problem, instance.previous, result.assignment).moved
+    assert len(moved) <= 3, moved

@@ -3,7 +3,8 @@
 The dense search starts from the sizes that maximise the number of same-group pairs
 (:func:`best_sizes`, then :func:`fill`); the large search from sizes as even as they can be
 (:func:`even_sizes`), cut into compact geographic blocks when there are points
-(:func:`spatial_order`).
+(:func:`spatial_order`), or, when rules steer organisations to one group (a previous
+assignment under a stability rule, pins), from those groups (:func:`preferred_start`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-__all__ = ["best_sizes", "even_sizes", "fill", "spatial_order"]
+__all__ = ["best_sizes", "even_sizes", "fill", "preferred_start", "spatial_order"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -98,6 +99,38 @@ def even_sizes(n: int, lo: IntArray, hi: IntArray) -> IntArray | None:
     room = np.flatnonzero(sizes < hi)
     sizes[room[: n - int(sizes.sum())]] += 1
     return np.asarray(sizes, dtype=np.int64)
+
+
+def preferred_start(
+    preferred: IntArray, lo: IntArray, hi: IntArray, rng: np.random.Generator
+) -> IntArray | None:
+    """A start within the size bounds that keeps organisations in their ``preferred`` group
+    (-1: none) wherever the bounds allow: the sizes are as even as they can be with each group
+    holding at least its minimum and, where the total allows, everyone who prefers it (at most
+    its maximum); a group with more takers keeps a random choice of them, and the others fill
+    the room left in random order. None if no sizes fit.
+
+    >>> preferred_start(np.array([0, 0, 0, 1, -1, -1]), np.array([2, 2]), np.array([3, 3]),
+    ...                 np.random.default_rng(0)).tolist()
+    [0, 0, 0, 1, 1, 1]
+    """
+    n = len(preferred)
+    if lo.sum() > n or hi.sum() < n:
+        return None
+    wanted = np.minimum(np.bincount(preferred[preferred >= 0], minlength=len(lo)), hi)
+    floor = np.maximum(lo, wanted)
+    for k in np.flatnonzero(floor > lo).tolist():  # more takers than the minimums leave room
+        floor[k] -= min(int(floor[k] - lo[k]), max(0, int(floor.sum()) - n))
+    sizes = even_sizes(n, floor, hi)
+    assert sizes is not None  # lo <= floor <= hi and floor.sum() <= n <= hi.sum()
+    out = np.full(n, -1, dtype=np.int64)
+    for g in range(len(lo)):
+        takers = np.flatnonzero(preferred == g)
+        out[rng.permutation(takers)[: sizes[g]]] = g
+    room = sizes - np.bincount(out[out >= 0], minlength=len(lo))
+    rest = rng.permutation(np.flatnonzero(out < 0))
+    out[rest] = np.repeat(np.arange(len(lo)), room)
+    return out
 
 
 def spatial_order(points: IntArray, sizes: IntArray) -> IntArray:

@@ -23,7 +23,9 @@ Phases, under the caller's clock:
 
 1. Sizes within the hard bounds, as even as they can be; with a travel rule (Proximity) the
    organisations are cut into compact geographic blocks of those sizes by recursive bisection
-   (so the groups' numbering is spatial too), else dealt in random order.
+   (so the groups' numbering is spatial too), else dealt in random order. When rules steer
+   organisations to one group (the previous assignment under a stability rule, pins), they
+   start there instead, as far as the size bounds allow (:func:`.construct.preferred_start`).
 2. Repair: the members of each group breaking a hard rule try relocations and swaps towards
    candidate groups (nearby, partners by score, helpers for the broken rule, random); the move
    most reducing the hard violation is made. When the repair stalls, CP-SAT solves the hard
@@ -50,7 +52,7 @@ from numba import njit
 
 from pilotopt.problem import Problem, Proximity
 from pilotopt.solve.search import deltas
-from pilotopt.solve.search.construct import even_sizes, spatial_order
+from pilotopt.solve.search.construct import even_sizes, preferred_start, spatial_order
 from pilotopt.solve.search.deltas import GroupCounts
 from pilotopt.solve.search.encode import Sparse, constants, renumbered, sparse, supported
 
@@ -613,14 +615,24 @@ class LargeSearch:
             raise ValueError("the group size bounds admit no assignment")
         near = [p for p in problem.primitives if isinstance(p, Proximity)]
         points = near[0].points if near and np.any(near[0].points) else None
+        preferred = problem.preferred_groups()
+        start = (preferred_start(preferred, lo, hi, self.rng) if np.any(preferred >= 0)
+                 else None)
         # Inside, organisation k is ``order[k]``: the first blocks of the order are the groups,
-        # so members of a group (and, with points, neighbours) sit close in memory.
-        self.order = (spatial_order(points, sizes) if points is not None
-                      else self.rng.permutation(n).astype(np.int64))
+        # so members of a group (and, with points, neighbours) sit close in memory. A start
+        # from the preferred groups (the previous assignment, pins) keeps them in its groups.
+        if start is not None:
+            mixed = self.rng.permutation(n)
+            self.order = mixed[np.argsort(start[mixed], kind="stable")].astype(np.int64)
+            first = start[self.order]
+        else:
+            self.order = (spatial_order(points, sizes) if points is not None
+                          else self.rng.permutation(n).astype(np.int64))
+            first = np.repeat(np.arange(m, dtype=np.int64), sizes)
         self.inner = renumbered(problem, self.order)
         near_count = int(round(NEAR_GROUPS * n / max(1, m))) if points is not None else 0
         self.D = sparse(self.inner, near_count)
-        self.S = new_state(self.D, np.repeat(np.arange(m, dtype=np.int64), sizes))
+        self.S = new_state(self.D, first)
         self.offset, self.hv_const = constants(problem)
         self.cand = np.zeros(NEAR + PARTNERS + RANDOM + len(self.D.AHARD)
                              + len(self.D.R.GHARD) + len(self.D.R.SK) + 4, dtype=np.int64)
