@@ -9,7 +9,7 @@ import numpy as np
 from helpers import make_problem
 from pilotopt.baseline import _totals, by_hand, sort_and_deal
 from pilotopt.evaluate import evaluate
-from pilotopt.problem import SCALE, PairLink, Problem, RuleInfo
+from pilotopt.problem import SCALE, PairLink, Problem, RuleInfo, Stay
 
 
 def test_sort_and_deal_spreads_the_strongest_and_fills_evenly(four_square: Problem) -> None:
@@ -68,3 +68,15 @@ def test_a_baseline_that_cannot_meet_the_hard_rules_says_so() -> None:
     b = by_hand(p, seed=0)
     assert not b.evaluation.feasible and b.steps == 0
     assert b.to_dict(p)["broken_hard_rules"] == ["competitors apart"]
+
+
+def test_by_hand_keeps_the_previous_groups_and_fills_one_too_small() -> None:
+    # a, b, c had G1 and d had G2 (its partner dropped out: G2 is one short). At most one may
+    # move: a person keeps the groups and brings the one who loses least (c) into G2.
+    stay = Stay(1, np.array([0, 0, 0, 1]), 1, True)
+    p = make_problem(SCORES, 2, size=(2, 3),
+                     extra=[(RuleInfo("rule 1", "stability", "at most 1 moves", True), stay)])
+    assert sort_and_deal(p, 0).tolist() == [0, 0, 0, 1]
+    b = by_hand(p, seed=0)
+    assert b.steps == 1 and b.evaluation.feasible
+    assert b.assignment.tolist() == [0, 0, 1, 1]

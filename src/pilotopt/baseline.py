@@ -1,7 +1,8 @@
 """What a careful matchmaker would get by hand, to measure pilotopt's gain against.
 
 :func:`sort_and_deal` sorts the organisations by their total score and deals them to the groups
-in turn, forth and back, keeping the size bounds. :func:`by_hand` then mends the hard rules
+in turn, forth and back, keeping the size bounds (pinned organisations, and those with a
+previous group under a stability rule, go there first). :func:`by_hand` then mends the hard rules
 the way a careful person would: while a hard rule is broken, it takes a member of a group that
 breaks one and makes the single move or swap (among a few groups and partners drawn at random)
 that repairs most, the objective deciding ties. Every change is priced by
@@ -75,6 +76,9 @@ def _totals(problem: Problem) -> IntArray:
 def sort_and_deal(problem: Problem, seed: int) -> IntArray:
     """Organisations sorted by their total score (ties in a seeded random order), dealt to the
     groups in turn, forth and back, each group taking no more than its size bound allows.
+    Those a rule steers to one group (a pin, the previous group under a stability rule: see
+    :meth:`~pilotopt.problem.Problem.preferred_groups`) go there first, as far as its size
+    bound allows, as a person re-planning by hand would keep them.
 
     Sizes come out as even as the bounds allow; no other rule is looked at, so the
     evaluator may well find hard rules broken. Every organisation is placed.
@@ -90,12 +94,20 @@ def sort_and_deal(problem: Problem, seed: int) -> IntArray:
         capacity[int(np.argmin(np.where(capacity < hi, capacity, np.iinfo(np.int64).max)))] += 1
     if capacity.sum() < problem.n:  # the bounds cannot hold everyone: overfill evenly
         capacity += -(-(problem.n - int(capacity.sum())) // m)
+    preferred = problem.preferred_groups()
+    capacity = np.maximum(capacity, np.minimum(hi, np.bincount(
+        preferred[preferred >= 0], minlength=m)))
     assignment = np.full(problem.n, -1, dtype=np.int64)
     taken = np.zeros(m, dtype=np.int64)
+    for i in order[preferred[order] >= 0].tolist():
+        g = int(preferred[i])
+        if taken[g] < capacity[g]:
+            assignment[i] = g
+            taken[g] += 1
     forth = list(range(m))
     turn = forth + forth[::-1]
     k = 0
-    for i in order:
+    for i in order[assignment[order] < 0]:
         while True:
             g = turn[k % len(turn)]
             k += 1
@@ -122,20 +134,30 @@ def _offending_groups(w: WhatIf) -> list[int]:
 
 def _mend(w: WhatIf, rng: np.random.Generator) -> Change | None:
     """The move or swap that repairs most, for the members of the groups breaking hard rules
-    (a few target groups and partners each); None if none repairs."""
+    (a few target groups and partners each), or else a move into such a group (a few members
+    of a few other groups); None if none repairs."""
     m = w.problem.m
     offending = _offending_groups(w) or list(range(m))  # a broken rule outside any group
     best: Change | None = None
+
+    def consider(c: Change) -> None:
+        nonlocal best
+        if c.hard_violation < 0 and (best is None or _key(c) < _key(best)):
+            best = c
+
     for g in offending:
+        others = [h for h in range(m) if h != g]
         for i in rng.permutation(w.members(g)).tolist():
-            others = [h for h in range(m) if h != g]
             for h in rng.permutation(others)[:GROUPS].tolist():
                 members = w.members(h)
                 partners = rng.permutation(members)[:PARTNERS].tolist() if len(members) else []
                 move, swaps = w.into(i, h, partners)
                 for c in (move, *swaps):
-                    if c.hard_violation < 0 and (best is None or _key(c) < _key(best)):
-                        best = c
+                    consider(c)
+        if best is None:  # nobody leaving g repairs it (g is too small): someone joining
+            for h in rng.permutation(others)[:GROUPS].tolist():
+                for j in rng.permutation(w.members(h))[:PARTNERS].tolist():
+                    consider(w.move(j, g))
         if best is not None:
             return best
     return None
