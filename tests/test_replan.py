@@ -60,6 +60,10 @@ def test_warnings_for_a_rule_without_previous_and_the_other_way(tmp_path: Path) 
     assert replan_warnings(kept, {"se01": 0}) == []
     assert "no stability rule" in replan_warnings(plain, {"se01": 0})[0]
     assert replan_warnings(plain, None) == []
+    path.write_text((DATA / "scenario.toml").read_text(encoding="utf-8")
+                    + '\n[[rules]]\nkind = "stability"\nagainst = "last_wave"\n',
+                    encoding="utf-8")
+    assert replan_warnings(read_scenario(path), None) == []  # it reads --history
 
 
 def _write_rows(path: Path, rows: list[dict[str, str]]) -> None:
@@ -94,3 +98,25 @@ def test_one_drop_out_moves_at_most_three_others(rule: str, tmp_path: Path) -> N
     c = continuity(instance.problem, instance.previous, result.assignment)
     assert c.drop_outs == (gone,) and c.late == ()
     assert len(c.moved) <= 3, c.moved
+
+
+def test_a_churn_limit_keeps_all_but_three_in_their_group_of_the_last_wave(
+        tmp_path: Path) -> None:
+    write_instance(tmp_path, 48, 5, seed=4)
+    first = load_instance(tmp_path / "roster.csv", tmp_path / "scenario.toml").problem
+    wave1 = solve(first, Params(time_limit=1.5, seed=3, workers=1)).assignment
+    _write_rows(tmp_path / "wave1.csv", [{"id": i, "group": str(g + 1)}  # by number
+                                          for i, g in zip(first.ids, wave1.tolist(), strict=True)])
+    last = {i: int(g) for i, g in zip(first.ids, wave1.tolist(), strict=True)}
+    base = (tmp_path / "scenario.toml").read_text(encoding="utf-8")
+    new_partners = '\n[[rules]]\nkind = "repeats"\nhard = false\nweight = 5\n'
+    churn = '\n[[rules]]\nkind = "stability"\nagainst = "last_wave"\nmax_moves = 3\n'
+    moved = []
+    for name, extra in (("free", new_partners), ("limited", new_partners + churn)):
+        (tmp_path / f"{name}.toml").write_text(base + extra, encoding="utf-8")
+        instance = load_instance(tmp_path / "roster.csv", tmp_path / f"{name}.toml",
+                                 history=[tmp_path / "wave1.csv"])
+        result = solve(instance.problem, Params(time_limit=1.5, seed=3, workers=1))
+        checked(instance.problem, result)
+        moved.append(len(continuity(instance.problem, last, result.assignment).moved))
+    assert moved[0] > 10 and moved[1] <= 3, moved

@@ -121,7 +121,8 @@ def replan_warnings(scenario: Scenario | None, previous: Mapping[str, int] | Non
     nobody), or a previous assignment without a stability rule (it is only compared with)."""
     if scenario is None:
         return []
-    rules = [k for k, r in enumerate(scenario.rules, start=1) if isinstance(r, StabilityRule)]
+    rules = [k for k, r in enumerate(scenario.rules, start=1)
+             if isinstance(r, StabilityRule) and r.against == "previous"]
     if previous is None:
         return [f"rules[{k}] (stability) keeps nobody without the previous assignment: give it "
                 "with --previous FILE" for k in rules]

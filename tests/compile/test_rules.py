@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -233,6 +234,24 @@ def test_stability_without_a_previous_assignment_keeps_nobody() -> None:
     p = _compile({"kind": "stability", "weight": 2})
     stay = p.primitives[1]
     assert isinstance(stay, Allowed) and len(stay.table.rows) == 0
+
+
+def test_stability_against_the_last_wave_limits_churn() -> None:
+    scenario = scenario_from_dict({"groups": {"count": 2, "names": ["West", "Oost"]}, "rules": [
+        {"kind": "stability", "against": "last_wave", "max_moves": 1}]})
+    # The last wave: s1 in oost (any case), r1 in group 1 (West), r2 in West and in Oost (two
+    # groups: no home), p1 in Zuid (not a group now: no home); s2 is new; the first wave counts
+    # for nothing here.
+    history = replace(HISTORY, files=("w1.csv", "w2.csv"), latest=(
+        ("s1", "oost"), ("r1", "1"), ("r2", "West"), ("r2", "Oost"), ("p1", "Zuid")))
+    p = compile_problem(ORGS, scenario, columns=COLUMNS, history=history,
+                        previous={"s2": 0})  # a previous assignment plays no part
+    stay = p.primitives[1]
+    assert isinstance(stay, Stay) and stay.hard and stay.most == 1
+    assert stay.home.tolist() == [1, -1, 0, -1, -1]
+    assert p.rules[1].label == "stability: at most 1 organisations move since the last wave"
+    [(key, value, message)] = _located({"kind": "stability", "against": "last_wave"})
+    assert (key, value) == ("rules[1].against", "last_wave") and "--history" in message
 
 
 def test_stability_on_a_group_the_scenario_lacks() -> None:

@@ -31,6 +31,8 @@ def test_pairs_of_each_group_of_each_wave_once(tmp_path: Path) -> None:
     assert h.files == (str(w1), str(w2))
     assert pairs(h) == [[0, 1], [0, 2], [0, 3], [1, 2], [1, 4], [3, 4]]
     assert pairs(h, last=1) == [[0, 3], [1, 4]]
+    # Each membership of the latest wave, its group as written (c is in none).
+    assert h.latest == (("a", "1"), ("d", "1"), ("b", "2"), ("e", "2"), ("x", "2"))
 
 
 def test_pair_outcome_is_the_worse_of_two_and_the_latest_wave_counts(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from pilotopt.io.assignment import Pin
 from pilotopt.io.history import History
 from pilotopt.problem import GroupSum, LowRankScore, PairLink, Primitive, Problem, RuleInfo
 from pilotopt.schema.roster import Organisation
-from pilotopt.schema.scenario import Scenario
+from pilotopt.schema.scenario import Scenario, StabilityRule
 
 __all__ = ["DENSE_MAX_ORGANISATIONS", "compile_problem", "group_count", "group_names"]
 
@@ -100,9 +100,12 @@ def compile_problem(
                   size_max=scenario.groups.size.max, large=not dense, history=history,
                   previous=previous, roster_file=(source or {}).get("roster", "<roster>"),
                   roster_index=roster_index)
-    if history is not None and not any(r.kind == "repeats" for r in scenario.rules):
+    if history is not None and not any(
+            r.kind == "repeats" or (isinstance(r, StabilityRule) and r.against == "last_wave")
+            for r in scenario.rules):
         ctx.problem(0, "rules", f"{len(history.files)} earlier wave(s) given (--history), but no "
-                    "rule reads them: add a rule of kind \"repeats\"")
+                    "rule reads them: add a rule of kind \"repeats\" (or \"stability\" with "
+                    "against = \"last_wave\")")
 
     size = scenario.groups.size
     if m > n and size.min != 0:

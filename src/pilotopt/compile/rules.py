@@ -658,10 +658,28 @@ def compile_anchor(rule: AnchorRule, number: int, index: int, ctx: Context) -> l
     return [Allowed(index, table, rule.hard, _penalty(rule))]
 
 
+def _last_wave(rule: StabilityRule, number: int, ctx: Context) -> dict[str, int]:
+    """The group index of each organisation in the latest wave of the history, its groups
+    matched to the scenario's by name (any case) or number; none for an organisation in several
+    groups of that wave, or in a group the scenario does not have."""
+    if ctx.history is None:
+        ctx.problem(number, "against", "a stability rule against the last wave needs the "
+                    "assignments of the earlier waves: give each with --history (oldest "
+                    "first)", rule.against)
+        return {}
+    refs = GroupRefs(tuple(ctx.group_names))
+    found: dict[str, int | None] = {}
+    for org_id, label in ctx.history.latest:
+        found[org_id] = None if org_id in found else refs.find(label)
+    return {i: g for i, g in found.items() if g is not None}
+
+
 def _homes(rule: StabilityRule, number: int, ctx: Context) -> IntArray:
-    """Each organisation's group in the previous assignment, -1 where the rule does not keep it
-    there (a late registration, one left out, or a member of a group the rule does not name)."""
-    previous = ctx.previous or {}
+    """Each organisation's group in the previous assignment (or the last wave), -1 where the
+    rule does not keep it there (a late registration, one left out, or a member of a group the
+    rule does not name)."""
+    previous = (_last_wave(rule, number, ctx) if rule.against == "last_wave"
+                else ctx.previous or {})
     home = np.array([previous.get(o.id, -1) for o in ctx.orgs], dtype=np.int64)
     if rule.groups is not None:
         home[~np.isin(home, ctx.groups(number, rule.groups))] = -1

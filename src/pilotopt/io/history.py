@@ -32,11 +32,13 @@ class History:
     """The pairs that met in earlier waves.
 
     ``meetings[k]`` is ``(a, b, wave, outcome)``: ids ``a < b`` shared a group in wave ``wave``
-    (0 is the oldest of ``files``) with that pair outcome ("" unknown).
+    (0 is the oldest of ``files``) with that pair outcome ("" unknown). ``latest`` holds the
+    ``(id, group label)`` of each membership of the latest wave.
     """
 
     files: tuple[str, ...]
     meetings: tuple[tuple[str, str, int, str], ...]
+    latest: tuple[tuple[str, str], ...] = ()
 
     def pairs(self, index: Mapping[str, int], outcomes: Collection[str] | None = None,
               last: int | None = None) -> IntArray:
@@ -88,6 +90,7 @@ def read_history(paths: Sequence[str | Path]) -> History:
     """
     problems: list[InputProblem] = []
     meetings: list[tuple[str, str, int, str]] = []
+    rows: list[Membership] = []
     for wave, path in enumerate(paths):
         try:
             rows = _wave(path)
@@ -102,4 +105,5 @@ def read_history(paths: Sequence[str | Path]) -> History:
                 meetings.append((a, b, wave, _pair_outcome(members[a], members[b])))
     if problems:
         raise InputError(problems)
-    return History(tuple(str(p) for p in paths), tuple(meetings))
+    return History(tuple(str(p) for p in paths), tuple(meetings),
+                   tuple((r.org_id, r.group) for r in rows))

@@ -573,11 +573,13 @@ class AnchorRule(RuleBase):
 
 
 class StabilityRule(RuleBase):
-    """Organisations stay in the group they had in a previous assignment (``solve --previous``):
-    at most ``max_moves`` of them move (default 0), counting only the members of ``groups`` if
-    given (frozen groups). Hard when it names ``max_moves`` or ``groups``, else soft: ``weight``
-    per organisation moved (beyond ``max_moves``). Late registrations (in no previous group) are
-    free; an organisation left out has not moved."""
+    """Organisations stay in the group they had in a previous assignment (``solve --previous``),
+    or with ``against = "last_wave"`` in the latest wave of ``--history`` (a limit on churn
+    across waves, groups matched by name or number): at most ``max_moves`` of them move
+    (default 0), counting only the members of ``groups`` if given (frozen groups). Hard when it
+    names ``max_moves`` or ``groups``, else soft: ``weight`` per organisation moved (beyond
+    ``max_moves``). Late registrations (in no previous group) are free; an organisation left out
+    has not moved."""
 
     meaning = "organisations stay in the group they had in the previous assignment"
     meaning_nl = "organisaties blijven in de groep van de vorige indeling"
@@ -585,6 +587,7 @@ class StabilityRule(RuleBase):
     kind: Literal["stability"]
     max_moves: int = Field(default=0, ge=0)
     groups: list[GroupRef] | None = Field(default=None, min_length=1)
+    against: Literal["previous", "last_wave"] = "previous"
 
     @model_validator(mode="before")
     @classmethod
@@ -596,12 +599,13 @@ class StabilityRule(RuleBase):
     def describe(self) -> str:
         """E.g. ``stability: at most 3 organisations move``, ``stability: groups Kempen stay``."""
         groups = ", ".join(map(str, self.groups or []))
+        since = " since the last wave" if self.against == "last_wave" else ""
         if self.max_moves:
             who = f"members of groups {groups}" if groups else "organisations"
-            return f"stability: at most {self.max_moves} {who} move"
+            return f"stability: at most {self.max_moves} {who} move{since}"
         if groups:
-            return f"stability: groups {groups} stay as they were"
-        return "stability: organisations stay in their previous group"
+            return f"stability: groups {groups} stay as they were{since}"
+        return f"stability: organisations stay in their previous group{since}"
 
 
 def _check_min_max(lo: int | None, hi: int | None) -> None:
