@@ -17,7 +17,7 @@ groups still together, the objective and whether every hard rule holds. Writes
 ``benchmarks/results/replan-<date>.csv`` and prints it as the table in ``benchmarks/README.md``.
 
     python benchmarks/replan.py
-    python benchmarks/replan.py --time-limit 10 --seed 2 --drop org-000017
+    python benchmarks/replan.py --time-limit 10 --seed 2 --drop org-000017 --out replan.csv
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the CSV to write (default results/replan-<date>.csv)")
     parser.add_argument("--drop", nargs="*", default=None,
                         help="ids to remove, one at a time (default: the middle organisation, "
                              "and one whose leaving breaks a hard rule of its group)")
@@ -123,7 +125,7 @@ def main() -> None:
                 "feasible": result.evaluation.feasible,
             })
             print(rows[-1], flush=True)
-    out = HERE / "results" / f"replan-{dt.date.today().isoformat()}.csv"
+    out = args.out or HERE / "results" / f"replan-{dt.date.today().isoformat()}.csv"
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()

@@ -249,7 +249,7 @@ def test_stability_against_the_last_wave_limits_churn() -> None:
     stay = p.primitives[1]
     assert isinstance(stay, Stay) and stay.hard and stay.most == 1
     assert stay.home.tolist() == [1, -1, 0, -1, -1]
-    assert p.rules[1].label == "stability: at most 1 organisations move since the last wave"
+    assert p.rules[1].label == "stability: at most 1 organisation moves since the last wave"
     [(key, value, message)] = _located({"kind": "stability", "against": "last_wave"})
     assert (key, value) == ("rules[1].against", "last_wave") and "--history" in message
 

@@ -601,8 +601,10 @@ class StabilityRule(RuleBase):
         groups = ", ".join(map(str, self.groups or []))
         since = " since the last wave" if self.against == "last_wave" else ""
         if self.max_moves:
-            who = f"members of groups {groups}" if groups else "organisations"
-            return f"stability: at most {self.max_moves} {who} move{since}"
+            one = self.max_moves == 1
+            who = (f"member{'' if one else 's'} of groups {groups}" if groups
+                   else f"organisation{'' if one else 's'}")
+            return f"stability: at most {self.max_moves} {who} move{'s' if one else ''}{since}"
         if groups:
             return f"stability: groups {groups} stay as they were{since}"
         return f"stability: organisations stay in their previous group{since}"
