@@ -257,6 +257,24 @@ def test_work_budget_ends_the_search_at_the_same_iteration() -> None:
         assert more["iterations"] > s1["iterations"] and more["stopped_by"] == "work"
 
 
+def test_stall_before_a_perturbation_counts_scan_work() -> None:
+    """Phases end on the work scanned without improving, not on iterations: pruned scans
+    (cheaper) make longer phases. Zero scores never improve the phase best."""
+    problem = make_problem(np.zeros((6, 6)), 2, size=(3, 3))
+    enc = dense(problem)
+    S = state(enc, np.array([0, 0, 0, 1, 1, 1]))
+    one = np.zeros(1, np.int64)
+    T = K.Memory(tabu=np.zeros((6, 2), np.int64), best_a=S.a.copy(), any_a=S.a.copy(),
+                 it=one.copy(), best_f=S.f.copy(), feasible=np.ones(1, np.int64),
+                 any_f=S.f.copy(), any_hv=one.copy(), phase_f=S.f.copy(), stall=one.copy(),
+                 improved=one.copy(), best_it=one.copy(), plain_until=np.full(1, 10**9),
+                 work=one.copy())  # plain scans: every swap, n (n - 1) / 2
+    X = K.Settings(tenure=1, perturb_after=10**9, ruled=False, min_d=0, can_reloc=False, unit=1,
+                   max_work=0)
+    K._iterate(enc.P, S, T, X, 5)
+    assert T.it[0] == 5 and T.stall[0] == T.work[0] == 5 * (2 * 6 * 2 + 15)
+
+
 def test_best_sizes_maximise_pairs() -> None:
     lo, hi = np.array([2, 2, 3]), np.array([6, 4, 5])
     sizes = best_sizes(12, lo, hi)
