@@ -273,7 +273,7 @@ def _solve_large(
                 raise StoppedError("stopped before any assignment meeting every hard rule "
                                    "was found")
             raise NoSolutionError(
-                f"the large-instance search was not ready within {clock.limit:g} s: it is "
+                f"the large-instance search was not ready within {params.time_limit:g} s: it is "
                 "compiled once after installation (a minute or two; it goes on in the "
                 "background): run again in a few minutes")
     stats.kernel_ready_at = round(clock.elapsed(), 3)
