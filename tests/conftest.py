@@ -26,7 +26,7 @@ def compiled_searches() -> None:
 #: The reproducible mode's calibration for the tests: a fixed machine (no measuring, the same
 #: budgets on every run), rated well below any real one's speed on small problems so that the
 #: work budget, not the time limit, ends every one-worker search early.
-TEST_RATES = {"plain": 5e6, "ruled": 5e6, "startup": 0.0}
+TEST_RATES = {"plain": 5e6, "ruled": 5e6, "startup": 0.0, "fixed": True}
 
 
 @pytest.fixture(scope="session", autouse=True)

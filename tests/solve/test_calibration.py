@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import random_problem
 from pilotopt.solve import calibration as cal
 from pilotopt.solve.search.tabu import Rates
 
@@ -40,3 +41,46 @@ def test_first_calibration_is_measured_and_kept(tmp_path: Path,
     assert cal.calibration(startup=9.0) == first  # kept: later runs get the same budgets
     f.unlink()
     assert cal.calibration(startup=60.0).startup == cal.MAX_STARTUP  # a first compilation
+
+
+def test_a_problem_shape_is_measured_once_and_kept(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "c.json"
+    monkeypatch.setenv("PILOTOPT_CALIBRATION", str(f))
+    f.write_text(json.dumps({"plain": 3e6, "ruled": 1e6, "startup": 0.4}))
+    measured: list[str] = []
+
+    def rate(problem: object, start: object, seconds: float, runs: int) -> float:
+        measured.append(cal.shape(problem))  # type: ignore[arg-type]
+        return 7e6
+
+    monkeypatch.setattr(cal, "_rate", rate)
+    plain, ruled = (random_problem(1, 12, 3, rules=r) for r in (False, True))
+    assert cal.rates_for(plain, None, cal.load(f)) == Rates(7e6, 7e6)  # type: ignore[arg-type]
+    kept = cal.load(f)
+    assert kept is not None and kept.shapes == {cal.shape(plain): 7e6}
+    assert cal.rates_for(plain, None, kept) == Rates(7e6, 7e6)  # read, not measured again
+    cal.rates_for(ruled, None, kept)
+    assert measured == [cal.shape(plain), cal.shape(ruled)]
+    assert cal.shape(plain) != cal.shape(ruled)
+    assert cal.load(f).shapes.keys() == {cal.shape(plain), cal.shape(ruled)}  # type: ignore[union-attr]
+
+
+def test_the_shape_ignores_score_values_but_not_size() -> None:
+    a, b = random_problem(1, 12, 3, rules=False), random_problem(2, 12, 3, rules=False)
+    assert cal.shape(a) == cal.shape(b)
+    assert cal.shape(a) != cal.shape(random_problem(1, 13, 3, rules=False))
+
+
+def test_a_fixed_calibration_serves_every_problem_with_its_two_rates(tmp_path: Path) -> None:
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps({"plain": 3e6, "ruled": 1e6, "startup": 0.0, "fixed": True}))
+    fixed = cal.load(f)
+    assert fixed is not None and fixed.fixed
+    assert cal.rates_for(random_problem(1, 12, 3, rules=True), None, fixed) == Rates(3e6, 1e6)
+    assert cal.load(f) == fixed  # nothing measured nor written
+
+
+def test_a_measured_rate_is_work_per_cpu_second() -> None:
+    rate = cal._rate(random_problem(1, 30, 3, rules=True), None, 0.02, 1)
+    assert 1e5 < rate < 1e11

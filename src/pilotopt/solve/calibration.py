@@ -8,6 +8,15 @@ reproducible run on the machine and kept in ``calibration.json`` under the user'
 (``$XDG_CACHE_HOME/pilotopt``, else ``~/.cache/pilotopt``; ``PILOTOPT_CALIBRATION`` names
 another file). Every later run reads the same figures, hence the same budgets. Delete the file
 to measure again (e.g. after a hardware change); copy it to repeat runs on another machine.
+
+A work unit's cost depends on the rules (measured: 3e7 to 9e7 units per second on rosters of 40
+to 120 organisations with rules, 3.3e8 to 4.2e8 with pair scores alone), so the first
+reproducible run of a problem *shape* (its organisations, groups and rule tables, see
+:func:`shape`) also measures that shape's own rate, in 0.1 s of the search's CPU time, and keeps
+it: a run that measured starts 0.1 s later than the runs after it. Rates are CPU-time rates,
+so a busy machine when measuring does not shrink every later budget. A file with ``"fixed":
+true`` keeps its two rates for every problem (equal budgets whatever the rules: tests and
+equal-work benchmarks).
 """
 
 from __future__ import annotations
@@ -20,18 +29,22 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from pilotopt.problem import Allowed, Coverage, GroupSum, Primitive, Problem, RuleInfo
 from pilotopt.solve.search.tabu import Rates
 
-__all__ = ["Calibration", "calibration", "load", "measure", "path"]
+__all__ = ["Calibration", "calibration", "load", "measure", "path", "rates_for", "shape"]
 
 
 class Calibration(NamedTuple):
-    """This machine's search rates and the seconds a run takes to start its search."""
+    """This machine's search rates and the seconds a run takes to start its search; the rates
+    of the problem shapes measured so far; whether the two rates serve every problem."""
 
     rates: Rates
     startup: float
+    shapes: dict[str, float] = {}
+    fixed: bool = False
 
 
 def path() -> Path:
@@ -46,10 +59,26 @@ def load(file: Path | None = None) -> Calibration | None:
     """The kept calibration, or None when there is none (or it cannot be read)."""
     try:
         d = json.loads((file or path()).read_text(encoding="utf-8"))
-        cal = Calibration(Rates(float(d["plain"]), float(d["ruled"])), float(d["startup"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        shapes = {str(k): float(v) for k, v in d.get("shapes", {}).items() if float(v) > 0}
+        cal = Calibration(Rates(float(d["plain"]), float(d["ruled"])), float(d["startup"]),
+                          shapes, bool(d.get("fixed", False)))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return cal if min(cal.rates) > 0 and cal.startup >= 0 else None
+
+
+def _keep(cal: Calibration) -> None:
+    """Write the calibration (whole, atomically); a read-only home measures again next time."""
+    from pilotopt.io.outputs import atomic_write
+
+    doc: dict[str, object] = {"plain": cal.rates.plain, "ruled": cal.rates.ruled,
+                              "startup": cal.startup}
+    if cal.fixed:
+        doc["fixed"] = True
+    if cal.shapes:
+        doc["shapes"] = cal.shapes
+    with contextlib.suppress(OSError):
+        atomic_write(path(), json.dumps(doc, indent=1))
 
 
 def _problem(n: int, m: int, ruled: bool) -> Problem:
@@ -71,20 +100,54 @@ def _problem(n: int, m: int, ruled: bool) -> Problem:
                    tuple(rules), tuple(prims))
 
 
-def measure(seconds: float = 0.15) -> Rates:
-    """Work units per second of the compiled search, best of three short runs per kind."""
+def _rate(problem: Problem, start: npt.ArrayLike | None, seconds: float, runs: int) -> float:
+    """Work units per CPU second of the compiled search on ``problem``, best of ``runs``."""
     from pilotopt.solve.search.tabu import local_search
 
-    rates = []
-    for ruled in (False, True):
-        p = _problem(120, 12, ruled)
-        best = 0.0
-        for seed in range(3):
-            t0 = time.perf_counter()
-            _, st = local_search(p, None, seconds / 3, seed)
-            best = max(best, st["work"] / max(1e-6, time.perf_counter() - t0))
-        rates.append(best)
-    return Rates(*rates)
+    best = 0.0
+    for seed in range(runs):
+        c0 = time.thread_time()
+        _, st = local_search(problem, start, seconds / runs, seed)
+        best = max(best, st["work"] / max(1e-6, time.thread_time() - c0))
+    return best
+
+
+def measure(seconds: float = 0.15) -> Rates:
+    """Work units per CPU second of the compiled search, best of three short runs per kind."""
+    return Rates(*(_rate(_problem(120, 12, ruled), None, seconds / 2, 3)
+                   for ruled in (False, True)))
+
+
+def shape(problem: Problem) -> str:
+    """What a work unit's cost depends on: organisations, groups (and the bench), and the
+    tables of the rules the search keeps (:mod:`~pilotopt.solve.search.encode`)."""
+    from pilotopt.solve.search.encode import dense
+
+    enc = dense(problem)
+    P, R = enc.P, enc.P.R
+    tables = (len(P.hn), R.W.shape[1], len(R.cc), R.XT.shape[0], R.SH.shape[1], P.pm)
+    return (f"{problem.n}x{len(P.lo)}:{'ruled' if enc.ruled else 'plain'}:"
+            + ",".join(map(str, tables)))
+
+
+#: CPU seconds of the search that measure a new problem shape's rate.
+SHAPE_SECONDS = 0.1
+#: Shapes kept in the file at most (the oldest are dropped).
+MAX_SHAPES = 200
+
+
+def rates_for(problem: Problem, start: npt.ArrayLike | None, cal: Calibration) -> Rates:
+    """The work rates for ``problem``'s budget: its shape's kept rate, else measured now (from
+    ``start``) and kept; the calibration's own two with ``fixed``."""
+    if cal.fixed:
+        return cal.rates
+    key = shape(problem)
+    rate = cal.shapes.get(key)
+    if rate is None:
+        rate = _rate(problem, start, SHAPE_SECONDS, 2)
+        shapes = {**cal.shapes, key: rate}
+        _keep(cal._replace(shapes=dict(list(shapes.items())[-MAX_SHAPES:])))
+    return Rates(rate, rate)
 
 
 #: The start-up kept is at most this (s): a first run may have compiled the search first.
@@ -94,13 +157,9 @@ MAX_STARTUP = 1.0
 def calibration(startup: float) -> Calibration:
     """The kept calibration; else one measured now (``startup``: this run's seconds before its
     search, kept up to :data:`MAX_STARTUP`) and kept, when the file can be written."""
-    from pilotopt.io.outputs import atomic_write
-
     cal = load()
     if cal is not None:
         return cal
     cal = Calibration(measure(), round(min(startup, MAX_STARTUP), 3))
-    with contextlib.suppress(OSError):  # a read-only home: measured again next time
-        atomic_write(path(), json.dumps({"plain": cal.rates.plain, "ruled": cal.rates.ruled,
-                                         "startup": cal.startup}, indent=1))
+    _keep(cal)
     return cal

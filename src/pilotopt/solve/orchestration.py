@@ -92,10 +92,6 @@ def solve(
 
 def _solve(problem: Problem, params: Params, clock: Clock,
            on_progress: Callable[[Progress], None] | None) -> Result:
-    # Imported here: ortools (and the pandas it pulls in) and numba cost start-up time that a
-    # run which never needs them should not pay.
-    from pilotopt.solve.cpsat import solve_cpsat
-
     deterministic = params.workers == 1
     stats = Statistics(deterministic=deterministic, output_reserve=round(params.reserve, 3))
     if problem.factors is not None or problem.n * problem.m > LARGE_MIN_CELLS:
@@ -112,7 +108,11 @@ def _solve(problem: Problem, params: Params, clock: Clock,
                 "[complementarity] per_member or split the roster")
         if problem.factors is not None:
             problem = replace(problem, score=problem.factors.dense(), factors=None)
-    loader = kernel()
+    loader = kernel()  # loads in the background from here, ortools' import included
+    # Imported here: ortools (and the pandas it pulls in) costs start-up time that a run which
+    # never needs it should not pay.
+    from pilotopt.solve.cpsat import solve_cpsat
+
     pairs = int(np.count_nonzero(np.triu(problem.score, 1))) * problem.m
     polish = pairs <= CPSAT_MAX_PAIR_VARIABLES
     own_bound = pair_bound(problem)
@@ -173,10 +173,10 @@ def _solve(problem: Problem, params: Params, clock: Clock,
 
         work = None
         if deterministic:  # from the limit and the kept calibration, never the clock: repeats
-            from pilotopt.solve.calibration import calibration
+            from pilotopt.solve.calibration import calibration, rates_for
 
             cal = calibration(clock.elapsed())
-            work = (max(0.05, clock.limit - cal.startup) * share, cal.rates)
+            work = (max(0.05, clock.limit - cal.startup) * share, rates_for(problem, start, cal))
         best, stats.local_search = _local_search(problem, start, ls_time, params, improved,
                                                  clock.halt, work=work)
         candidates.append(best)
