@@ -64,7 +64,7 @@ def test_piped_output_fits_and_keeps_names_whole(round_robin: Path, columns: int
     for rule in inst.problem.rules:
         assert rule.label in flat
     assert not re.search(r"rule \d+ \(\d+\)", out)
-    assert "gap: how much better" in flat and "penalty: weight" in flat
+    assert "at most ... possible: an upper bound" in flat and "penalty: weight" in flat
     assert "Who breaks the rules" in out
     # One line per group and per rule, a few per offence: nothing like one line per word.
     assert len(lines) < 120

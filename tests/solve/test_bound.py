@@ -6,8 +6,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from helpers import brute_force, make_problem, unequal_groups
-from pilotopt.solve.bound import gap, pair_bound
+from helpers import brute_force, make_problem, random_problem, unequal_groups
+from pilotopt.problem import Allowed, PairLink, Proximity, RuleInfo
+from pilotopt.solve.bound import apart, gap, pair_bound
+
+STAR = [[0, 9, 9, 9], [9, 0, 1, 1], [9, 1, 0, 1], [9, 1, 1, 0]]  # a is everyone's best partner
 
 
 @pytest.mark.parametrize(("objective", "bound", "expected"), [
@@ -52,3 +55,52 @@ def test_per_member_bound_is_above_every_assignment() -> None:
         p = replace(make_problem(s, 2, size=(1, 5)), per_member=True)
         best = brute_force(p)
         assert best is not None and best <= pair_bound(p)
+
+
+def _rule(name: str) -> RuleInfo:
+    return RuleInfo(name, name, name, True)
+
+
+def test_apart_are_the_pairs_hard_rules_never_let_meet() -> None:
+    points = np.array([[0, 0, 0], [1000, 0, 0], [5000, 0, 0], [0, 900, 0]], dtype=np.int64)
+    allowed = np.array([[1, 0], [1, 1], [1, 1], [0, 1]], dtype=bool)
+    p = make_problem(STAR, 2, extra=[
+        (_rule("competitors"), PairLink(1, np.array([[1, 2]]), together=False, hard=True)),
+        (_rule("km"), Proximity(2, points, 2000 ** 2, np.zeros(4, np.int64), hard=True)),
+        (_rule("where"), Allowed(3, allowed, hard=True)),
+        (RuleInfo("soft", "x", "x", False), PairLink(4, np.array([[0, 1]]), False, False, 5)),
+    ])
+    far = {(0, 2), (1, 2), (2, 3)}  # c is 4-5 km from the others
+    expected = {(1, 2)} | far | {(0, 3)}  # b-c competitors; a and d share no allowed group
+    got = apart(p)
+    assert (got == got.T).all()
+    assert {(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(got)), strict=True)} == expected
+
+
+def test_pair_bound_leaves_out_pairs_that_never_meet() -> None:
+    free = make_problem(STAR, 2, size=(2, 2))
+    assert pair_bound(free) == 18  # a: 9, b, c, d: 9 each (a), halved
+    kept = make_problem(STAR, 2, size=(2, 2), extra=[
+        (_rule("apart"), PairLink(1, np.array([[0, 1], [0, 2]]), together=False, hard=True))])
+    assert pair_bound(kept) == (9 + 1 + 1 + 9) // 2  # a-b and a-c never meet
+
+
+def test_pair_bound_counts_the_pairs_the_groups_hold() -> None:
+    # Four alike organisations in two groups of 1 to 3: each has 2 partners at best (pair bound
+    # 4 x 2 / 2 = 4), but the groups hold 3 pairs at most (3 + 1): the bound is 3, the optimum.
+    p = make_problem(np.ones((4, 4), dtype=np.int64) - np.eye(4, dtype=np.int64), 2, size=(1, 3))
+    assert brute_force(p) == 3
+    assert pair_bound(p) == 3
+
+
+def test_pair_bound_is_above_every_assignment_with_rules_and_unequal_sizes() -> None:
+    for seed in range(16):
+        p = random_problem(seed, 7, 3, rules=seed % 2 == 1)
+        best = brute_force(p)
+        if best is not None:
+            assert best <= pair_bound(p)
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        s = rng.integers(-3, 10, size=(7, 7))
+        p = make_problem(np.triu(s, 1) + np.triu(s, 1).T, 3, size=(1, 4))
+        assert brute_force(p) <= pair_bound(p)  # type: ignore[operator]

@@ -102,10 +102,14 @@ _TEXT: dict[str, tuple[str, str]] = {
                         "Uitstaprisico's niet nagegaan: meer dan {max} organisaties."),
     "legend": ("score: complementarity of a group's pairs (offers meeting needs, higher is "
                "better); penalty: weight x how far a soft rule is off; objective: score minus "
-               "penalties; gap: how much better than this the best assignment could at most be.",
+               "penalties; at most ... possible: an upper bound no assignment can exceed; it is "
+               "loose (it cannot see everything that ties members to groups), so the best "
+               "assignment usually scores well below it.",
                "score: complementariteit van de paren in een groep (aanbod dat een vraag dekt, "
                "hoger is beter); boete: gewicht x hoever een zachte regel afwijkt; doel: score "
-               "min boetes; gap: hoeveel beter dan dit de beste indeling hoogstens kan zijn."),
+               "min boetes; hoogstens ... mogelijk: een bovengrens die geen indeling kan "
+               "overschrijden; ze is ruim (ze ziet niet alles wat leden aan groepen bindt), dus "
+               "de beste indeling scoort meestal duidelijk lager."),
     "hard_ok": ("every hard rule holds", "elke harde regel is gehaald"),
     "hard_broken": ("HARD RULES BROKEN: {rules}", "HARDE REGELS GEBROKEN: {rules}"),
     "objective": ("objective {objective}, {hard}", "doel {objective}, {hard}"),
@@ -114,7 +118,8 @@ _TEXT: dict[str, tuple[str, str]] = {
                 "{status}: doel {objective}{how}, {hard}, {runtime} s, seed {seed}"),
     "summary.optimal": (", proven optimal (the objective meets the bound)",
                         ", bewezen optimaal (het doel haalt de bovengrens)"),
-    "summary.gap": (", gap {gap} %", ", gap {gap} % (afstand tot de bovengrens)"),
+    "summary.gap": (", at most {bound} possible (a loose bound)",
+                    ", hoogstens {bound} mogelijk (een ruime grens)"),
     "summary.hard_broken": ("HARD RULES BROKEN", "HARDE REGELS GEBROKEN"),
     "status.optimal": ("optimal", "optimaal"),
     "status.feasible": ("feasible", "toegelaten"),

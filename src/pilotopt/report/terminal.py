@@ -68,7 +68,7 @@ def summary_line(result: Result, lang: Lang = "en") -> str:
     ...            Params(time_limit=2, seed=3))
     >>> line = summary_line(r, "nl")
     >>> line[:line.index(" (")]
-    'toegelaten: doel 2.5, gap 50.00 %'
+    'toegelaten: doel 2.5, hoogstens 5 mogelijk'
     >>> line[line.index(")") + 1:]
     ', elke harde regel is gehaald, 1.0 s, seed 3'
     >>> summary_line(r) == r.summary()
@@ -77,8 +77,8 @@ def summary_line(result: Result, lang: Lang = "en") -> str:
     if result.status is Status.OPTIMAL:
         how = text("summary.optimal", lang)
     else:
-        how = "" if result.gap is None else text("summary.gap", lang,
-                                                 gap=f"{100 * result.gap:.2f}")
+        how = "" if result.bound is None else text("summary.gap", lang,
+                                                   bound=f"{result.bound:g}")
     hard = text("hard_ok", lang) if result.evaluation.feasible else text(
         "summary.hard_broken", lang)
     return text("summary", lang, status=text(f"status.{result.status}", lang),

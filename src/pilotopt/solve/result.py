@@ -129,7 +129,8 @@ class Result:
         if self.status is Status.OPTIMAL:
             how = ", proven optimal (the objective meets the bound)"
         else:
-            how = "" if self.gap is None else f", gap {100 * self.gap:.2f} %"
+            how = ("" if self.bound is None
+                   else f", at most {self.bound:g} possible (a loose bound)")
         hard = "every hard rule holds" if self.evaluation.feasible else "HARD RULES BROKEN"
         return (f"{self.status}: objective {self.objective:g}{how}, {hard}, "
                 f"{self.runtime:.1f} s, seed {self.params.seed}")
