@@ -31,6 +31,12 @@ __all__ = ["solve"]
 #: well below what this kind of machine achieves so that the work limit, not the clock, ends
 #: it. The local search's work budget is calibrated (:mod:`pilotopt.solve.calibration`).
 CPSAT_DETERMINISTIC_PER_SECOND = 0.5
+#: The reproducible mode's work budget is the work of this share of the search's time, less
+#: WORK_MARGIN seconds (the time from the kept start-up to the limit): room for a run that
+#: starts its search later than the calibration's start-up or searches a little slower, so
+#: that the budget, not the clock, ends it and the run repeats.
+WORK_SHARE = 0.95
+WORK_MARGIN = 0.2
 #: A fixed, machine-independent iteration rate of the dense search (organisation-group pairs
 #: scanned per second), for callers that need equal budgets whatever the machine
 #: (:mod:`pilotopt.proposals.sensitivity`); a solve's own budget is calibrated.
@@ -161,8 +167,8 @@ def _solve(problem: Problem, params: Params, clock: Clock,
     stats.kernel_ready_at = round(clock.elapsed(), 3) if loader.ready.is_set() else None
     if waiting is not None and not loader.ready.is_set():
         candidates.append(waiting)  # reproducible runs use it only without the kernel
-    share = 0.6 if polish else 0.9
-    ls_time = clock.left() * share / 0.9
+    share = 2 / 3 if polish else 1.0  # of the time left; CP-SAT polishes in the rest
+    ls_time = clock.left() * share
     best = start if start is not None else waiting
     if loader.ready.is_set() and (clock.left() > 0.01 or (start is None
                                                             and not clock.halt.is_set())):
@@ -176,7 +182,8 @@ def _solve(problem: Problem, params: Params, clock: Clock,
             from pilotopt.solve.calibration import calibration, rates_for
 
             cal = calibration(clock.elapsed())
-            work = (max(0.05, clock.limit - cal.startup) * share, rates_for(problem, start, cal))
+            seconds = (clock.limit - cal.startup) * share * WORK_SHARE - WORK_MARGIN
+            work = (max(0.05, seconds), rates_for(problem, start, cal))
         best, stats.local_search = _local_search(problem, start, ls_time, params, improved,
                                                  clock.halt, work=work)
         candidates.append(best)
