@@ -11,12 +11,13 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from pilotopt.cli import EXIT_INFEASIBLE, EXIT_INPUT, main
+from pilotopt.cli import EXIT_INFEASIBLE, EXIT_INPUT, REPEAT_WINDOW, main
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken"
@@ -361,13 +362,15 @@ def test_report_of_an_assignment_and_its_problems(tmp_path: Path) -> None:
     assert assignment.read_text(encoding="utf-8").startswith("id,group")
 
 
-def _solve_until_feasible(args: list[str], out: Path) -> subprocess.Popen[str]:
+def _solve_until_feasible(args: list[str], out: Path,
+                          env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """Start ``pilotopt -v solve`` and return once it has an assignment meeting the hard
     rules (it logs so), its stderr still being read in the background."""
     proc = subprocess.Popen(
         [sys.executable, "-c", "from pilotopt.cli import main; main()", "-v", "solve", *args,
          "-t", "120", "-q", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=None if env is None else {**os.environ, **env})
     ready = threading.Event()
     lines: list[str] = []
 
@@ -393,21 +396,53 @@ def _finished(proc: subprocess.Popen[str]) -> str:
     return "".join(proc.lines)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_interrupt_writes_the_best_so_far(tmp_path: Path, sig: int, code: int) -> None:
-    root = Path(__file__).parents[1]
-    demo = root / "instances" / "demo"
+DEMO = [str(Path(__file__).parents[1] / "instances" / "demo" / "roster.csv"), "-s",
+        str(Path(__file__).parents[1] / "models" / "esf-proeftuin.toml")]
+
+
+# Twice in quick succession is one request: `timeout` sends its signal to the process and to
+# its process group, so the solve may get it twice, the second while handling the first.
+@pytest.mark.parametrize(("sig", "times", "asked", "code"), [
+    (signal.SIGINT, 1, [], 130), (signal.SIGTERM, 2, ["--xlsx"], 143)])
+def test_interrupt_writes_the_best_so_far(tmp_path: Path, sig: int, times: int,
+                                          asked: list[str], code: int) -> None:
     out = tmp_path / "out"
-    proc = _solve_until_feasible(
-        [str(demo / "roster.csv"), "-s", str(root / "models" / "esf-proeftuin.toml")], out)
-    proc.send_signal(sig)
+    proc = _solve_until_feasible([*DEMO, *asked], out)
+    for k in range(times):
+        time.sleep(0.1 * k)
+        proc.send_signal(sig)
     err = _finished(proc)
-    assert proc.returncode == code
+    assert proc.returncode == code, err
     assert "interrupted: wrote the best assignment" in err
     result = json.loads((out / "result.json").read_text())
     assert result["status"] == "interrupted" and result["all_hard_rules_hold"]
     assert (out / "assignment.csv").exists()
+    assert (out / "groups.xlsx").exists() == bool(asked)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp file left
+
+
+def test_a_second_interrupt_aborts_at_once_leaving_no_partial_file(tmp_path: Path) -> None:
+    # A stand-in for Chromium that takes long to print: the second Ctrl-C comes while the
+    # outputs of the first are being written.
+    printing = tmp_path / "printing"
+    browser = tmp_path / "chromium"
+    browser.write_text(f"#!/bin/sh\ntouch {printing}\nexec sleep 60\n")
+    browser.chmod(0o755)
+    out = tmp_path / "out"
+    proc = _solve_until_feasible([*DEMO, "--pdf"], out, {"PILOTOPT_CHROMIUM": str(browser)})
+    proc.send_signal(signal.SIGINT)
+    first = time.monotonic()
+    while not printing.exists():
+        assert proc.poll() is None and time.monotonic() - first < 60
+        time.sleep(0.05)
+    time.sleep(max(0.0, first + REPEAT_WINDOW + 0.1 - time.monotonic()))
+    proc.send_signal(signal.SIGINT)
+    err = _finished(proc)
+    assert time.monotonic() - first < 30  # not after the stand-in's 60 s
+    assert proc.returncode == 130 and "aborted: nothing more written" in err
+    assert not (out / "report.pdf").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp file left
+    json.loads((out / "result.json").read_text())  # written before, and whole
 
 
 def test_interrupt_on_a_large_roster_writes_the_best_so_far(tmp_path: Path) -> None:

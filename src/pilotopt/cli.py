@@ -42,7 +42,7 @@ from pilotopt.solve import Params, Result, Status, compile_in_background, solve
 if TYPE_CHECKING:
     from pilotopt import proposals
 
-__all__ = ["main", "run"]
+__all__ = ["REPEAT_WINDOW", "main", "run"]
 
 T = TypeVar("T")
 
@@ -452,14 +452,21 @@ class _Aborted(BaseException):
         self.code = code
 
 
+#: Seconds after the first interrupt in which another is the same request delivered twice, not
+#: a second Ctrl-C: ``timeout`` sends its signal to the process and to its process group.
+REPEAT_WINDOW = 0.5
+
+
 class _Interrupts:
     """SIGINT/SIGTERM during a solve: the first sets :attr:`stop` (the solve returns its best,
-    which is written), a second aborts at once. :attr:`code` is the exit code, 128 + signal."""
+    which is written), a second (after :data:`REPEAT_WINDOW`) aborts at once. :attr:`code` is
+    the exit code, 128 + signal."""
 
     def __init__(self) -> None:
         self.stop = threading.Event()
         self.code = 128 + signal.SIGINT
         self._before: dict[int, Any] = {}
+        self._first = 0.0
 
     def __enter__(self) -> _Interrupts:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -471,8 +478,12 @@ class _Interrupts:
             signal.signal(sig, handler)
 
     def _handle(self, signum: int, _frame: object) -> None:
+        now = time.monotonic()
         if self.stop.is_set():
+            if now - self._first < REPEAT_WINDOW:
+                return
             raise _Aborted(128 + signum)
+        self._first = now
         self.code = 128 + signum
         self.stop.set()
 
