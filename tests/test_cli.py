@@ -492,9 +492,12 @@ def test_program_entry_keeps_exit_codes_and_output(tmp_path: Path) -> None:
     program = [sys.executable, "-c", "from pilotopt.cli import run; run()"]
     ok = subprocess.run([*program, "solve", str(DATA / "roster.csv"), "-s",
                          str(DATA / "scenario.toml"), "-t", "3", "-q", "--out",
-                         str(tmp_path / "out")], capture_output=True, text=True, check=False)
+                         str(tmp_path / "out")], capture_output=True, text=True, check=False,
+                        env={**os.environ, "COLUMNS": "80"})
     assert ok.returncode == 0, ok.stderr
     assert "objective" in ok.stdout and (tmp_path / "out" / "result.json").exists()
+    assert "By hand" in ok.stdout  # the gain line, too, wraps at 80 columns
+    assert max(map(len, (ok.stdout + ok.stderr).splitlines())) <= 80
     bad = subprocess.run([*program, "validate", str(tmp_path / "missing.csv")],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == EXIT_INPUT and "missing.csv" in bad.stderr

@@ -365,9 +365,7 @@ def solve_cmd(roster: str, scenario: str | None, time_limit: float, seed: int, w
     if result.status is Status.INTERRUPTED:
         _fail(interrupts.code, text("interrupted.wrote", language))
     if result.stats.kernel_ready_at is None and compile_in_background():
-        click.echo("the search kernel was not ready within the time limit (it is compiled "
-                   "once after installation): it is being compiled in the background, for "
-                   "later runs", err=True)
+        _err.print(text("kernel.compiling", language), highlight=False, markup=False)
 
 
 def _sources(given: Mapping[str, str | None]) -> dict[str, dict[str, str]]:
@@ -404,7 +402,7 @@ def _solve_outputs(instance: Instance, result: Result, given: Mapping[str, str |
                      files=[str(p) for p in written])
     for line in against.lines(language) if against is not None else []:
         _out.print(line, highlight=False, markup=False)
-    click.echo(gain)
+    _out.print(gain, highlight=False, markup=False)  # wrapped between words, as the tables
     params = result.params
     meta = {"status": str(result.status), "seed": params.seed, "time_limit": params.time_limit,
             "workers": params.workers,

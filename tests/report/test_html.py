@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -91,6 +92,15 @@ def test_mdgplib_renders_without_a_roster() -> None:
     case = mdgplib()
     html, page = check(case, {"summary", "overview", "groups", "rules"})
     assert "economy" not in "".join(page.text)
+
+
+def test_named_groups_without_an_anchor_are_said_to_be_labels() -> None:
+    case = mdgplib()
+    said = 'id="names-are-labels"'
+    assert said not in render_html(*case.args())  # G1, G2, ...: nothing to say
+    named = dataclasses.replace(case.problem, group_names=tuple(
+        f"Gemeente {g + 1}" for g in range(case.problem.m)))
+    assert said in render_html(named, case.assignment, evaluate(named, case.assignment))
 
 
 def test_rule_notes_and_meta_appear() -> None:

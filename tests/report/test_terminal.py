@@ -3,6 +3,7 @@ nothing cut, names whole, rule names, a legend; a summary above 50 groups; Dutch
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -110,6 +111,16 @@ def test_up_to_fifty_groups_every_member_is_listed() -> None:
     out = re.sub(r"\s+", " ", buf.getvalue())
     assert all(f"{name} ({oid})" in out for oid, name in zip(problem.ids, problem.names,
                                                               strict=True))
+
+
+def test_named_groups_without_an_anchor_are_said_to_be_labels() -> None:
+    problem, assignment = _many_groups(2)
+    named = dataclasses.replace(problem, group_names=("Gent", "Kempen"))
+    for p, said in ((named, True), (problem, False)):
+        buf = io.StringIO()
+        print_evaluation(Console(file=buf, width=80), p, None, assignment,
+                         evaluate(p, assignment), lang="nl")
+        assert ("Groepsnamen zijn enkel labels" in re.sub(r"\s+", " ", buf.getvalue())) == said
 
 
 def test_offences_beyond_the_first_few_are_counted() -> None:

@@ -39,6 +39,7 @@ def test_demo_workbook(tmp_path: Path) -> None:
     header = next(r for r in first.iter_rows(values_only=True) if r[0] == "id")
     assert {"economy", "sector", "gives", "gets"} <= set(header)
     assert "yes" in cells(wb["Summary"])  # type: ignore[index]
+    assert not any(str(c).startswith("Group names are labels") for c in cells(wb["Summary"]))  # type: ignore[index]
 
 
 def test_infeasible_flanders_300_workbook(tmp_path: Path) -> None:
@@ -49,8 +50,12 @@ def test_infeasible_flanders_300_workbook(tmp_path: Path) -> None:
 def test_mdgplib_workbook_and_no_formula_from_a_name(tmp_path: Path) -> None:
     case = mdgplib()
     names = ("=1+1",) + case.problem.names[1:]
-    case = dataclasses.replace(case, problem=dataclasses.replace(case.problem, names=names))
+    groups = tuple(f"Gemeente {g + 1}" for g in range(case.problem.m))
+    case = dataclasses.replace(case, problem=dataclasses.replace(
+        case.problem, names=names, group_names=groups))
     wb = check(case, tmp_path / "m.xlsx")
+    # Named groups, no anchor rule: the summary says the names are only labels.
+    assert any(str(c).startswith("Group names are labels") for c in cells(wb["Summary"]))  # type: ignore[index]
     values = cells(wb.worksheets[1])  # type: ignore[attr-defined]
     assert "=1+1" in values
     assert wb.worksheets[1]["B6"].data_type == "s"  # type: ignore[attr-defined]

@@ -17,10 +17,31 @@ from pilotopt.problem import IntArray, Problem
 from pilotopt.report.offenders import group_members, pair_km, same_group_pairs
 from pilotopt.schema.roster import Economy, Organisation
 
-__all__ = ["ECONOMIES", "Figures", "GroupFigures", "group_figures"]
+__all__ = ["ECONOMIES", "Figures", "GroupFigures", "group_figures", "names_are_labels"]
 
 #: Economies in the order every output lists them.
 ECONOMIES = tuple(e.value for e in Economy)
+
+
+def names_are_labels(problem: Problem) -> bool:
+    """Whether the groups have names of the scenario's own (not G1, G2, ...) while no ``anchor``
+    rule ties a group to a place: a group named "Gent" then need not hold anyone from Gent,
+    and the outputs say so.
+
+    >>> from dataclasses import replace
+    >>> import numpy as np
+    >>> from pilotopt.problem import RuleInfo
+    >>> p = Problem(("a", "b"), ("A", "B"), ("Gent", "Kempen"), np.zeros((2, 2)), (), ())
+    >>> names_are_labels(p)
+    True
+    >>> anchored = RuleInfo("rule 1", "anchor", "anchor within 20 km: Gent->Gent", True)
+    >>> names_are_labels(replace(p, rules=(anchored,)))
+    False
+    >>> names_are_labels(replace(p, group_names=("G1", "G2")))
+    False
+    """
+    numbered = tuple(f"G{g + 1}" for g in range(problem.m))
+    return problem.group_names != numbered and all(r.kind != "anchor" for r in problem.rules)
 
 
 @dataclass(frozen=True)

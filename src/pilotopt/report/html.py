@@ -27,7 +27,7 @@ from pilotopt.analysis import Analysis
 from pilotopt.evaluate import Evaluation
 from pilotopt.io.outputs import atomic_write
 from pilotopt.problem import SCALE, Problem
-from pilotopt.report.figures import ECONOMIES, group_figures
+from pilotopt.report.figures import ECONOMIES, group_figures, names_are_labels
 from pilotopt.report.i18n import Lang, economy, kind_meaning, nace, risk_words, tag, text
 from pilotopt.report.offenders import offenders, sentence
 from pilotopt.schema.roster import Organisation
@@ -296,6 +296,7 @@ def report_context(
         "objective": evaluation.objective,
         "complementarity": evaluation.complementarity,
         "per_member": evaluation.per_member,
+        "names_are_labels": names_are_labels(problem),
         "penalty": evaluation.penalty,
         "feasible": evaluation.feasible,
         "gain": meta.get("gain") or "",

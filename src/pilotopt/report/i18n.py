@@ -47,6 +47,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                        "elkaar liggen"),
     "groups.members": ("{group} ({size} members)", "{group} ({size} leden)"),
     "groups.left_out": ("Left out ({count})", "Niet ingedeeld ({count})"),
+    "groups.labels": ("Group names are labels only: no rule ties a group to a place (an "
+                      "anchor rule in the scenario does).",
+                      "Groepsnamen zijn enkel labels: geen regel bindt een groep aan een plaats "
+                      "(een anchor-regel in het scenario doet dat)."),
     "groups.summary": (
         "{m} groups of {n} organisations: {smin} to {smax} members, complementarity per group "
         "{cmin} to {cmax}.",
@@ -167,6 +171,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         "let op: groepen kunnen verschillen in grootte ({lo} tot {hi} leden) en het doel telt "
         "de paren van elke groep op, dus grotere groepen scoren meer (9 leden vormen 36 paren, "
         "8 leden 28); per_member = true in [complementarity] telt elke groep per lid"),
+    "kernel.compiling": ("the search kernel was not ready within the time limit (it is compiled "
+                         "once after installation): it is being compiled in the background, "
+                         "for later runs",
+                         "de zoekkern was niet klaar binnen de tijdslimiet (ze wordt na de "
+                         "installatie eenmaal gecompileerd): dat gebeurt nu op de achtergrond, "
+                         "voor de volgende runs"),
     "kept_backup": ("kept the previous {old} as assignment.csv.bak",
                     "de vorige {old} is bewaard als assignment.csv.bak"),
     # offences, one sentence per kind of breach

@@ -25,7 +25,7 @@ from rich.text import Text
 
 from pilotopt.evaluate import Evaluation
 from pilotopt.problem import IntArray, Problem
-from pilotopt.report.figures import ECONOMIES, Figures, group_figures
+from pilotopt.report.figures import ECONOMIES, Figures, group_figures, names_are_labels
 from pilotopt.report.i18n import (
     Lang,
     economy,
@@ -193,6 +193,8 @@ def print_evaluation(
         _summary(console, problem, figures, off_in, lang, files)
     else:
         _groups(console, problem, figures, off_in, lang)
+    if names_are_labels(problem):
+        console.print(Text(text("groups.labels", lang), style="dim"))
     if ev.left_out:
         console.print(Text(f"{text('groups.left_out', lang, count=len(ev.left_out))}: "
                            f"{_who(problem, ev.left_out)}"))

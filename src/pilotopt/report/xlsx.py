@@ -170,6 +170,8 @@ def write_xlsx(
         row.append([t("group.off_by", label=label, v=v) for _, label, _, v in g["broken"]])
         body.append(row)
     _rows(ws, [head] + body, header=True, percent=(6, 8) if roster else ())
+    if ctx["names_are_labels"]:
+        _rows(ws, [[t("groups.labels")]])
     _fit(ws)
 
     extra = sorted({k for g in ctx["groups"] for m in g["members"] for k in m.get("extra", {})})
