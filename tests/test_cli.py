@@ -459,6 +459,21 @@ def test_interrupt_on_a_large_roster_writes_the_best_so_far(tmp_path: Path) -> N
     assert result["status"] == "interrupted" and result["all_hard_rules_hold"]
 
 
+def test_an_interrupt_before_the_search_exits_130_not_click_s_abort(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def reading(*_: object) -> None:  # Ctrl-C while a large roster is being read
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(10)
+
+    monkeypatch.setattr("pilotopt.cli.load_instance", reading)
+    out = tmp_path / "out"
+    result = _run("solve", ROSTER, "-s", SCENARIO, "-t", "60", "--out", out)
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.output and "Aborted!" not in result.output
+    assert not out.exists()
+
+
 def test_out_that_is_a_file_is_refused_before_solving(tmp_path: Path) -> None:
     blocker = tmp_path / "out"
     blocker.write_text("not a folder")

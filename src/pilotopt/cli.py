@@ -164,7 +164,19 @@ def _warn(instance: Instance) -> None:
         click.echo(f"warning: {w}", err=True)
 
 
-@click.group()
+class _Commands(click.Group):
+    """The commands; Ctrl-C outside a search's own handling (reading the inputs, say) ends a
+    command with exit 130 and a line, not click's "Aborted!" with exit 1 (which ``score``
+    keeps for a broken hard rule)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _fail(128 + signal.SIGINT, "interrupted (each file is written whole or not at all)")
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_version(), prog_name="pilotopt")
 @click.option("-v", "--verbose", is_flag=True, help="Log solver progress.")
 def main(verbose: bool) -> None:
