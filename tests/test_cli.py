@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import json
 import os
@@ -490,6 +491,22 @@ def test_read_only_out_is_refused_before_solving(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["solve", str(DATA / "roster.csv"), "-s",
                                str(DATA / "scenario.toml"), "-t", "60", "--out", str(out)])
     assert res.exit_code == 2 and "cannot write" in res.output
+
+
+def test_full_out_is_refused_before_solving(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # Any user, root too: the disk is full when the probe file cannot be written.
+    def full(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("tempfile.mkstemp", full)
+    res = CliRunner().invoke(main, ["solve", str(DATA / "roster.csv"), "-s",
+                               str(DATA / "scenario.toml"), "-t", "60", "--out",
+                               str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip() == (f"--out {tmp_path / 'out'}: cannot write there "
+                                  f"({os.strerror(errno.ENOSPC)})")
+    assert not (tmp_path / "out").exists()
 
 
 def test_hand_edited_assignment_is_kept_as_backup(tmp_path: Path) -> None:

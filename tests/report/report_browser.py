@@ -134,9 +134,11 @@ class Chromium:
             self._keep(self._receive(deadline))
 
     def visit(self, url: str, expressions: dict[str, str] | None = None,
-              screenshot: Path | None = None, size: tuple[int, int] = (1280, 1600)) -> Visit:
+              screenshot: Path | None = None, size: tuple[int, int] = (1280, 1600),
+              media: str = "") -> Visit:
         """Load ``url``, evaluate ``expressions`` (name -> JavaScript) once it has loaded, save a
-        PNG screenshot of the first screen, and say what went wrong on the way."""
+        PNG screenshot of the first screen, and say what went wrong on the way. ``media``
+        ``"print"`` lays the page out as for printing."""
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget",
                             {"targetId": target, "flatten": True})["sessionId"]
@@ -144,6 +146,7 @@ class Chromium:
             self.call(f"{domain}.enable", session=session)
         self.call("Emulation.setDeviceMetricsOverride", {"width": size[0], "height": size[1],
                   "deviceScaleFactor": 1, "mobile": False}, session)
+        self.call("Emulation.setEmulatedMedia", {"media": media}, session)
         self._events.clear()
         self.call("Page.navigate", {"url": url}, session)
         visit = Visit()

@@ -38,6 +38,25 @@ def browser() -> Iterator[Chromium]:
         yield b
 
 
+#: A4's printable width at Chromium's default margins (1 cm a side): 190 mm at 96 dpi.
+A4_PRINTED = 718
+PRINT_CHECKS = {
+    "page_wider": "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    # Cells whose content is cut or would scroll (the "gets" and "needs not met" columns).
+    "cells_cut": "[...document.querySelectorAll('td, th')]"
+                 ".filter(c => c.scrollWidth > c.clientWidth + 1).length",
+    "tables_beyond": "[...document.querySelectorAll('table')].filter(t => "
+                     "t.getBoundingClientRect().right > document.documentElement.clientWidth + 1)"
+                     ".length",
+}
+
+
+def test_printed_on_a4_nothing_is_cut(browser: Chromium, tmp_path: Path) -> None:
+    page = write_html(tmp_path / "report.html", *demo().args())
+    visit = browser.visit(page.as_uri(), PRINT_CHECKS, size=(A4_PRINTED, 1100), media="print")
+    assert visit.values == {"page_wider": 0, "cells_cut": 0, "tables_beyond": 0}
+
+
 def test_the_check_sees_errors_and_dialogs(browser: Chromium, tmp_path: Path) -> None:
     page = tmp_path / "bad.html"
     page.write_text("<p>x</p><script>console.error('boom'); alert('hi'); nothing();</script>")
