@@ -30,6 +30,7 @@ from pilotopt.replan import continuity, replan_warnings
 from pilotopt.report import (
     print_analysis,
     print_evaluation,
+    print_lines,
     print_result,
     result_document,
     solve_progress,
@@ -244,7 +245,7 @@ def validate(roster: str, scenario: str | None, history: tuple[str, ...], pins: 
     _warn(instance)
     p = instance.problem
     if show_profile:  # before a conflict too: the profile often shows its cause
-        click.echo("\n".join(profile(instance).lines(_lang(lang, instance))))
+        print_lines(_out, profile(instance).lines(_lang(lang, instance)))
     conflict = counted_conflict(p)
     if conflict is not None:
         _fail(EXIT_INFEASIBLE, f"infeasible: {conflict}")
@@ -269,7 +270,7 @@ def verify_cmd(result_path: str, resolve: bool) -> None:
         _input_error(exc)
     except (InfeasibleError, NoSolutionError) as exc:
         _fail(EXIT_DIFFERS, f"NOT verified: the re-solve found no assignment ({exc})")
-    click.echo("\n".join(found.lines()))
+    print_lines(_out, found.lines())
     sys.exit(0 if found.ok else EXIT_DIFFERS)
 
 
@@ -727,7 +728,7 @@ def explain_cmd(roster: str, scenario: str | None, assignment_path: str, ids: tu
     found = explain(problem, assignment, _indices(problem.ids, ids) if ids else None,
                     instance.orgs)
     for e in found:
-        click.echo("\n".join(e.lines(problem, _lang(lang, instance))))
+        print_lines(_out, e.lines(problem, _lang(lang, instance)))
     if out_dir is not None:
         _write_document(out_dir, "explain.json", assignment_path,
                         {"organisations": [e.to_dict(problem) for e in found]},
@@ -759,7 +760,7 @@ def fit_cmd(roster: str, scenario: str | None, assignment_path: str, org_id: str
     except InputError as exc:
         _input_error(exc)
     found = fit(problem, assignment, newcomer)
-    click.echo("\n".join(found.lines(problem, _lang(lang, instance))))
+    print_lines(_out, found.lines(problem, _lang(lang, instance)))
     if out_dir is not None:
         _write_document(out_dir, "fit.json", assignment_path, found.to_dict(problem),
                         _lang(None, instance))
@@ -800,7 +801,7 @@ def diff_cmd(roster: str, scenario: str | None, a_path: str, b_path: str, out_di
     language = _lang(lang, instance)
     d = diff(problem, found[0], found[1])
     sources = {"a": a_path, "b": b_path}
-    click.echo("\n".join(diff_lines(d, sources, language)))
+    print_lines(_out, diff_lines(d, sources, language))
     written = []
     if html is not None:
         atomic_write(Path(html), render_diff_html(d, sources, language))

@@ -19,7 +19,12 @@ from pilotopt.evaluate import evaluate
 from pilotopt.instance import load_instance
 from pilotopt.problem import GroupSum, Problem, RuleInfo
 from pilotopt.report.i18n import kind_meaning
-from pilotopt.report.terminal import OFFENCES_SHOWN, SUMMARY_ABOVE, print_evaluation
+from pilotopt.report.terminal import (
+    OFFENCES_SHOWN,
+    SUMMARY_ABOVE,
+    print_evaluation,
+    print_lines,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ROSTER = ROOT / "instances/flanders-40/roster.csv"
@@ -69,6 +74,28 @@ def test_piped_output_fits_and_keeps_names_whole(round_robin: Path, columns: int
     assert "Who breaks the rules" in out
     # One line per group and per rule, a few per offence: nothing like one line per word.
     assert len(lines) < 120
+
+
+def test_plain_lines_wrap_between_words_under_their_own_indent() -> None:
+    buf = io.StringIO()
+    line = "  with se03 (Maatwerk Scherpenheuvel-Zichem): gets " + "packaging, " * 12 + "end"
+    print_lines(Console(file=buf, width=40), ["title", line, ""])
+    out = buf.getvalue().splitlines()
+    assert out[0] == "title" and out[-1] == "" and len(out) > 4
+    assert all(len(x) <= 40 for x in out)
+    assert all(x.startswith("    ") for x in out[2:-1])  # under the line's own text
+    assert re.sub(r"\s+", " ", " ".join(out[1:])).strip() == re.sub(r"\s+", " ", line).strip()
+
+
+def test_explain_at_80_columns_wraps_between_words(round_robin: Path) -> None:
+    env = {**os.environ, "COLUMNS": "80"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from pilotopt.cli import main; main()", "explain", str(ROSTER),
+         "-s", str(SCENARIO), "-a", str(round_robin), "org-000001", "org-000002"],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) > 10 and max(map(len, lines)) <= 80
 
 
 def test_notes_and_dutch_on_request(round_robin: Path) -> None:

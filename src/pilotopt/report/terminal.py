@@ -9,10 +9,11 @@ Every figure comes from numpy passes over the roster (:mod:`pilotopt.report.figu
 
 from __future__ import annotations
 
+import textwrap
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -44,7 +45,8 @@ if TYPE_CHECKING:  # networkx, which analysis imports, costs seconds of a solve'
     from pilotopt.analysis import Analysis
 
 __all__ = ["OFFENCES_SHOWN", "RISKS_SHOWN", "SUMMARY_ABOVE", "print_analysis",
-           "print_evaluation", "print_result", "progress_line", "solve_progress", "summary_line"]
+           "print_evaluation", "print_lines", "print_result", "progress_line", "solve_progress",
+           "summary_line"]
 
 #: Above this many groups the terminal prints a summary and points to the files.
 SUMMARY_ABOVE = 50
@@ -139,6 +141,21 @@ def _repeat(action: Callable[[], None], every: float) -> Callable[[], None]:
 
     threading.Thread(target=loop, name="pilotopt-progress", daemon=True).start()
     return done.set
+
+
+def print_lines(console: Console, lines: Iterable[str]) -> None:
+    """Print plain lines (explain, fit, diff, ...) at the console's width: each wrapped between
+    words, never inside one, its continuations two spaces further in than the line itself.
+    Written as they are (no markup), at once: explaining thousands prints a hundred thousand."""
+    width = console.width
+
+    def wrapped(line: str) -> str:
+        indent = " " * (len(line) - len(line.lstrip(" ")))
+        return textwrap.fill(line, width, subsequent_indent=indent + "  ",
+                             break_long_words=False, break_on_hyphens=False)
+
+    console.file.write("".join(wrapped(line) + "\n" for line in lines))
+    console.file.flush()
 
 
 def print_result(
