@@ -12,6 +12,7 @@ from pilotopt.schema.scenario import (
     RULE_KINDS,
     CoverageRule,
     ForbidRule,
+    Groups,
     PinRule,
     QuotaRule,
     Rule,
@@ -82,3 +83,10 @@ def test_membership_capacities() -> None:
                   {"capacity": 2, "colum": "capacity"}):
         with pytest.raises(ValidationError):
             Scenario(groups=groups, membership=wrong)
+
+
+def test_group_names_must_differ_in_any_case() -> None:
+    # Assignments and pins name groups in any case: "gent" could not say which of these.
+    with pytest.raises(ValidationError, match="group names must differ in any case: 'gent'"):
+        Groups(count=2, names=["Gent", "gent"])
+    assert Groups(count=2, names=["Gent", "Gent-Noord"]).names == ["Gent", "Gent-Noord"]

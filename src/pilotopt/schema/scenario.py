@@ -89,17 +89,25 @@ class Groups(_Model):
     size: SizeBounds = SizeBounds()
     names: list[str] | None = None
 
+    @field_validator("names")
+    @classmethod
+    def _names_differ(cls, names: list[str] | None) -> list[str] | None:
+        # In any case: assignments, pins and rules name groups in any case.
+        seen: set[str] = set()
+        for name in names or []:
+            if name.casefold() in seen:
+                raise ValueError(f"group names must differ in any case: {name!r} is there twice")
+            seen.add(name.casefold())
+        return names
+
     @model_validator(mode="after")
     def _count_known(self) -> Self:
         if self.count is None and self.target_size is None:
             raise ValueError("give 'count' (number of groups) or 'target_size'")
         if self.count is not None and self.target_size is not None:
             raise ValueError("give 'count' or 'target_size', not both")
-        if self.names is not None:
-            if self.count is not None and len(self.names) != self.count:
-                raise ValueError(f"{len(self.names)} names for {self.count} groups")
-            if len(set(self.names)) != len(self.names):
-                raise ValueError("group names must differ")
+        if self.names is not None and self.count is not None and len(self.names) != self.count:
+            raise ValueError(f"{len(self.names)} names for {self.count} groups")
         return self
 
 
