@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import random_problem
+from helpers import factored_problem, random_problem
 from pilotopt.solve import calibration as cal
 from pilotopt.solve.search.tabu import Rates
 
@@ -84,3 +84,23 @@ def test_a_fixed_calibration_serves_every_problem_with_its_two_rates(tmp_path: P
 def test_a_measured_rate_is_work_per_cpu_second() -> None:
     rate = cal._rate(random_problem(1, 30, 3, rules=True), None, 0.02, 1)
     assert 1e5 < rate < 1e11
+
+
+def test_the_large_search_rate_and_start_are_measured_once_per_shape(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pilotopt.solve.search import sampled
+
+    f = tmp_path / "c.json"
+    monkeypatch.setenv("PILOTOPT_CALIBRATION", str(f))
+    f.write_text(json.dumps({"plain": 3e6, "ruled": 1e6, "startup": 0.4}))
+    measured: list[float] = []
+
+    def visit_rate(search: object, seconds: float) -> float:
+        measured.append(seconds)
+        return 5000.0
+
+    monkeypatch.setattr(sampled, "visit_rate", visit_rate)
+    p = factored_problem(1, 30, 3)
+    assert cal.large_rate(p, None, 1.25, cal.load(f)) == (5000.0, 1.25)  # type: ignore[arg-type]
+    assert cal.large_rate(p, None, 9.0, cal.load(f)) == (5000.0, 1.25)  # type: ignore[arg-type]
+    assert measured == [cal.SHAPE_SECONDS]

@@ -26,7 +26,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +34,11 @@ import numpy.typing as npt
 from pilotopt.problem import Allowed, Coverage, GroupSum, Primitive, Problem, RuleInfo
 from pilotopt.solve.search.tabu import Rates
 
-__all__ = ["Calibration", "calibration", "load", "measure", "path", "rates_for", "shape"]
+if TYPE_CHECKING:
+    from pilotopt.solve.search.sampled import LargeSearch
+
+__all__ = ["Calibration", "calibration", "large_rate", "load", "measure", "path", "rates_for",
+           "shape"]
 
 
 class Calibration(NamedTuple):
@@ -134,6 +138,26 @@ def shape(problem: Problem) -> str:
 SHAPE_SECONDS = 0.1
 #: Shapes kept in the file at most (the oldest are dropped).
 MAX_SHAPES = 200
+
+
+def large_rate(problem: Problem, search: LargeSearch, before: float,
+               cal: Calibration) -> tuple[float, float]:
+    """The large-instance search's visits per CPU second on ``problem``'s shape and the seconds
+    its runs take before the search phase: kept, else measured now on ``search`` (at the start
+    of its search phase, ``before`` seconds into the run) and kept."""
+    from pilotopt.solve.search.sampled import visit_rate
+
+    f = problem.factors
+    rules = ",".join(sorted(f"{type(p).__name__}{'!' if p.hard else ''}"
+                            for p in problem.primitives))
+    key = (f"large:{problem.n}x{problem.m}:{rules}:"
+           f"{0 if f is None else len(f.x.data) // max(1, problem.n)}")
+    if key + ":visits" in cal.shapes:
+        return cal.shapes[key + ":visits"], cal.shapes[key + ":before"]
+    rate = visit_rate(search, SHAPE_SECONDS)
+    shapes = {**cal.shapes, key + ":visits": rate, key + ":before": round(before, 3)}
+    _keep(cal._replace(shapes=dict(list(shapes.items())[-MAX_SHAPES:])))
+    return rate, before
 
 
 def rates_for(problem: Problem, start: npt.ArrayLike | None, cal: Calibration) -> Rates:

@@ -23,6 +23,7 @@ from pilotopt.solve.result import PhaseRun, Result, Statistics, Status
 
 if TYPE_CHECKING:
     from pilotopt.solve.cpsat import CpSatOutcome
+    from pilotopt.solve.search.sampled import LargeSearch
     from pilotopt.solve.search.tabu import Rates
 
 __all__ = ["solve"]
@@ -51,8 +52,10 @@ LARGE_MIN_CELLS = 250_000
 #: A large problem with a rule the large-instance search does not know (``optional``) goes to
 #: the kernel with dense scores up to this many organisations (n x n scores, n x m tables).
 DENSE_FALLBACK_MAX = 1_000
-#: Deterministic work rate of the large-instance search (``workers == 1``): visits of an
-#: organisation per second of the limit, well below what this kind of machine achieves.
+#: Deterministic work rate of the large-instance search (``workers == 1``) with a fixed
+#: calibration file: visits of an organisation per second of the limit, well below what this
+#: kind of machine achieves. Otherwise each problem shape's own rate is measured and kept
+#: (:func:`pilotopt.solve.calibration.large_rate`).
 LARGE_VISITS_PER_SECOND = 4_000
 
 
@@ -294,10 +297,21 @@ def _solve_large(
         return cpsat_repair(problem, assignment, groups, time_limit=min(5.0, clock.left()),
                             seed=params.seed, workers=params.workers)
 
+    def budget(search: LargeSearch) -> int:
+        """The reproducible mode's visits: from this shape's kept rate and start (measured by
+        its first run), never the clock."""
+        from pilotopt.solve.calibration import calibration, large_rate
+
+        cal = calibration(clock.elapsed())
+        if cal.fixed:
+            return int(clock.limit * LARGE_VISITS_PER_SECOND)
+        rate, before = large_rate(problem, search, clock.elapsed(), cal)
+        return int(rate * max(0.05, (clock.limit - before) * WORK_SHARE - WORK_MARGIN))
+
     # The clock's left() is 0 once the run is halted, which ends the engine's loops.
     assignment, large = run(
         problem, params.seed, elapsed=clock.elapsed, left=clock.left,
-        visits=(int(clock.limit * LARGE_VISITS_PER_SECOND) if deterministic else None),
+        visits=budget if deterministic else None,
         on_improve=improved, repair_part=repair, stop=clock.halt,
     )
     stats.large = large

@@ -231,3 +231,22 @@ def test_a_large_roster_re_solved_after_a_drop_out_moves_at_most_three(tmp_path:
     checked(instance.problem, result)
     moved = continuity(instance.problem, instance.previous, result.assignment).moved
     assert len(moved) <= 3, moved
+
+
+def test_a_budget_that_searches_to_measure_leaves_no_trace() -> None:
+    """The reproducible mode's first run of a shape measures the visit rate on the search
+    itself; it must end where a run given the same budget without measuring ends."""
+    full = factored_problem(4, 40, 4)
+    problem = replace(full, rules=full.rules[:1], primitives=full.primitives[:1])  # sizes
+
+    def measuring(search: L.LargeSearch) -> int:
+        assert L.visit_rate(search, 0.01) > 0
+        return 3000
+
+    def run(visits: object) -> tuple[list[int], int]:
+        a, stats = L.run(problem, 2, elapsed=lambda: 0.0, left=lambda: 1e9,
+                         visits=visits)  # type: ignore[arg-type]
+        assert stats["visits"] == 3000
+        return a.tolist(), stats["objective"]
+
+    assert run(measuring) == run(lambda search: 3000)

@@ -693,6 +693,19 @@ class LargeSearch:
         return np.array(chosen, dtype=np.int64)
 
 
+def visit_rate(search: LargeSearch, seconds: float) -> float:
+    """Visits per CPU second of ``search`` at the start of its search phase (it searches for
+    about ``seconds`` of CPU time, at the phase's first temperature, changing its state)."""
+    temperature = TEMPERATURE * pair_scale(search.problem, np.random.default_rng(0))
+    c0 = time.thread_time()
+    done, chunk = 0, CHUNK
+    while (spent := time.thread_time() - c0) < seconds:
+        search.search(chunk, temperature)
+        done += chunk
+        chunk *= 2
+    return done / max(spent, 1e-6)
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) every compiled function on a tiny problem."""
     from pilotopt.problem import (
@@ -764,7 +777,7 @@ def run(
     *,
     elapsed: Callable[[], float],
     left: Callable[[], float],
-    visits: int | None,
+    visits: int | Callable[[LargeSearch], int] | None,
     on_improve: Callable[[int, bool], None] | None = None,
     repair_part: Callable[[IntArray, IntArray], IntArray | None] | None = None,
     stop: threading.Event | None = None,
@@ -773,7 +786,9 @@ def run(
 
     ``elapsed()`` and ``left()`` read the caller's clock (checked between chunks of work);
     ``visits`` bounds the search by work (then, when the clock allows it, a run repeats
-    exactly). ``on_improve(objective, feasible)`` hears of each better assignment.
+    exactly); a callable gives it once the search phase starts, from the search (it may search
+    to measure it: the phase then starts from the same tables and generator state whatever was
+    done). ``on_improve(objective, feasible)`` hears of each better assignment.
     ``repair_part(assignment, groups)`` may return an assignment meeting the hard rules inside
     ``groups`` (e.g. from CP-SAT), asked when the local repair stalls. When ``stop`` is set,
     the run returns its best soon (within about 0.1 s, outside a ``repair_part`` call).
@@ -815,9 +830,15 @@ def run(
     n = problem.n
     chunk = CHUNK
     done = moves = 0
+    hot = TEMPERATURE * pair_scale(problem, search.rng)
+    if callable(visits):
+        visits = visits(search) if feasible else None
+        # Every run starts the phase from rebuilt tables and a fresh generator state, so a
+        # budget that searched to measure its rate leaves no trace.
+        search.set_assignment(best)
+        _seed(seed + 1)
     t0 = time.perf_counter()
     span = left()
-    hot = TEMPERATURE * pair_scale(problem, search.rng)
 
     def temperature(progress: float) -> float:
         return hot * max(0.0, 1 - progress / COOL_BY)
