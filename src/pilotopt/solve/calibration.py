@@ -152,8 +152,9 @@ def large_rate(problem: Problem, search: LargeSearch, before: float,
                             for p in problem.primitives))
     key = (f"large:{problem.n}x{problem.m}:{rules}:"
            f"{0 if f is None else len(f.x.data) // max(1, problem.n)}")
-    if key + ":visits" in cal.shapes:
-        return cal.shapes[key + ":visits"], cal.shapes[key + ":before"]
+    kept = cal.shapes.get(key + ":visits"), cal.shapes.get(key + ":before")
+    if kept[0] is not None and kept[1] is not None:
+        return kept[0], kept[1]
     rate = visit_rate(search, SHAPE_SECONDS)
     shapes = {**cal.shapes, key + ":visits": rate, key + ":before": round(before, 3)}
     _keep(cal._replace(shapes=dict(list(shapes.items())[-MAX_SHAPES:])))
