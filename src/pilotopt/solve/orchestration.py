@@ -302,10 +302,13 @@ def _solve_large(
         its first run), never the clock."""
         from pilotopt.solve.calibration import calibration, large_rate
 
-        cal = calibration(clock.elapsed())
+        ready = stats.kernel_ready_at or 0.0
+        cal = calibration(ready)
         if cal.fixed:
             return int(clock.limit * LARGE_VISITS_PER_SECOND)
-        rate, before = large_rate(problem, search, clock.elapsed(), cal)
+        # Before the search: the kept start-up, then this shape's construction and repair (a
+        # first run that waited for the kernel's compilation keeps no such wait).
+        rate, before = large_rate(problem, search, cal.startup + clock.elapsed() - ready, cal)
         return int(rate * max(0.05, (clock.limit - before) * WORK_SHARE - WORK_MARGIN))
 
     # The clock's left() is 0 once the run is halted, which ends the engine's loops.
