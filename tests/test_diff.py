@@ -136,3 +136,16 @@ def test_diff_names_every_problem_of_both_files_and_writes_nothing(tmp_path: Pat
     assert "a.csv" in result.output and "G9" in result.output
     assert "b.csv" in result.output and "zz99" in result.output
     assert not (tmp_path / "d").exists()
+
+
+def test_dutch_lines_name_rules_by_their_dutch_labels_and_the_document_stays_english() -> None:
+    from pilotopt.report.diff import diff_lines
+
+    apart = (RuleInfo("rule 1", "apart", "a and d apart", True, label_nl="a en d niet samen"),
+             PairLink(1, np.array([[0, 3]]), False, True))
+    p = make_problem(np.zeros((4, 4)), 2, size=(2, 2), extra=[apart])
+    d = diff(p, [0, 0, 1, 1], [0, 1, 1, 0])  # b and d swap: a and d together
+    dutch = "\n".join(diff_lines(d, {"a": "a.csv", "b": "b.csv"}, "nl"))
+    assert "a en d niet samen" in dutch and "a and d apart" not in dutch
+    assert "a and d apart" in "\n".join(diff_lines(d, {"a": "a.csv", "b": "b.csv"}))
+    assert [r["label"] for r in d.to_dict()["rules"]][1:] == ["a and d apart"]

@@ -31,7 +31,8 @@ def four() -> Problem:
     s = np.zeros((4, 4), dtype=I64)
     for (i, j), v in {(0, 1): 1, (0, 2): 5, (0, 3): 3, (1, 3): 2, (2, 3): 1}.items():
         s[i, j] = s[j, i] = v
-    rules = (RuleInfo("groups.size", "size", "groups of 2 to 2 members", True),
+    rules = (RuleInfo("groups.size", "size", "groups of 2 to 2 members", True,
+                      label_nl="groepen van 2 tot 2 leden"),
              RuleInfo("rule 1", "apart", "competitors apart", True))
     prims = (GroupSum(0, np.ones(4, dtype=I64), np.array([2, 2]), np.array([2, 2]), True),
              PairLink(1, np.array([[0, 3]], dtype=I64), False, True))
@@ -55,10 +56,11 @@ def test_explain_ranks_alternatives_and_names_what_blocks_a_better_move() -> Non
                                          "d is there: competitors apart"}
     assert e.lines(p, "nl")[2] == "  alternatief 1: G2, d gaat naar G1: doel +0.005"
     assert e.lines(p)[2] == "  alternative 1: G2, d moving to G1: objective +0.005"
-    assert e.lines(p, "nl")[3].endswith("G2 zit vol: groups of 2 to 2 members; d zit daar: "
+    # In Dutch the rules' Dutch labels; a rule without one (a name) as written.
+    assert e.lines(p, "nl")[3].endswith("G2 zit vol: groepen van 2 tot 2 leden; d zit daar: "
                                         "competitors apart")
     assert {w.words("nl") for w in e.blocked.why} == {
-        "G2 zit vol: groups of 2 to 2 members", "G1 zou tekortschieten: groups of 2 to 2 members",
+        "G2 zit vol: groepen van 2 tot 2 leden", "G1 zou tekortschieten: groepen van 2 tot 2 leden",
         "d zit daar: competitors apart"}
 
 

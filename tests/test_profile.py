@@ -61,5 +61,6 @@ def test_warns_when_group_sizes_can_differ(tmp_path: Path) -> None:
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_lines_name_every_part(tmp_path: Path, lang: str) -> None:
     text = "\n".join(_profile(tmp_path).lines(lang))  # type: ignore[arg-type]
-    assert "social_impact: rg01, rg03" in text and "quota economy=social min 1" in text
+    assert "social_impact: rg01, rg03" in text
+    assert ("quotum" if lang == "nl" else "quota") + " economy=social min 1" in text
     assert ("orphan" not in text) and ("Roster profile" in text or "Profiel" in text)

@@ -570,7 +570,8 @@ def score(roster: str, scenario: str | None, assignment_path: str, out_dir: str 
     ev = evaluate(problem, assignment)
     print_evaluation(_out, problem, instance.orgs, assignment, ev, lang=language, notes=notes)
     hard = text("hard_ok", language) if ev.feasible else text(
-        "hard_broken", language, rules=", ".join(r.label for r in ev.broken_hard_rules()))
+        "hard_broken", language, rules=", ".join(
+            problem.rules[r.rule].label_in(language) for r in ev.broken_hard_rules()))
     click.echo(text("objective", language, objective=f"{ev.objective:g}", hard=hard))
     if out_dir is not None:
         _write_document(out_dir, "score.json", assignment_path, {

@@ -203,8 +203,8 @@ def _describe(problem: Problem, alt: Alternative, lang: Lang = "en") -> str:
         what = text("ex.swap", lang, group=what, partner=ids[alt.partner], to=", ".join(
             names[mv.target] if mv.target >= 0 else text("ex.no_group", lang)
             for mv in c.moves[1:]))
-    rules = ", ".join(f"{problem.rules[r.rule].label} {r.violation:+d}" for r in c.rules
-                      if r.violation)
+    rules = ", ".join(f"{problem.rules[r.rule].label_in(lang)} {r.violation:+d}"
+                      for r in c.rules if r.violation)
     words = text("ex.objective", lang, what=what, change=f"{c.objective:+g}")
     if rules:
         words += text("ex.violations", lang, rules=rules)
@@ -228,14 +228,19 @@ class Why:
 
     key: str
     values: tuple[tuple[str, str], ...]
+    #: The rule's label in Dutch (``values`` hold it in English, as ``rule``).
+    rule_nl: str = ""
 
     def words(self, lang: Lang = "en") -> str:
         """The reason as a sentence in ``lang``."""
-        return text(f"why.{self.key}", lang, **dict(self.values))
+        values = dict(self.values)
+        if lang == "nl" and self.rule_nl:
+            values["rule"] = self.rule_nl
+        return text(f"why.{self.key}", lang, **values)
 
 
-def _why(key: str, **values: str) -> Why:
-    return Why(key, tuple(values.items()))
+def _why(key: str, info: RuleInfo, **values: str) -> Why:
+    return Why(key, (*values.items(), ("rule", info.label)), info.label_in("nl"))
 
 
 def _pair_reasons(problem: Problem, w: WhatIf, change: Change, p: PairLink | Proximity,
@@ -254,7 +259,7 @@ def _pair_reasons(problem: Problem, w: WhatIf, change: Change, p: PairLink | Pro
             members = [x for x in w.members(g).tolist() if x not in moved] + [
                 x for x, h in moved.items() if h == g and x != i]
             far = p.far(np.full(len(members), i), np.array(members, dtype=np.int64))
-            out += [_why("far", other=ids[x], group=names[g], rule=info.label)
+            out += [_why("far", info, other=ids[x], group=names[g])
                     for x in np.array(members, dtype=np.int64)[far].tolist()]
             continue
         rows = p.pairs[(p.pairs == i).any(axis=1)]
@@ -262,12 +267,11 @@ def _pair_reasons(problem: Problem, w: WhatIf, change: Change, p: PairLink | Pro
             other = y if x == i else x
             if p.together and group(other) != g:
                 if group(other) >= 0:
-                    out.append(_why("stays", other=ids[other], group=names[group(other)],
-                                    rule=info.label))
+                    out.append(_why("stays", info, other=ids[other], group=names[group(other)]))
                 else:
-                    out.append(_why("stays_out", other=ids[other], rule=info.label))
+                    out.append(_why("stays_out", info, other=ids[other]))
             elif not p.together and group(other) == g:
-                out.append(_why("there", other=ids[other], rule=info.label))
+                out.append(_why("there", info, other=ids[other]))
     return out
 
 
@@ -292,21 +296,21 @@ def blocking(problem: Problem, w: WhatIf, change: Change) -> tuple[Why, ...]:
                     for g in worse:
                         gained = sum(int(p.w[mv.organisation]) * (
                             (mv.target == g) - (mv.source == g)) for mv in change.moves)
-                        found.append(_why("full" if gained > 0 else "short", group=names[g],
-                                          rule=info.label))
+                        found.append(_why("full" if gained > 0 else "short", info,
+                                          group=names[g]))
                 case Allowed():
-                    found += [_why("closed", group=names[g], org=problem.ids[mv.organisation],
-                                   rule=info.label)
+                    found += [_why("closed", info, group=names[g],
+                                   org=problem.ids[mv.organisation])
                               for mv in change.moves for g in worse if mv.target == g]
                 case NotExactlyOne() | Coverage() | LeaveOut() | MaxDeviation() | Stay():
-                    found += [_why("breaks_in", rule=info.label, groups=names[g])
+                    found += [_why("breaks_in", info, groups=names[g])
                               for g in worse]
                 case _:
                     assert_never(p)
         if not found:
-            found = [_why("breaks_in", rule=info.label,
+            found = [_why("breaks_in", info,
                           groups=", ".join(names[g] for g in worse)) if worse
-                     else _why("breaks", rule=info.label)]
+                     else _why("breaks", info)]
         reasons += found
     return tuple(dict.fromkeys(reasons))
 
@@ -497,7 +501,8 @@ def fit(problem: Problem, assignment: IntArray, newcomer: int) -> Fit:
     # it, at no cost and with no minimum, under a rule of its own (which never changes).
     free = np.zeros(problem.n, dtype=np.int64)
     free[newcomer] = 1
-    extra = RuleInfo("newcomer", "optional", f"{problem.ids[newcomer]} not yet placed", True)
+    extra = RuleInfo("newcomer", "optional", f"{problem.ids[newcomer]} not yet placed", True,
+                     label_nl=f"{problem.ids[newcomer]} nog niet ingedeeld")
     base = replace(problem, rules=(*problem.rules, extra), primitives=(
         *problem.primitives, LeaveOut(len(problem.rules), free, np.zeros_like(free), 0, True)))
     a = np.array(assignment, dtype=np.int64)

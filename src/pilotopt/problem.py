@@ -47,9 +47,10 @@ class RuleInfo:
     """A user rule as the user wrote it, for messages and reports.
 
     ``id`` is stable and short (``"groups.size"``, ``"rule 3"``); ``label`` says the rule in the
-    user's words (``"quota economy=social min 2"``); ``note`` why it is there, if the user said;
-    ``fact`` what the count behind a conflict means (``"{} pairs"``, see
-    :meth:`GroupSum.fact_count`), "" for none.
+    user's words (``"quota economy=social min 2"``), ``label_nl`` the same in Dutch ("": as
+    ``label``; see :meth:`label_in`); ``note`` why it is there, if the user said; ``fact`` what
+    the count behind a conflict means (``"{} pairs"``, see :meth:`GroupSum.fact_count`), "" for
+    none. Machine outputs (result.json, CSV) keep ``label``.
     """
 
     id: str
@@ -59,6 +60,15 @@ class RuleInfo:
     weight: float = 0.0
     note: str = ""
     fact: str = ""
+    label_nl: str = ""
+
+    def label_in(self, lang: str) -> str:
+        """The label a reader of ``lang`` (``"en"`` or ``"nl"``) sees.
+
+        >>> RuleInfo("rule 1", "size", "size max 9", True, label_nl="grootte max 9").label_in("nl")
+        'grootte max 9'
+        """
+        return (self.label_nl or self.label) if lang == "nl" else self.label
 
 
 class Part(NamedTuple):

@@ -27,6 +27,7 @@ import numpy as np
 
 from pilotopt.compile.rules import Context
 from pilotopt.instance import Instance
+from pilotopt.problem import RuleInfo
 from pilotopt.report.i18n import Lang, economy, text
 from pilotopt.schema.scenario import QuotaRule
 
@@ -51,6 +52,12 @@ class QuotaReach:
     need: int | None
     can_meet: int | None
     max_fits: bool | None
+    #: The rule's label in Dutch.
+    label_nl: str = ""
+
+    def label_in(self, lang: Lang) -> str:
+        """The rule's label in ``lang``."""
+        return (self.label_nl or self.label) if lang == "nl" else self.label
 
     @property
     def short(self) -> bool:
@@ -87,7 +94,7 @@ class Profile:
             out += [f"    {t}: {', '.join(ids)}" for t, ids in tags.items()]
         if self.quotas:
             out.append(f"  {text('profile.quotas', lang)}:")
-            out += [f"    {q.label}: {quota_text(q, lang)}" for q in self.quotas]
+            out += [f"    {q.label_in(lang)}: {quota_text(q, lang)}" for q in self.quotas]
         warning = self.warning(lang)
         if warning:
             out.append(warning)
@@ -103,7 +110,7 @@ class Profile:
                 ("profile.orphan_needs", self.orphan_needs),
                 ("profile.unneeded_offers", self.unneeded_offers))],
             "quotas_title": text("profile.quotas", lang),
-            "quotas": [(q.label, quota_text(q, lang)) for q in self.quotas],
+            "quotas": [(q.label_in(lang), quota_text(q, lang)) for q in self.quotas],
             "warning": self.warning(lang),
         }
 
@@ -144,7 +151,7 @@ def _tag_owners(instance: Instance) -> tuple[dict[str, list[str]], dict[str, lis
 
 
 def _quota(rule: QuotaRule, number: int, ctx: Context, lo: np.ndarray, hi: np.ndarray,
-           label: str, rule_id: str) -> QuotaReach | None:
+           info: RuleInfo) -> QuotaReach | None:
     values = ctx.attribute(number, rule.attribute)
     if values is None:
         return None
@@ -163,7 +170,8 @@ def _quota(rule: QuotaRule, number: int, ctx: Context, lo: np.ndarray, hi: np.nd
     # Outside the rule's groups nothing bounds them: they always fit when there are some.
     max_fits = None if not caps else (
         len(groups) < ctx.m or count <= min(caps) * len(groups))
-    return QuotaReach(rule_id, label, rule.hard, count, len(groups), need, can_meet, max_fits)
+    return QuotaReach(info.id, info.label, rule.hard, count, len(groups), need, can_meet,
+                      max_fits, info.label_in("nl"))
 
 
 def profile(instance: Instance) -> Profile:
@@ -198,7 +206,7 @@ def profile(instance: Instance) -> Profile:
         for number, rule in enumerate(instance.scenario.rules, start=1):
             if isinstance(rule, QuotaRule):
                 info = problem.rules[number]  # rule k of the scenario is rule k of the problem
-                reach = _quota(rule, number, ctx, lo, hi, info.label, info.id)
+                reach = _quota(rule, number, ctx, lo, hi, info)
                 if reach is not None:
                     quotas.append(reach)
     return Profile(n, m, counts, orphan, unneeded, quotas, (smallest, largest), unequal)

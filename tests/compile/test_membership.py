@@ -91,7 +91,7 @@ def test_capacities_by_attribute_and_from_the_column() -> None:
 def test_exact_places_every_copy_and_refuses_more_than_the_groups() -> None:
     p = _compile(membership={"exact": True})
     assert not any(isinstance(q, LeaveOut) for q in p.primitives)
-    assert "exactly 2" in p.rules[-1].label
+    assert "exactly 2" in p.rules[-1].label and "precies 2" in p.rules[-1].label_in("nl")
     assert _problems(membership={"exact": True, "capacity": 3}) == [
         ("membership.exact", True)] * 2  # p1's own column says 2
 

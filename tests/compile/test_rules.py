@@ -127,6 +127,11 @@ def test_every_rule_gets_a_rule_info_and_its_primitives_point_back() -> None:
     assert [r.kind for r in p.rules] == ["size", "quota", "apart", "pin"]
     assert p.rules[2].label == "competitors apart"
     assert [prim.rule for prim in p.primitives] == [0, 1, 2, 3]
+    # In Dutch as well; a name the user gave stays as written.
+    assert [r.label_in("nl") for r in p.rules] == [
+        "groepen van 1 tot 5 leden", "quotum economy=social min 1", "competitors apart",
+        "vast s1->1"]
+    assert p.rules[0].label_in("en") == "groups of 1 to 5 members"
 
 
 @pytest.mark.parametrize(
@@ -315,6 +320,7 @@ def test_pins_from_a_file_join_the_scenarios_as_one_hard_rule() -> None:
     p = _compile_pins({"kind": "pin", "pins": {"s2": "Oost"}},
                       pins=(at(2, "s2", "Oost"), at(3, "p1", "West")))
     assert [r.id for r in p.rules][-1] == "pins" and p.rules[-1].label == "pins from pins.csv"
+    assert p.rules[-1].label_in("nl") == "vast volgens pins.csv"
     assert p.preferred_groups().tolist() == [-1, 1, -1, -1, 0]
     found = _pin_problems({"kind": "pin", "column": "groep"},
                           pins=(at(2, "s1", "West"), at(3, "zz", "West")))

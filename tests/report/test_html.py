@@ -148,6 +148,9 @@ def test_dutch_report() -> None:
     text = "".join(Page(render_html(*case.args(), lang="nl")).text)
     assert "De groepen" in text and "Wat elke regel vraagt" in text
     assert "sociale economie" in text and "Every hard rule" not in text
+    # The rules by their Dutch labels, none by its English one.
+    assert "groepen van 6 tot 10 leden" in text and "quotum economy=social min 2" in text
+    assert all(r.label_nl in text and r.label not in text for r in case.problem.rules)
 
 
 def test_province_outlines_ship_with_the_package_and_draw_on_the_map() -> None:
@@ -206,7 +209,7 @@ def test_the_roster_profile_opens_the_report_when_given() -> None:
     assert page.sections[:2] == ["summary", "profile"]
     text = "".join(page.text)
     assert found.view("nl")["title"] in text and "hoever elke quotumregel" in text
-    assert all(q.label in text for q in found.quotas)
+    assert all(q.label_in("nl") in text and q.label not in text for q in found.quotas)
 
 
 def test_drop_out_risks_in_the_report() -> None:

@@ -246,3 +246,17 @@ def test_drop_out_risks_count_and_the_largest_few() -> None:
     assert f"and {4 - RISKS_SHOWN} more" in out["en"]
     assert "Stad Mechelen" not in out["en"].split("Drop-out risks")[1]  # the smallest gain
     assert "Uitstaprisico's" in out["nl"] and "brengt 1.6 -> 4.3 op" in out["nl"]
+
+
+def test_solve_in_dutch_shows_the_rules_by_their_dutch_labels(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "80", "LANG": "C.UTF-8"}
+    env.pop("LC_ALL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", "from pilotopt.cli import main; main()", "solve",
+         str(ROOT / "instances/demo/roster.csv"), "-s", str(ROOT / "models/esf-proeftuin.toml"),
+         "-t", "2", "--seed", "1", "--workers", "1", "--lang", "nl", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    out = re.sub(r"\s+", " ", done.stdout)
+    assert "groepen van 6 tot 10 leden" in out and "quotum economy=social min 2" in out
+    assert "groups of 6 to 10 members" not in out and "quota economy" not in out

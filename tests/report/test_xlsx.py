@@ -99,6 +99,10 @@ def test_dutch_workbook(tmp_path: Path) -> None:
     wb = load_workbook(tmp_path / "nl.xlsx")
     assert wb.sheetnames[0] == "Overzicht"
     assert "elke harde regel gehaald" in cells(wb["Overzicht"])
+    # The rules by their Dutch labels, none by its English one.
+    summary = cells(wb["Overzicht"])
+    assert "groepen van 6 tot 10 leden" in summary and "quotum economy=social min 2" in summary
+    assert all(r.label_nl in summary and r.label not in summary for r in case.problem.rules)
     assert any(isinstance(v, str) and "sociale economie" in v for v in cells(wb.worksheets[1]))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import get_args
 
 import pytest
@@ -90,3 +91,78 @@ def test_group_names_must_differ_in_any_case() -> None:
     with pytest.raises(ValidationError, match="group names must differ in any case: 'gent'"):
         Groups(count=2, names=["Gent", "gent"])
     assert Groups(count=2, names=["Gent", "Gent-Noord"]).names == ["Gent", "Gent-Noord"]
+
+
+# One rule of each kind, in every form its words take; the scenario's own names and values are
+# Dutch-looking words, so an English word left in a Dutch label cannot hide among them.
+LABELLED: list[dict[str, object]] = [
+    {"kind": "size", "min": 6, "max": 10, "groups": [1, "Kempen"]},
+    {"kind": "quota", "attribute": "economie", "value": ["sociaal", "regulier"], "min": 2,
+     "min_share": 0.25, "max_share": 0.5, "groups": [2]},
+    {"kind": "together", "pairs": [["se01", "rg02"]]},
+    {"kind": "together", "column": "partners"},
+    {"kind": "apart", "column": "concurrenten"},
+    {"kind": "pin", "pins": {"se01": 1}, "column": "groep"},
+    {"kind": "forbid", "attribute": "economie", "value": "sociaal", "groups": [2]},
+    {"kind": "eligible", "organisations": ["se01", "rg02"], "groups": ["Kempen"]},
+    {"kind": "distinct", "attribute": "sector", "max": 2},
+    {"kind": "spread", "attribute": "provincie", "slack": 1},
+    {"kind": "balance", "attribute": "vte", "tolerance": 0.25},
+    {"kind": "balance", "attribute": "vte", "hard": False},
+    {"kind": "max_distance", "km": 50, "same": "provincie"},
+    {"kind": "no_isolation", "attribute": "economie", "value": "kennis"},
+    {"kind": "coverage"},
+    {"kind": "coverage", "tags": ["montage"]},
+    {"kind": "optional"},
+    {"kind": "optional", "attribute": "economie", "value": "kennis", "priority": "voorrang",
+     "min": 40},
+    {"kind": "optional", "organisations": ["se01"]},
+    {"kind": "anchor", "anchors": {"Gent": "Gent", "Kempen": "Geel"}, "km": 30},
+    {"kind": "repeats"},
+    {"kind": "repeats", "keep": True, "outcome": ["dropped", "done"], "last": 2},
+    {"kind": "stability", "weight": 1},
+    {"kind": "stability", "max_moves": 1, "against": "last_wave"},
+    {"kind": "stability", "max_moves": 3, "groups": ["Kempen"]},
+    {"kind": "stability", "max_moves": 3},
+    {"kind": "stability", "groups": ["Kempen"]},
+]
+# Words both languages write: bounds, units, and "in" / "of" (Dutch "of" is "or"); the kind
+# "apart" is a Dutch word too.
+SHARED = {"min", "max", "km", "in", "of", "apart", "per"}
+
+
+def _words(label: str) -> set[str]:
+    return {w.casefold() for w in re.findall(r"[A-Za-z_]+", label)}
+
+
+def _user_words(data: dict[str, object]) -> set[str]:
+    """The names and values the rule shows as written (pairs are counted, switches worded)."""
+    return _words(" ".join(str(v) for k, v in data.items()
+                           if k not in ("kind", "hard", "weight", "pairs", "keep", "against")))
+
+
+def test_every_kind_has_a_dutch_label_without_english_words() -> None:
+    rules = [TypeAdapter(Rule).validate_python(d) for d in LABELLED]
+    assert {r.kind for r in rules} == set(RULE_KINDS)
+    english = set().union(*(_words(r.describe()) for r in rules)) - SHARED - set().union(
+        *map(_user_words, LABELLED))
+    assert {"size", "groups", "column", "pairs", "kept", "group", "move"} <= english
+    for data, rule in zip(LABELLED, rules, strict=True):
+        dutch = rule.describe("nl")
+        assert dutch != rule.describe() and rule.label("nl") == dutch, dutch
+        assert not _words(dutch) & english, (dutch, _words(dutch) & english)
+        # The scenario's own names and values as written.
+        assert _user_words(data) <= _words(dutch), dutch
+
+
+def test_dutch_labels_read_as_written() -> None:
+    quota = QuotaRule(kind="quota", attribute="economy", value="social", min=2, max_share=0.5)
+    assert quota.describe("nl") == "quotum economy=social min 2, max 50 % van de groep"
+    assert TypeAdapter(Rule).validate_python(
+        {"kind": "size", "min": 6, "max": 10, "groups": [1, 2]}).describe("nl") == (
+        "grootte min 6 max 10 in groepen 1, 2")
+    assert TypeAdapter(Rule).validate_python(
+        {"kind": "apart", "column": "competitors"}).describe("nl") == "apart kolom competitors"
+    # A name the user gave is used as written, in either language.
+    named = QuotaRule(kind="quota", attribute="economy", value="social", min=2, name="gemengd")
+    assert named.label("nl") == named.label() == "gemengd"

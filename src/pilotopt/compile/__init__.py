@@ -111,25 +111,27 @@ def compile_problem(
     if m > n and size.min != 0:
         ctx.problem(0, "groups.count", f"{m} groups for {n} organisations: a group would stay "
                     "empty (allow it with size.min = 0)", m)
-    rules = [RuleInfo("groups.size", "size",
-                      f"groups of {size.min if size.min is not None else 1}"
-                      f" to {size.max if size.max is not None else n} members", True)]
+    lo, hi = size.min if size.min is not None else 1, size.max if size.max is not None else n
+    rules = [RuleInfo("groups.size", "size", f"groups of {lo} to {hi} members", True,
+                      label_nl=f"groepen van {lo} tot {hi} leden")]
     primitives: list[Primitive] = [GroupSum(
         0, np.ones(n, dtype=np.int64),
-        np.full(m, 1 if size.min is None else size.min, dtype=np.int64),
-        np.full(m, n if size.max is None else size.max, dtype=np.int64),
+        np.full(m, lo, dtype=np.int64),
+        np.full(m, hi, dtype=np.int64),
         hard=True,
     )]
     for number, rule in enumerate(scenario.rules, start=1):
         index = len(rules)
         rules.append(RuleInfo(f"rule {number}", rule.kind, rule.label(), rule.hard,
-                              0.0 if rule.hard else rule.weight, rule.note or "", rule.fact))
+                              0.0 if rule.hard else rule.weight, rule.note or "", rule.fact,
+                              rule.label("nl")))
         primitives += COMPILERS[rule.kind](rule, number, index, ctx)
     if pins:
         primitives.append(_file_pins(pins, len(rules), ctx))
         files = sorted({p.place.file for p in pins})
         rules.append(RuleInfo("pins", "pin", f"pins from {', '.join(files)}", True,
-                              fact="{} organisations pinned"))
+                              fact="{} organisations pinned",
+                              label_nl=f"vast volgens {', '.join(files)}"))
     linked = membership_rule(roster_index, scenario.membership.exact, len(rules))
     if linked is not None:
         rules.append(linked[0])

@@ -73,10 +73,12 @@ def membership_rule(
     pairs = [(f + a, f + b) for f, c in zip(np.flatnonzero(np.r_[True, ~further[1:]]),
                                             counts, strict=True)
              for a in range(c) for b in range(a + 1, c)]
-    how = "exactly" if exact else "up to"
+    how, how_nl = ("exactly", "precies") if exact else ("up to", "hoogstens")
+    most = int(many.max())
     info = RuleInfo("membership", "membership",
-                    f"membership: {len(many)} in {how} {int(many.max())} groups, never one twice",
-                    True)
+                    f"membership: {len(many)} in {how} {most} groups, never one twice", True,
+                    label_nl=f"lidmaatschap: {len(many)} in {how_nl} {most} groepen, nooit twee "
+                             "keer in dezelfde")
     out: list[Primitive] = [PairLink(index, np.array(pairs, dtype=np.int64).reshape(-1, 2),
                                      together=False, hard=True)]
     if not exact:

@@ -30,11 +30,13 @@ def diff_context(d: Diff, sources: Mapping[str, str], lang: Lang = "en") -> dict
     assignment files (``a``, ``b``)."""
     doc = d.to_dict()
     names = {o: n for o, n in zip(d.problem.ids, d.problem.names, strict=True)}
+    # The document keeps the English labels (it is also the machine output).
+    label = {r.id: r.label_in(lang) for r in d.problem.rules}
 
     def hard(ok: bool, rules: list[str]) -> str:
         return text("hard_ok", lang) if ok else text("hard_broken", lang, rules=", ".join(rules))
 
-    broken = {side: [r["label"] for r in doc["rules"] if r["hard"] and r["violation"][side]]
+    broken = {side: [label[r["id"]] for r in doc["rules"] if r["hard"] and r["violation"][side]]
               for side in ("a", "b")}
     no_group = text("diff.no_group", lang)
     return {
@@ -44,7 +46,7 @@ def diff_context(d: Diff, sources: Mapping[str, str], lang: Lang = "en") -> dict
         "hard": {s: hard(doc["all_hard_rules_hold"][s], broken[s]) for s in ("a", "b")},
         "moved": [(m["organisation"], m["name"], m["from"] or no_group, m["to"] or no_group)
                   for m in doc["moved"]],
-        "rules": [r for r in doc["rules"]
+        "rules": [r | {"label": label[r["id"]]} for r in doc["rules"]
                   if r["violation"]["change"] or r["penalty"]["change"]],
         "groups": [g for g in doc["groups"]
                    if g["joined"] or g["left"] or g["complementarity"]["change"]],

@@ -148,7 +148,7 @@ def write_front(out: Path, instance: Instance, found: Front, sources: dict[str, 
     meta: dict[str, object] = {"seed": ", ".join(map(str, seeds)), "points": len(rows)}
     if found.message:
         meta["note"] = found.message
-    labels = [problem.rules[k].label for k in found.rules]
+    labels = [problem.rules[k].label_in(lang) for k in found.rules]
     written += write_outputs(out, {
         "front.csv": rows_csv(rows),
         "front.json": {"pilotopt_version": package_version(), "inputs": sources,

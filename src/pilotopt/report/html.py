@@ -217,7 +217,7 @@ def report_context(
     found = offenders(problem, groups, orgs)
     said = [(o, sentence(problem, o, groups, lang, labels=True)) for o in found]
     rules = [{
-        "id": r.id, "kind": r.kind, "label": r.label, "hard": r.hard,
+        "id": r.id, "kind": r.kind, "label": problem.rules[r.rule].label_in(lang), "hard": r.hard,
         "weight": None if r.hard else problem.rules[r.rule].weight, "satisfied": r.satisfied,
         "violation": r.violation, "penalty": r.penalty,
         "note": notes.get(r.id) or kind_meaning(r.kind, lang),
@@ -273,7 +273,7 @@ def report_context(
             "farthest": None if far is None else (problem.names[far[0]], problem.names[far[1]]),
             "sectors": Counter(orgs[i].division for i in fig.members).most_common()
                        if orgs else [],
-            "broken": [(r.id, r.label, r.hard, r.per_group[g])
+            "broken": [(r.id, problem.rules[r.rule].label_in(lang), r.hard, r.per_group[g])
                        for r in evaluation.rules if r.per_group[g]],
             "offences": [(problem.rules[o.rule].hard, words) for o, words in said
                          if o.group == g],

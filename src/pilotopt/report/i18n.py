@@ -15,14 +15,13 @@ import os
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
-from typing import Literal, get_args
+from typing import get_args
 
-from pilotopt.schema.scenario import RULE_KINDS
+from pilotopt.schema.scenario import RULE_KINDS, Lang
 
 __all__ = ["LANGS", "Lang", "choose", "economy", "economy_letter", "kind_meaning", "nace",
            "phase", "risk_words", "tag", "text", "unfilled", "wrote"]
 
-Lang = Literal["en", "nl"]
 #: The languages of the catalogue; English first (the fallback).
 LANGS: tuple[Lang, ...] = get_args(Lang)
 

@@ -83,7 +83,7 @@ def print_sensitivity(console: Console, problem: Problem, found: Sensitivity, *,
                      for i, a, b in c.moved[:MOVES_SHOWN]]
             more = len(c.moved) - MOVES_SHOWN
             moved = ", ".join(names) + (f" (+{more})" if more > 0 else "") or "-"
-            table.add_row(problem.rules[c.rule].label, f"×{c.factor:g}",
+            table.add_row(problem.rules[c.rule].label_in(lang), f"×{c.factor:g}",
                           f"{c.objective / SCALE:+g}", moved)
         console.print(table)
     table = Table(title=text("sens.rules", lang), box=box.SIMPLE_HEAD)
@@ -91,7 +91,7 @@ def print_sensitivity(console: Console, problem: Problem, found: Sensitivity, *,
         table.add_column(text(key, lang), justify="left" if key == "sens.rule" else "right",
                          overflow="fold")
     for b in sorted(found.bindings, key=lambda b: -b.gain):
-        table.add_row(problem.rules[b.rule].label, f"{b.gain / SCALE:+g}",
+        table.add_row(problem.rules[b.rule].label_in(lang), f"{b.gain / SCALE:+g}",
                       f"{b.penalty / SCALE:g}", "✓" if b.binds else "")
     console.print(table)
     console.print(text("sens.note", lang, iterations=found.iterations, seed=found.seed))

@@ -329,9 +329,9 @@ def _rules(console: Console, problem: Problem, ev: Evaluation, lang: Lang, notes
     table.add_column(text("col.status", lang), no_wrap=True)
     table.add_column(text("col.penalty", lang), justify="right", no_wrap=True)
     for r in ev.rules:
-        name = Text(r.label)
+        info = problem.rules[r.rule]
+        name = Text(info.label_in(lang))
         if notes:
-            info = problem.rules[r.rule]
             name.append("\n" + (info.note or kind_meaning(r.kind, lang)), style="dim")
         table.add_row(name, text("rule.hard" if r.hard else "rule.soft", lang),
                       _status(r.hard, r.violation, lang),
@@ -350,7 +350,8 @@ def _offences(console: Console, problem: Problem, assignment: IntArray,
     for rule, offences in by_rule.items():
         info = problem.rules[rule]
         kind = text("rule.hard" if info.hard else "rule.soft", lang)
-        console.print(Text(f"{info.label} ({kind})", style="red" if info.hard else "yellow"))
+        console.print(Text(f"{info.label_in(lang)} ({kind})",
+                           style="red" if info.hard else "yellow"))
         listed = Table.grid(padding=(0, 1))
         listed.add_column(no_wrap=True)
         listed.add_column(overflow="fold")
@@ -371,7 +372,8 @@ def print_analysis(console: Console, analysis: Analysis, problem: Problem,
     the network would form by itself."""
     if ev is not None and not ev.feasible:
         console.print(Text(text("analysis.hard_broken", lang, rules=", ".join(
-            r.label for r in ev.broken_hard_rules())), style="bold red"))
+            problem.rules[r.rule].label_in(lang) for r in ev.broken_hard_rules())),
+            style="bold red"))
     table = Table(title=text("analysis.title", lang), box=box.SIMPLE_HEAD, pad_edge=False,
                   caption=text("analysis.caption", lang))
     table.add_column(text("col.group", lang), overflow="fold", ratio=1, min_width=6)

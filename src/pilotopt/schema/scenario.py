@@ -4,7 +4,8 @@ Each rule kind is one model, a member of the discriminated union :data:`Rule` (o
 model holds everything about the kind that is not arrays: its fields and their checks, what the
 kind means (:attr:`RuleBase.meaning`, and in Dutch ``meaning_nl``; shown in reports), the count
 behind a conflict (:attr:`RuleBase.fact`) and the rule in a matchmaker's words
-(:meth:`RuleBase.describe`). Its compiler to primitives is registered next to the others in
+(:meth:`RuleBase.describe`, in English or Dutch: the fixed words translated, the scenario's own
+names and values as written). Its compiler to primitives is registered next to the others in
 :mod:`pilotopt.compile.rules`.
 """
 
@@ -30,6 +31,7 @@ __all__ = [
     "ApartRule",
     "Complementarity",
     "Groups",
+    "Lang",
     "Membership",
     "PinRule",
     "QuotaRule",
@@ -50,6 +52,15 @@ def _group_ref(v: Any) -> int | str:
     if isinstance(v, bool) or not isinstance(v, int | str):
         raise ValueError("a group is a number (from 1) or a group name in quotes")
     return v
+
+
+#: A language of the terminal, report and workbook.
+Lang = Literal["en", "nl"]
+
+
+def _say(lang: Lang, en: str, nl: str) -> str:
+    """The fixed words of a rule's description in ``lang``."""
+    return nl if lang == "nl" else en
 
 
 #: A group by number (from 1) or by name.
@@ -176,8 +187,9 @@ class _Valued:
         return [str(v) for v in vals if v is not None]
 
 
-def _where(groups: list[int | str] | None) -> str:
-    return f" in groups {', '.join(map(str, groups))}" if groups else ""
+def _where(groups: list[int | str] | None, lang: Lang) -> str:
+    return (f" {_say(lang, 'in groups', 'in groepen')} {', '.join(map(str, groups))}"
+            if groups else "")
 
 
 def _bounds_text(lo: int | None, hi: int | None) -> str:
@@ -202,13 +214,14 @@ class RuleBase(_MinMax):
     name: str | None = None
     note: str | None = None
 
-    def describe(self) -> str:
-        """The rule's settings in a matchmaker's words, e.g. ``quota economy=social min 2``."""
+    def describe(self, lang: Lang = "en") -> str:
+        """The rule's settings in a matchmaker's words, e.g. ``quota economy=social min 2``
+        (Dutch: ``quotum economy=social min 2``)."""
         return self.kind
 
-    def label(self) -> str:
-        """The rule's ``name``, or else its description."""
-        return self.name or self.describe()
+    def label(self, lang: Lang = "en") -> str:
+        """The rule's ``name`` (as written, in any language), or else its description."""
+        return self.name or self.describe(lang)
 
 
 class SizeRule(RuleBase):
@@ -226,9 +239,10 @@ class SizeRule(RuleBase):
         _check_min_max(self.min, self.max)
         return self
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``size min 6 max 10 in groups 1, 2``."""
-        return f"size {_bounds_text(self.min, self.max)}{_where(self.groups)}"
+        return (f"{_say(lang, 'size', 'grootte')} {_bounds_text(self.min, self.max)}"
+                f"{_where(self.groups, lang)}")
 
 
 class QuotaRule(_Valued, RuleBase):
@@ -270,18 +284,20 @@ class QuotaRule(_Valued, RuleBase):
             raise ValueError("give 'min', 'max', 'min_share' or 'max_share' (or several)")
         return self
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``quota economy=social min 2, max 50 % of the group``."""
         bounds = [b for b in [_bounds_text(self.min, self.max)] if b]
-        bounds += [f"{word} {100 * share:g} % of the group"
+        bounds += [f"{word} {100 * share:g} % {_say(lang, 'of the group', 'van de groep')}"
                    for word, share in (("min", self.min_share), ("max", self.max_share))
                    if share is not None]
-        return (f"quota {self.attribute}={'|'.join(self.values)} {', '.join(bounds)}"
-                f"{_where(self.groups)}")
+        return (f"{_say(lang, 'quota', 'quotum')} {self.attribute}={'|'.join(self.values)} "
+                f"{', '.join(bounds)}{_where(self.groups, lang)}")
 
 
 class _PairRule(RuleBase):
     fact = "{} pairs"
+    #: The kind in Dutch.
+    kind_nl: ClassVar[str]
     pairs: list[tuple[str, str]] | None = None
     column: str | None = None
 
@@ -291,10 +307,11 @@ class _PairRule(RuleBase):
             raise ValueError("give either 'pairs' (a list of [id, id]) or 'column'")
         return self
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``apart column competitors``."""
-        what = f"column {self.column}" if self.column else f"{len(self.pairs or [])} pairs"
-        return f"{self.kind} {what}"
+        what = (f"{_say(lang, 'column', 'kolom')} {self.column}" if self.column
+                else f"{len(self.pairs or [])} {_say(lang, 'pairs', 'paren')}")
+        return f"{_say(lang, self.kind, self.kind_nl)} {what}"
 
 
 class TogetherRule(_PairRule):
@@ -303,6 +320,7 @@ class TogetherRule(_PairRule):
 
     meaning = "pairs that must share a group"
     meaning_nl = "paren die samen in een groep moeten"
+    kind_nl = "samen"
     kind: Literal["together"]
 
 
@@ -311,6 +329,7 @@ class ApartRule(_PairRule):
 
     meaning = "pairs that must not share a group (e.g. competitors)"
     meaning_nl = "paren die niet samen in een groep mogen (bv. concurrenten)"
+    kind_nl = "apart"
     kind: Literal["apart"]
 
 
@@ -337,12 +356,15 @@ class RepeatsRule(RuleBase):
             return None
         return list(self.outcome) if isinstance(self.outcome, list) else [self.outcome]
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``repeats kept apart (outcome dropped, last 2 waves)``."""
-        how = ["outcome " + "|".join(self.outcomes)] if self.outcomes else []
-        how += [f"last {self.last} waves"] if self.last else []
-        return (f"repeats kept {'together' if self.keep else 'apart'}"
-                + (f" ({', '.join(how)})" if how else ""))
+        how = ([f"{_say(lang, 'outcome', 'uitkomst')} " + "|".join(self.outcomes)]
+               if self.outcomes else [])
+        how += [_say(lang, f"last {self.last} waves", f"laatste {self.last} rondes")
+                ] if self.last else []
+        kept = (_say(lang, "repeats kept together", "herhaalde paren samen gehouden") if self.keep
+                else _say(lang, "repeats kept apart", "herhaalde paren uit elkaar gehouden"))
+        return kept + (f" ({', '.join(how)})" if how else "")
 
 
 class PinRule(RuleBase):
@@ -363,18 +385,20 @@ class PinRule(RuleBase):
             raise ValueError("give 'pins' (id = group), a roster 'column' of groups, or both")
         return self
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``pin se01->1, rg07->Kempen``, ``pin by column groep``."""
         parts = ([", ".join(f"{k}->{v}" for k, v in self.pins.items())] if self.pins else [])
-        parts += [f"by column {self.column}"] if self.column else []
-        return f"pin {' and '.join(parts)}"
+        parts += ([f"{_say(lang, 'by column', 'volgens kolom')} {self.column}"]
+                  if self.column else [])
+        return f"{_say(lang, 'pin', 'vast')} {_say(lang, ' and ', ' en ').join(parts)}"
 
 
 class _Selection(_Valued, RuleBase):
     """Organisations chosen by id (``organisations``) or by ``attribute`` = ``value``."""
 
     fact = "{} organisations restricted"
-    verb: ClassVar[str]
+    #: The rule in words, English and Dutch, with fields ``who`` and ``groups``.
+    says: ClassVar[tuple[str, str]]
 
     organisations: list[str] | None = None
     attribute: str | None = None
@@ -390,11 +414,11 @@ class _Selection(_Valued, RuleBase):
             raise ValueError("give the 'value' of the attribute")
         return self
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``forbid: se01 kept out of groups 2``."""
         who = (", ".join(self.organisations) if self.organisations is not None
                else f"{self.attribute}={'|'.join(self.values)}")
-        return f"{self.kind}: {who} {self.verb} groups {', '.join(map(str, self.groups))}"
+        return _say(lang, *self.says).format(who=who, groups=", ".join(map(str, self.groups)))
 
 
 class ForbidRule(_Selection):
@@ -402,7 +426,7 @@ class ForbidRule(_Selection):
 
     meaning = "organisations kept out of some groups"
     meaning_nl = "organisaties buiten bepaalde groepen gehouden"
-    verb = "kept out of"
+    says = ("forbid: {who} kept out of groups {groups}", "verbod: {who} buiten groepen {groups}")
     kind: Literal["forbid"]
 
 
@@ -411,7 +435,8 @@ class EligibleRule(_Selection):
 
     meaning = "organisations allowed only in some groups"
     meaning_nl = "organisaties enkel toegelaten in bepaalde groepen"
-    verb = "only ones in"
+    says = ("eligible: {who} only ones in groups {groups}",
+            "voorbehouden: groepen {groups} enkel voor {who}")
     kind: Literal["eligible"]
 
 
@@ -424,9 +449,10 @@ class DistinctRule(RuleBase):
     attribute: str
     max: int = Field(ge=1)
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``distinct sector max 2 per value``."""
-        return f"distinct {self.attribute} max {self.max} per value"
+        return _say(lang, f"distinct {self.attribute} max {self.max} per value",
+                    f"verschillend {self.attribute} max {self.max} per waarde")
 
 
 class SpreadRule(RuleBase):
@@ -439,9 +465,10 @@ class SpreadRule(RuleBase):
     attribute: str
     slack: int = Field(default=0, ge=0)
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``spread province (slack 1)``."""
-        return f"spread {self.attribute}" + (f" (slack {self.slack})" if self.slack else "")
+        slack = f" ({_say(lang, 'slack', 'speling')} {self.slack})" if self.slack else ""
+        return f"{_say(lang, 'spread', 'spreiding')} {self.attribute}{slack}"
 
 
 class BalanceRule(RuleBase):
@@ -455,11 +482,15 @@ class BalanceRule(RuleBase):
     attribute: str
     tolerance: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``balance fte within 25 % of the mean``."""
         if self.tolerance is None:
-            return f"balance {self.attribute}: smallest largest deviation from the mean"
-        return f"balance {self.attribute} within {100 * self.tolerance:g} % of the mean"
+            return _say(lang, f"balance {self.attribute}: smallest largest deviation from the mean",
+                        f"evenwicht {self.attribute}: kleinste grootste afwijking van het "
+                        "gemiddelde")
+        share = f"{100 * self.tolerance:g} %"
+        return _say(lang, f"balance {self.attribute} within {share} of the mean",
+                    f"evenwicht {self.attribute} binnen {share} van het gemiddelde")
 
     @model_validator(mode="after")
     def _minimising_is_soft(self) -> Self:
@@ -480,11 +511,12 @@ class MaxDistanceRule(RuleBase):
     km: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     same: str | None = None
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``max_distance 50 km and same province``."""
         parts = ([f"{self.km:g} km"] if self.km is not None else []) + (
-            [f"same {self.same}"] if self.same else [])
-        return f"max_distance {' and '.join(parts)}"
+            [f"{_say(lang, 'same', 'zelfde')} {self.same}"] if self.same else [])
+        return (f"{_say(lang, 'max_distance', 'max. afstand')} "
+                f"{_say(lang, ' and ', ' en ').join(parts)}")
 
     @model_validator(mode="after")
     def _something(self) -> Self:
@@ -503,9 +535,11 @@ class NoIsolationRule(_Valued, RuleBase):
     attribute: str
     value: str | int | list[str | int]
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``no_isolation economy=knowledge (none or at least 2)``."""
-        return f"no_isolation {self.attribute}={'|'.join(self.values)} (none or at least 2)"
+        which = f"{self.attribute}={'|'.join(self.values)}"
+        return _say(lang, f"no_isolation {which} (none or at least 2)",
+                    f"niet alleen {which} (geen of minstens 2)")
 
 
 class OptionalRule(_Valued, RuleBase):
@@ -533,14 +567,17 @@ class OptionalRule(_Valued, RuleBase):
             raise ValueError("give the 'value' of the attribute")
         return self
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``optional: any organisation may be left out (by priority), at least 40 placed``."""
-        who = ("any organisation" if self.organisations is None and self.attribute is None
+        who = (_say(lang, "any organisation", "elke organisatie")
+               if self.organisations is None and self.attribute is None
                else ", ".join(self.organisations) if self.organisations is not None
                else f"{self.attribute}={'|'.join(self.values)}")
-        priority = f" (by {self.priority})" if self.priority else ""
-        least = f", at least {self.min} placed" if self.min is not None else ""
-        return f"optional: {who} may be left out{priority}{least}"
+        priority = f" ({_say(lang, 'by', 'volgens')} {self.priority})" if self.priority else ""
+        least = (_say(lang, f", at least {self.min} placed", f", minstens {self.min} ingedeeld")
+                 if self.min is not None else "")
+        return _say(lang, f"optional: {who} may be left out{priority}{least}",
+                    f"optioneel: {who} mag buiten de indeling blijven{priority}{least}")
 
 
 class CoverageRule(RuleBase):
@@ -555,10 +592,11 @@ class CoverageRule(RuleBase):
     hard: bool = False
     tags: list[str] | None = None
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``coverage of assembly inside the group``."""
-        what = ", ".join(self.tags) if self.tags else "every need"
-        return f"coverage of {what} inside the group"
+        what = ", ".join(self.tags) if self.tags else _say(lang, "every need", "elke vraag")
+        return _say(lang, f"coverage of {what} inside the group",
+                    f"dekking van {what} binnen de groep")
 
 
 class AnchorRule(RuleBase):
@@ -574,10 +612,10 @@ class AnchorRule(RuleBase):
     anchors: dict[str, str] = Field(min_length=1)
     km: float = Field(gt=0, allow_inf_nan=False)
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``anchor within 30 km: Gent->Gent, Kempen->Geel``."""
         places = ", ".join(f"{g}->{place}" for g, place in self.anchors.items())
-        return f"anchor within {self.km:g} km: {places}"
+        return f"{_say(lang, 'anchor within', 'anker binnen')} {self.km:g} km: {places}"
 
 
 class StabilityRule(RuleBase):
@@ -604,18 +642,26 @@ class StabilityRule(RuleBase):
             return {**data, "hard": "groups" in data or "max_moves" in data}
         return data
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
         """E.g. ``stability: at most 3 organisations move``, ``stability: groups Kempen stay``."""
         groups = ", ".join(map(str, self.groups or []))
-        since = " since the last wave" if self.against == "last_wave" else ""
+        since = (_say(lang, " since the last wave", " sinds de laatste ronde")
+                 if self.against == "last_wave" else "")
         if self.max_moves:
             one = self.max_moves == 1
+            if lang == "nl":
+                who = (f"{'lid' if one else 'leden'} van groepen {groups}" if groups
+                       else f"organisatie{'' if one else 's'}")
+                return (f"stabiliteit: hoogstens {self.max_moves} {who} "
+                        f"{'verhuist' if one else 'verhuizen'}{since}")
             who = (f"member{'' if one else 's'} of groups {groups}" if groups
                    else f"organisation{'' if one else 's'}")
             return f"stability: at most {self.max_moves} {who} move{'s' if one else ''}{since}"
         if groups:
-            return f"stability: groups {groups} stay as they were{since}"
-        return f"stability: organisations stay in their previous group{since}"
+            return _say(lang, f"stability: groups {groups} stay as they were{since}",
+                        f"stabiliteit: groepen {groups} blijven zoals ze waren{since}")
+        return _say(lang, f"stability: organisations stay in their previous group{since}",
+                    f"stabiliteit: organisaties blijven in hun vorige groep{since}")
 
 
 def _check_min_max(lo: int | None, hi: int | None) -> None:
@@ -653,4 +699,4 @@ class Scenario(_Model):
     membership: Membership = Membership()
     description: str | None = None
     #: Language of the terminal, report and workbook (``--lang`` overrides it).
-    lang: Literal["en", "nl"] | None = None
+    lang: Lang | None = None

@@ -207,7 +207,7 @@ def create_app(folder: str | Path, token: str | None = None,
             "heads": shown,
             "change": fragment("_change.html", lang,
                                step=views.step(p, step.change,
-                                               [why.words(lang) for why in step.reasons])),
+                                               [why.words(lang) for why in step.reasons], lang)),
             "can_undo": bool(loaded.undo), "can_redo": bool(loaded.redo),
         }
 

@@ -75,7 +75,8 @@ def summary(problem: Problem, ev: Evaluation, lang: Lang) -> dict[str, Any]:
         "complementarity": number(ev.complementarity),
         "penalty": number(ev.penalty),
         "feasible": ev.feasible,
-        "rules": [{"label": r.label, "hard": r.hard, "ok": r.satisfied,
+        "rules": [{"label": problem.rules[r.rule].label_in(lang), "hard": r.hard,
+                   "ok": r.satisfied,
                    "status": _status(r, lang), "penalty": number(r.penalty),
                    "note": problem.rules[r.rule].note}
                   for r in ev.rules],
@@ -104,7 +105,8 @@ def group_heads(problem: Problem, assignment: IntArray, ev: Evaluation,
                                                   "target_group_fte"))
     heads = []
     for g in fig.groups:
-        off = sorted(((r.hard, r.label, r.per_group[g.index]) for r in ev.rules
+        off = sorted(((r.hard, problem.rules[r.rule].label_in(lang), r.per_group[g.index])
+                      for r in ev.rules
                       if r.per_group[g.index]), key=lambda x: not x[0])
         heads.append({
             "index": g.index, "name": g.name, "size": g.size,
@@ -155,7 +157,8 @@ def cards(problem: Problem, orgs: Sequence[Organisation] | None, assignment: Int
     return out
 
 
-def step(problem: Problem, change: Change, reasons: Sequence[str]) -> dict[str, Any]:
+def step(problem: Problem, change: Change, reasons: Sequence[str], lang: Lang = "en"
+         ) -> dict[str, Any]:
     """What a move changed: who went where, the objective, each group's complementarity and
     each rule that changes (its violation, per group), and why hard rules break."""
     names = problem.group_names
@@ -169,7 +172,8 @@ def step(problem: Problem, change: Change, reasons: Sequence[str]) -> dict[str, 
                   for mv in change.moves if mv.source != mv.target],
         "objective": _signed(change.objective),
         "groups": [(names[g], _signed(c)) for g, c in change.group_complementarity],
-        "rules": [{"label": problem.rules[r.rule].label, "hard": problem.rules[r.rule].hard,
+        "rules": [{"label": problem.rules[r.rule].label_in(lang),
+                   "hard": problem.rules[r.rule].hard,
                    "violation": _signed(r.violation), "penalty": _signed(r.penalty),
                    "where": [(names[g], _signed(v)) for g, v in r.per_group]}
                   for r in change.rules],
