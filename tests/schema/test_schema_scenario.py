@@ -100,6 +100,7 @@ LABELLED: list[dict[str, object]] = [
     {"kind": "quota", "attribute": "economie", "value": ["sociaal", "regulier"], "min": 2,
      "min_share": 0.25, "max_share": 0.5, "groups": [2]},
     {"kind": "together", "pairs": [["se01", "rg02"]]},
+    {"kind": "apart", "pairs": [["se01", "rg02"], ["se02", "rg02"]]},
     {"kind": "together", "column": "partners"},
     {"kind": "apart", "column": "concurrenten"},
     {"kind": "pin", "pins": {"se01": 1}, "column": "groep"},
@@ -163,6 +164,8 @@ def test_dutch_labels_read_as_written() -> None:
         "grootte min 6 max 10 in groepen 1, 2")
     assert TypeAdapter(Rule).validate_python(
         {"kind": "apart", "column": "competitors"}).describe("nl") == "apart kolom competitors"
+    together = TypeAdapter(Rule).validate_python({"kind": "together", "pairs": [["a", "b"]]})
+    assert (together.describe(), together.describe("nl")) == ("together 1 pair", "samen 1 paar")
     # A name the user gave is used as written, in either language.
     named = QuotaRule(kind="quota", attribute="economy", value="social", min=2, name="gemengd")
     assert named.label("nl") == named.label() == "gemengd"

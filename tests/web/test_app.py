@@ -236,6 +236,8 @@ def test_language_switch(edited: TestClient) -> None:
     page = edited.get("/").text
     assert 'lang="nl"' in page and "Proeftuinen" not in page and "Verplaatsen naar" in page
     assert "Elke harde regel is gehaald." in page
+    # Rules by their Dutch labels, in the summary and the settings form alike.
+    assert page.count("quotum economy=social min 1") >= 2 and "quota economy" not in page
     moved = edited.post("/api/move", json={"id": "se03", "group": 1}).json()
     assert "Wat veranderde" in moved["change"]
     edited.get("/lang/en")

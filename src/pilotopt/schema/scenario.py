@@ -309,8 +309,10 @@ class _PairRule(RuleBase):
 
     def describe(self, lang: Lang = "en") -> str:
         """E.g. ``apart column competitors``."""
+        count = len(self.pairs or [])
         what = (f"{_say(lang, 'column', 'kolom')} {self.column}" if self.column
-                else f"{len(self.pairs or [])} {_say(lang, 'pairs', 'paren')}")
+                else f"{count} {_say(lang, 'pairs', 'paren')}" if count != 1
+                else f"1 {_say(lang, 'pair', 'paar')}")
         return f"{_say(lang, self.kind, self.kind_nl)} {what}"
 
 

@@ -143,8 +143,8 @@ def create_app(folder: str | Path, token: str | None = None,
                       problems=[str(p) for p in ws.problems],
                       loaded=loaded, profile=views.profile(loaded.instance, lang) if loaded
                       else None, board=board(lang), runs=runs(),
-                      settings=views.settings(ws.settings(), sent or {}, scenario_problems or [])
-                      if loaded else None,
+                      settings=views.settings(ws.settings(), sent or {}, scenario_problems or [],
+                                              lang) if loaded else None,
                       scenario_text=text_sent if text_sent is not None
                       else ws.scenario_text() if loaded else "",
                       stability=loaded is not None and any(

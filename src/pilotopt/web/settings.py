@@ -74,6 +74,8 @@ class RuleFields:
     kind: str
     label: str
     fields: tuple[Field, ...]
+    #: The label in Dutch.
+    label_nl: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def form(scenario: Scenario) -> Form:
             Field(f"rules[{k}].hard", "hard", rule.hard),
             Field(f"rules[{k}].weight", "float", rule.weight),
             *(Field(f"rules[{k}].{name}", _kind(rule, name), getattr(rule, name))
-              for name in NUMBERS.get(rule.kind, ()))))
+              for name in NUMBERS.get(rule.kind, ()))), rule.label("nl"))
         for k, rule in enumerate(scenario.rules, start=1))
     return Form(groups, rules)
 

@@ -202,10 +202,11 @@ def comparison(found: Diff, runs: tuple[str, str], lang: Lang) -> dict[str, Any]
             "kept": found.kept, "broken": len(found.broken), "formed": len(found.formed)}
 
 
-def settings(form: Form, sent: Mapping[str, str], problems: Sequence[InputProblem]
-             ) -> dict[str, Any]:
+def settings(form: Form, sent: Mapping[str, str], problems: Sequence[InputProblem],
+             lang: Lang = "en") -> dict[str, Any]:
     """The settings form: each field with the value to show (what was sent, after a refused
-    edit, else the scenario's) and whether a problem names it; the problems as lines."""
+    edit, else the scenario's) and whether a problem names it; the problems as lines; each
+    rule by its label in ``lang``."""
     named = {(p.key or "").split(" (line")[0] for p in problems}
 
     def shown(f: Field) -> dict[str, Any]:
@@ -213,7 +214,8 @@ def settings(form: Form, sent: Mapping[str, str], problems: Sequence[InputProble
                 "value": sent.get(f.key, f.shown), "invalid": f.key in named}
 
     return {"groups": [shown(f) for f in form.groups],
-            "rules": [{"number": r.number, "kind": r.kind, "label": r.label,
+            "rules": [{"number": r.number, "kind": r.kind,
+                       "label": r.label_nl if lang == "nl" else r.label,
                        "hard": shown(r.fields[0]), "weight": shown(r.fields[1]),
                        "numbers": [shown(f) for f in r.fields[2:]]} for r in form.rules],
             "problems": [str(p) for p in problems]}
