@@ -346,3 +346,32 @@ def test_threads_repeat_the_single_thread_search() -> None:
     for s in (1, 2):
         assert np.array_equal(got[s][0], expected[s][0])
         assert got[s][1]["objective"] == expected[s][1]["objective"]
+
+
+def test_population_is_reproducible_and_never_worse_than_its_first_member() -> None:
+    """Pair scores and per-group size bounds, a budget of work (or iterations) above the
+    population's least: the same seed and work give the same assignment, and the result is at
+    least the first member's, i.e. the search of the member's share from the same start."""
+    p = random_problem(4, 24, 4, rules=False)
+    assert K._pooled(dense(p), K.POOL_MIN_SCANS * p.n, p.n)
+    budget = (0.2, K.Rates(plain=1e7, ruled=1e7))
+    (a1, s1), (a2, s2) = (K.local_search(p, None, None, 7, work=budget) for _ in range(2))
+    assert np.array_equal(a1, a2) and s1["work"] == s2["work"] >= s1["max_work"] == 2_000_000
+    assert s1["objective"] == evaluate(p, a1).objective_scaled
+    its = 4 * K.POOL_MIN_SCANS * p.n
+    seen: list[int] = []
+    a, st = K.local_search(p, None, None, 7, max_iterations=its,
+                           on_improve=lambda a, obj, feasible: seen.append(obj))
+    first = int(K.POOL_START_SHARE / K.POOL * its)
+    _, alone = K.local_search(p, None, None, 7, max_iterations=first)
+    assert st["iterations"] == its and st["objective"] >= alone["objective"]
+    assert seen == sorted(seen) and seen[-1] == st["objective"] == evaluate(p, a).objective_scaled
+
+
+def test_population_only_for_pair_scores_and_a_budget() -> None:
+    """Rules beyond the sizes, or a clock alone, keep the single search."""
+    p = random_problem(4, 24, 4, rules=False)
+    enough = K.POOL_MIN_SCANS * p.n
+    assert K._pooled(dense(p), enough, p.n) and not K._pooled(dense(p), enough - 1, p.n)
+    assert not K._pooled(dense(p), None, p.n)
+    assert not K._pooled(dense(random_problem(4, 24, 4, rules=True)), enough, p.n)
