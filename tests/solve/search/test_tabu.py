@@ -86,6 +86,8 @@ def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
                                          moves: int, per_member: bool) -> None:
     problem = replace(random_problem(seed, n, m, rules=rules, optional=optional),
                       per_member=per_member)
+    lo, hi = problem.size_bounds()
+    assume(bool(np.all(lo <= hi)))  # else no assignment exists, and the search refuses it
     rng = np.random.default_rng(seed)
     enc = dense(problem)
     P = enc.P
