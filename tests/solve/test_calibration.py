@@ -66,9 +66,10 @@ def test_a_problem_shape_is_measured_once_and_kept(tmp_path: Path,
     assert cal.load(f).shapes.keys() == {cal.shape(plain), cal.shape(ruled)}  # type: ignore[union-attr]
 
 
-def test_the_shape_ignores_score_values_but_not_size() -> None:
-    a, b = random_problem(1, 12, 3, rules=False), random_problem(2, 12, 3, rules=False)
-    assert cal.shape(a) == cal.shape(b)
+def test_the_shape_is_the_same_for_the_same_problem_only() -> None:
+    a = random_problem(1, 12, 3, rules=False)
+    assert cal.shape(a) == cal.shape(random_problem(1, 12, 3, rules=False))
+    assert cal.shape(a) != cal.shape(random_problem(2, 12, 3, rules=False))  # other scores
     assert cal.shape(a) != cal.shape(random_problem(1, 13, 3, rules=False))
 
 
