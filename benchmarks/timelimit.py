@@ -10,7 +10,7 @@ machine otherwise idle and with the other cores busy, `--workers 1` and the defa
 for the whole run. "Cold" points ``NUMBA_CACHE_DIR`` at an empty folder for that run only (the
 detached compilation it leaves behind is stopped, so it does not load the next runs). A run
 keeps its limit when its wall time is within 5 % + 0.3 s of it. Writes
-``benchmarks/results/timelimit-<date>.csv`` (one row per run: case, workers, cache, load,
+``benchmarks/results/timelimit-<date>[-k].csv`` (one row per run: case, workers, cache, load,
 wall, wall/limit, kept, objective, kernel_ready_at, search iterations, explanations) and prints
 a summary per configuration.
 """
@@ -124,6 +124,10 @@ def main() -> None:
             for p in spinners:
                 p.terminate()
     out = HERE / "results" / f"timelimit-{date.today()}.csv"
+    k = 2
+    while out.exists():  # never overwrite an earlier run-set's CSV
+        out = HERE / "results" / f"timelimit-{date.today()}-{k}.csv"
+        k += 1
     out.parent.mkdir(exist_ok=True)
     keys = list(dict.fromkeys(k for r in rows for k in r))
     with out.open("w", newline="") as f:
