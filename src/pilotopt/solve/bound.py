@@ -24,15 +24,17 @@ def apart(problem: Problem) -> npt.NDArray[np.bool_]:
     for p in problem.primitives:
         if not p.hard:
             continue
-        if isinstance(p, PairLink) and not p.together and len(p.pairs):
-            out[p.pairs[:, 0], p.pairs[:, 1]] = out[p.pairs[:, 1], p.pairs[:, 0]] = True
-        elif isinstance(p, Proximity):
-            everyone = np.arange(n)
-            for i in range(n):
-                out[i] |= p.far(i, everyone)
-        elif isinstance(p, Allowed):
+        if isinstance(p, Allowed):
             allowed = p.allowed.astype(np.int64)
             out |= (allowed @ allowed.T) == 0
+            continue
+        if isinstance(p, PairLink) and not p.together:
+            pairs = p.pairs
+        elif isinstance(p, Proximity):
+            pairs = p.pairs(np.arange(n))
+        else:
+            continue
+        out[pairs[:, 0], pairs[:, 1]] = out[pairs[:, 1], pairs[:, 0]] = True
     np.fill_diagonal(out, False)
     return out
 

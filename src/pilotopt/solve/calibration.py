@@ -144,6 +144,12 @@ SHAPE_SECONDS = 0.1
 MAX_SHAPES = 200
 
 
+def _keep_shapes(cal: Calibration, measured: dict[str, float]) -> None:
+    """Keep ``measured`` beside the shapes ``cal`` has (the last :data:`MAX_SHAPES`)."""
+    shapes = {**cal.shapes, **measured}
+    _keep(cal._replace(shapes=dict(list(shapes.items())[-MAX_SHAPES:])))
+
+
 def large_rate(problem: Problem, search: LargeSearch, before: float,
                cal: Calibration) -> tuple[float, float]:
     """The large-instance search's visits per CPU second on ``problem``'s shape and the seconds
@@ -160,8 +166,7 @@ def large_rate(problem: Problem, search: LargeSearch, before: float,
     if kept[0] is not None and kept[1] is not None:
         return kept[0], kept[1]
     rate = visit_rate(search, SHAPE_SECONDS)
-    shapes = {**cal.shapes, key + ":visits": rate, key + ":before": round(before, 3)}
-    _keep(cal._replace(shapes=dict(list(shapes.items())[-MAX_SHAPES:])))
+    _keep_shapes(cal, {key + ":visits": rate, key + ":before": round(before, 3)})
     return rate, before
 
 
@@ -174,8 +179,7 @@ def rates_for(problem: Problem, start: npt.ArrayLike | None, cal: Calibration) -
     rate = cal.shapes.get(key)
     if rate is None:
         rate = _rate(problem, start, SHAPE_SECONDS, 2)
-        shapes = {**cal.shapes, key: rate}
-        _keep(cal._replace(shapes=dict(list(shapes.items())[-MAX_SHAPES:])))
+        _keep_shapes(cal, {key: rate})
     return Rates(rate, rate)
 
 
