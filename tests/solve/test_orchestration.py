@@ -169,23 +169,28 @@ def test_memberships_left_out_join_where_it_helps() -> None:
 
 class _NeverReady:
     """A kernel loader whose kernel never arrives (a first run after installation on a busy
-    machine)."""
+    machine; with ``cached``, a stalled load from numba's cache)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cached: bool = False) -> None:
         self.ready = threading.Event()
+        self.known = threading.Event()
+        self.known.set()
+        self.cached = cached
 
     def call_when_ready(self, callback) -> None:  # type: ignore[no-untyped-def]
         pass
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(("workers", "cached"), [(1, False), (2, False), (2, True)])
 def test_without_the_kernel_a_sizes_only_run_returns_numpys_search(
-    monkeypatch: pytest.MonkeyPatch, workers: int
+    monkeypatch: pytest.MonkeyPatch, workers: int, cached: bool
 ) -> None:
+    """Also when the kernel was to load from the cache: numpy's search then waits for it, but
+    not to the end of the limit."""
     import importlib
 
     orchestration = importlib.import_module("pilotopt.solve.orchestration")
-    monkeypatch.setattr(orchestration, "kernel", _NeverReady)
+    monkeypatch.setattr(orchestration, "kernel", lambda: _NeverReady(cached))
     rng = np.random.default_rng(3)
     s = rng.integers(0, 20, size=(30, 30))
     problem = make_problem(np.triu(s, 1) + np.triu(s, 1).T, 5, size=(5, 7))

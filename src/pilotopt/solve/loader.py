@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["KernelLoader", "compile_in_background", "finish_kernel_compilation", "kernel",
            "large_kernel"]
@@ -23,6 +24,10 @@ class KernelLoader:
     def __init__(self, large: bool = False) -> None:
         self.large = large
         self.ready = threading.Event()
+        #: Set once it is known whether the search comes from numba's cache (``cached``), within
+        #: about half a second (numba's import): then waiting costs less than working beside it.
+        self.known = threading.Event()
+        self.cached = False
         self._lock = threading.Lock()
         self._on_ready: list[Callable[[], None]] = []
         self.thread = threading.Thread(target=self._load, name="pilotopt-kernel", daemon=True)
@@ -30,10 +35,12 @@ class KernelLoader:
 
     def _load(self) -> None:
         if self.large:
-            from pilotopt.solve.search.sampled import warm_up
+            from pilotopt.solve.search import sampled as search
         else:
-            from pilotopt.solve.search.tabu import warm_up
-        warm_up()
+            from pilotopt.solve.search import tabu as search  # type: ignore[no-redef]
+        self.cached = all(map(_in_cache, search.KERNELS))
+        self.known.set()
+        search.warm_up()
         with self._lock:
             self.ready.set()
             callbacks, self._on_ready = self._on_ready, []
@@ -47,6 +54,15 @@ class KernelLoader:
                 self._on_ready.append(callback)
                 return
         callback()
+
+
+def _in_cache(function: Any) -> bool:
+    """Whether numba's cache holds a compilation of ``function`` (a dispatcher) for its current
+    source; False when that cannot be told."""
+    try:
+        return bool(function._cache._cache_file._load_index())
+    except Exception:  # noqa: BLE001 - numba's internals moved: assume a compilation
+        return False
 
 
 _loader: KernelLoader | None = None

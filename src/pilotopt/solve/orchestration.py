@@ -16,7 +16,7 @@ from pilotopt.problem import SCALE, GroupSum, IntArray, Problem
 from pilotopt.solve.bound import pair_bound
 from pilotopt.solve.clock import Clock
 from pilotopt.solve.conflicts import counted_conflict, infeasible_error
-from pilotopt.solve.loader import kernel, large_kernel
+from pilotopt.solve.loader import KernelLoader, kernel, large_kernel
 from pilotopt.solve.params import Params
 from pilotopt.solve.progress import Progress, Tracker
 from pilotopt.solve.result import PhaseRun, Result, Statistics, Status
@@ -117,11 +117,9 @@ def _solve(problem: Problem, params: Params, clock: Clock,
                 "[complementarity] per_member or split the roster")
         if problem.factors is not None:
             problem = replace(problem, score=problem.factors.dense(), factors=None)
-    loader = kernel()  # loads in the background from here, ortools' import included
-    # Imported here: ortools (and the pandas it pulls in) costs start-up time that a run which
-    # never needs it should not pay.
-    from pilotopt.solve.cpsat import solve_cpsat
-
+    loader = kernel()  # loads in the background from here
+    # CP-SAT is imported only by the phases that use it: ortools (and the pandas it pulls in)
+    # takes a third of a second that a run without them (sizes only, no polish) should not pay.
     pairs = int(np.count_nonzero(np.triu(problem.score, 1))) * problem.m
     polish = pairs <= CPSAT_MAX_PAIR_VARIABLES
     own_bound = pair_bound(problem)
@@ -153,13 +151,15 @@ def _solve(problem: Problem, params: Params, clock: Clock,
     if (start is not None and not loader.ready.is_set() and polish
             and not deterministic and clock.left() > 0):
         # First run: CP-SAT improves the start until the kernel has compiled.
+        from pilotopt.solve.cpsat import solve_cpsat
+
         tracker.phase = "cp-sat"
         stats.cpsat_while_compiling = take(solve_cpsat(
             problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
             hint=start, stop_when=stop_cpsat_when_ready, on_objective=tracker.offer,
         ))
     waiting = None
-    if start is None and not loader.ready.is_set():
+    if start is None and not _cached_ready(loader, clock):
         # Sizes are the only hard rules: plain numpy searches until the kernel is ready.
         waiting = _while_loading(problem, params.seed, clock, tracker, loader.ready)
         if waiting is not None and not deterministic:
@@ -194,6 +194,8 @@ def _solve(problem: Problem, params: Params, clock: Clock,
         raise StoppedError("stopped before any assignment meeting every hard rule was found")
 
     if polish and clock.left() > 0.05:
+        from pilotopt.solve.cpsat import solve_cpsat
+
         tracker.phase = "cp-sat"
         outcome = solve_cpsat(
             problem, time_limit=clock.left() * 0.95, seed=params.seed, workers=params.workers,
@@ -380,6 +382,18 @@ def _construct(problem: Problem, params: Params, clock: Clock, stats: Statistics
             "hard rule"
         )
     return outcome.assignment
+
+
+def _cached_ready(loader: KernelLoader, clock: Clock) -> bool:
+    """Whether the kernel is ready, after waiting for it when it loads from numba's cache
+    (within about a second: numpy's search beside it would only slow it down, both needing the
+    interpreter) until a tenth of the limit is left, at most half a second."""
+    last = min(0.5, 0.1 * clock.limit)
+    while not loader.ready.is_set() and clock.left() > last and not clock.halt.is_set():
+        if loader.known.is_set() and not loader.cached:
+            break
+        loader.ready.wait(0.01)
+    return loader.ready.is_set()
 
 
 def _while_loading(problem: Problem, seed: int, clock: Clock, tracker: Tracker,

@@ -706,6 +706,10 @@ def visit_rate(search: LargeSearch, seconds: float) -> float:
     return done / max(spent, 1e-6)
 
 
+#: The compiled entry point whose cached compilation tells whether the search loads at once.
+KERNELS = (_search,)
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) every compiled function on a tiny problem."""
     from pilotopt.problem import (

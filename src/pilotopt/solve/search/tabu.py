@@ -713,6 +713,10 @@ def _unit(R: deltas.GroupRules, n: int) -> int:
     return int(4 + R.W.shape[1] + R.XT.shape[0] + 2 * len(R.cc) // max(1, n))
 
 
+#: The compiled entry point whose cached compilation tells whether the search loads at once.
+KERNELS = (_iterate,)
+
+
 def warm_up(ruled: bool = True) -> None:
     """Compile (or load from the cache) the search: the pair-score-only variant, and with
     ``ruled`` the variant with every other term."""
