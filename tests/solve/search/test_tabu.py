@@ -270,11 +270,36 @@ def test_stall_before_a_perturbation_counts_scan_work() -> None:
                  it=one.copy(), best_f=S.f.copy(), feasible=np.ones(1, np.int64),
                  any_f=S.f.copy(), any_hv=one.copy(), phase_f=S.f.copy(), stall=one.copy(),
                  improved=one.copy(), best_it=one.copy(), plain_until=np.full(1, 10**9),
-                 work=one.copy())  # plain scans: every swap, n (n - 1) / 2
+                 work=one.copy(), strength=one.copy(), kept_f=S.f.copy())
+    # plain scans: every swap, n (n - 1) / 2
     X = K.Settings(tenure=1, perturb_after=10**9, ruled=False, min_d=0, can_reloc=False, unit=1,
-                   max_work=0)
+                   max_work=0, perturb_min=2, perturb_max=4)
     K._iterate(enc.P, S, T, X, 5)
     assert T.it[0] == 5 and T.stall[0] == T.work[0] == 5 * (2 * 6 * 2 + 15)
+
+
+def test_a_perturbation_grows_after_each_phase_that_did_not_improve_the_best() -> None:
+    """Zero scores never improve the best: every phase (here one iteration) perturbs one swap
+    harder than the last, up to ``perturb_max``."""
+    problem = make_problem(np.zeros((6, 6)), 2, size=(3, 3))
+    enc = dense(problem)
+    S = state(enc, np.array([0, 0, 0, 1, 1, 1]))
+    one = np.zeros(1, np.int64)
+    T = K.Memory(tabu=np.zeros((6, 2), np.int64), best_a=S.a.copy(), any_a=S.a.copy(),
+                 it=one.copy(), best_f=S.f.copy(), feasible=np.ones(1, np.int64),
+                 any_f=S.f.copy(), any_hv=one.copy(), phase_f=S.f.copy(), stall=one.copy(),
+                 improved=one.copy(), best_it=one.copy(), plain_until=np.full(1, 10**9),
+                 work=one.copy(), strength=np.full(1, 2), kept_f=S.f.copy())
+    X = K.Settings(tenure=1, perturb_after=1, ruled=False, min_d=0, can_reloc=False, unit=1,
+                   max_work=0, perturb_min=2, perturb_max=4)
+    grown = []
+    for _ in range(4):
+        K._iterate(enc.P, S, T, X, 1)
+        grown.append(int(T.strength[0]))
+    assert grown == [3, 4, 4, 4]
+    T.best_f[0] = T.kept_f[0] + 1  # the last phase improved the best: back to the least
+    K._iterate(enc.P, S, T, X, 1)
+    assert T.strength[0] == 2
 
 
 def test_best_sizes_maximise_pairs() -> None:
