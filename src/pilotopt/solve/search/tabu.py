@@ -16,9 +16,10 @@ Search (measured on MDGPLIB, see the project notes): a tabu search scanning ever
 relocation and swap per iteration, tenure ``0.04 n + rand(0..0.04 n)`` forbidding an element's
 return to the group it left, aspiration on the phase best, and after the work of ``50 n`` full
 scans without improving the phase best a perturbation of 6-12 random swaps from the best
-solution, one swap more after each phase that did not improve it (up to 0.1 n). Counting work rather than iterations lets phases run about three times as many
-(cheaper, pruned) iterations on random scores, where longer phases pay, and keeps them short on
-geometric ones, where pruning saves little and frequent perturbation pays. The start's
+solution, one swap more after each phase that did not improve it (up to 0.1 n). Counting work
+rather than iterations lets phases run about three times as many (cheaper, pruned) iterations
+on random scores, where longer phases pay, and keeps them short on geometric ones, where
+pruning saves little and frequent perturbation pays. The start's
 group sizes maximise the number of same-group pairs within the bounds.
 
 With a budget of work or iterations (the one-worker mode) on pair scores and size bounds alone
