@@ -105,3 +105,20 @@ def test_the_large_search_rate_and_start_are_measured_once_per_shape(
     assert cal.large_rate(p, None, 1.25, cal.load(f)) == (5000.0, 1.25)  # type: ignore[arg-type]
     assert cal.large_rate(p, None, 9.0, cal.load(f)) == (5000.0, 1.25)  # type: ignore[arg-type]
     assert measured == [cal.SHAPE_SECONDS]
+
+
+def test_a_run_ended_by_the_clock_lowers_its_shapes_rate_only(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    f = tmp_path / "c.json"
+    monkeypatch.setenv("PILOTOPT_CALIBRATION", str(f))
+    p = random_problem(1, 12, 3, rules=False)
+    key = cal.shape(p)
+    f.write_text(json.dumps({"plain": 3e6, "ruled": 1e6, "startup": 0.4, "shapes": {key: 8e6}}))
+    cal.slower(p, 9e6)  # faster than kept: nothing changes
+    assert cal.load(f).shapes == {key: 8e6}  # type: ignore[union-attr]
+    cal.slower(p, 5e6)
+    assert cal.load(f).shapes == {key: 5e6 * (1 - cal.SLOWER_MARGIN)}  # type: ignore[union-attr]
+    f.write_text(json.dumps({"plain": 3e6, "ruled": 1e6, "startup": 0.0, "fixed": True}))
+    cal.slower(p, 1e3)
+    assert cal.load(f).shapes == {}  # type: ignore[union-attr]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -187,8 +188,13 @@ def _solve(problem: Problem, params: Params, clock: Clock,
             cal = calibration(clock.elapsed())
             seconds = (clock.limit - cal.startup) * share * WORK_SHARE - WORK_MARGIN
             work = (max(0.05, seconds), rates_for(problem, start, cal))
+        cpu = time.thread_time()
         best, stats.local_search = _local_search(problem, start, ls_time, params, improved,
                                                  clock.halt, work=work)
+        if deterministic and stats.local_search["stopped_by"] == "time":
+            from pilotopt.solve.calibration import slower
+
+            slower(problem, stats.local_search["work"] / max(1e-6, time.thread_time() - cpu))
         candidates.append(best)
     if best is None:
         raise StoppedError("stopped before any assignment meeting every hard rule was found")
