@@ -1,7 +1,7 @@
 """MDGPLIB at equal work: the dense search alone with the one-worker work budget, no clock.
 
 ``pilotopt solve --workers 1`` ends its search on a work budget, ``(limit - outputs - startup)
-* 0.95 - 0.2`` seconds at the calibrated rate (see :mod:`pilotopt.solve.calibration`; ``outputs``
+* 0.97 - 0.1`` seconds at the calibrated rate (see :mod:`pilotopt.solve.calibration`; ``outputs``
 is the reserve for writing the outputs, from the problem's size), unless the clock comes first,
 which it does on a loaded machine. (Before 2026-12-03 evening: ``(limit - startup) * 0.9``; the
 CSVs of 2026-12-03 were made with that.) This script gives each instance exactly that budget

@@ -140,6 +140,10 @@ def shape(problem: Problem) -> str:
 
 #: Seconds of the search that measure a new problem shape's rate.
 SHAPE_SECONDS = 0.15
+#: The measured rate is kept this much higher: so short a slice is within about 20 % of a
+#: whole run's rate, so the first run (almost always) searches to its time limit and keeps its
+#: own rate instead (:func:`slower`), rather than keeping a budget too small for every later run.
+FIRST_OPTIMISM = 1.25
 #: Shapes kept in the file at most (the oldest are dropped).
 MAX_SHAPES = 200
 
@@ -178,27 +182,31 @@ def rates_for(problem: Problem, start: npt.ArrayLike | None, cal: Calibration) -
     key = shape(problem)
     rate = cal.shapes.get(key)
     if rate is None:
-        rate = _rate(problem, start, SHAPE_SECONDS)
+        rate = _rate(problem, start, SHAPE_SECONDS) * FIRST_OPTIMISM
         _keep_shapes(cal, {key: rate})
     return Rates(rate, rate)
 
 
-#: A run ended by the clock keeps its own rate less this share (see :func:`slower`).
+#: A run ended by the clock keeps its own rate less SLOWER_MARGIN when that is below
+#: SLOWER_BELOW times the kept rate (see :func:`slower`): the same problem's CPU rate varies by
+#: 10-20 % from run to run on the project's machine, and lowering it on every slower run would
+#: shrink the budget towards the slowest run ever seen.
 SLOWER_MARGIN = 0.03
+SLOWER_BELOW = 0.9
 
 
 def slower(problem: Problem, rate: float) -> None:
     """Keep ``rate`` (work units per CPU second of a run of ``problem`` that the clock ended
-    before its budget), less :data:`SLOWER_MARGIN`, as its shape's rate when below the kept
-    one: the runs after it end by their budget, and repeat. (A short slice of the search
-    measures a shape's rate within about 20 %; a run that ends by the clock measures it whole.)
-    A busy machine's runs keep their CPU rate: they lower nothing."""
+    before its budget), less :data:`SLOWER_MARGIN`, as its shape's rate when well below the
+    kept one (the first run's optimistic measurement, see :data:`FIRST_OPTIMISM`): the runs
+    after it end by their budget, and repeat. A busy machine's runs keep their CPU rate: they
+    lower nothing."""
     cal = load()
     if cal is None or cal.fixed:
         return
     key = shape(problem)
     lower = rate * (1 - SLOWER_MARGIN)
-    if lower < cal.shapes.get(key, float("inf")):
+    if lower < SLOWER_BELOW * cal.shapes.get(key, float("inf")):
         _keep_shapes(cal, {key: lower})
 
 
