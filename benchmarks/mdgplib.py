@@ -23,6 +23,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -52,6 +53,11 @@ def _command() -> list[str]:
     if found is None:
         sys.exit("pilotopt is not installed (pip install -e .)")
     return [found]
+
+
+def _spin() -> None:
+    while True:
+        pass
 
 
 def _commit() -> str:
@@ -86,6 +92,8 @@ def main() -> None:
     ap.add_argument("--label", type=str, default=None, help="CSV name suffix (default n<sizes>)")
     ap.add_argument("--note", type=str, default="", help="free text for the README table")
     ap.add_argument("--no-table", action="store_true", help="do not append to README.md")
+    ap.add_argument("--busy", action="store_true",
+                    help="keep every core but one busy with a spinning process during the runs")
     args = ap.parse_args()
 
     sizes = {int(x) for x in args.sizes.split(",") if x}
@@ -117,6 +125,10 @@ def main() -> None:
     cmd = _command()
     configs = [w.strip() for w in args.workers.split(",") if w.strip()]
     rows: list[tuple[str, int, float, float, int]] = []  # (workers, n, gap %, wall / limit, it)
+    spinners = [multiprocessing.Process(target=_spin, daemon=True)
+                for _ in range(max(1, (os.cpu_count() or 2) - 1) if args.busy else 0)]
+    for p in spinners:
+        p.start()
     with open(out, "w", newline="") as fh, tempfile.TemporaryDirectory() as tmp:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
@@ -155,6 +167,8 @@ def main() -> None:
             print(f"{f.stem:22s} seed {seed} workers {config:7s} obj {obj:.3f}  "
                   f"gap {gap:7.4f} %  best at {ttb:.2f}s  wall {wall:.2f}s  it {iterations} "
                   f"({ls.get('stopped_by')})", flush=True)
+    for p in spinners:
+        p.terminate()
     print(f"\nresults: {out}")
     for config in configs:
         mine = [r for r in rows if r[0] == config]
@@ -179,7 +193,8 @@ def main() -> None:
                 f"| {today} | {_commit()} | {n_inst}"
                 f"{' (' + args.filter + ')' if args.filter else ''} | {args.seeds} | {limits} "
                 f"| {workers} | {'; '.join(per_n)} | {max_gap:.3f} | {mean_ratio:.3f} "
-                f"(max {max(ratios):.3f}) | {out.name} | {args.note} |")
+                f"(max {max(ratios):.3f}) | {out.name} | "
+                f"{'other cores busy; ' if args.busy else ''}{args.note} |")
 
 
 if __name__ == "__main__":
