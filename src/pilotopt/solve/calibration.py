@@ -140,10 +140,10 @@ def shape(problem: Problem) -> str:
 
 #: Seconds of the search that measure a new problem shape's rate.
 SHAPE_SECONDS = 0.15
-#: The measured rate is kept this much higher: so short a slice is within about 20 % of a
+#: The measured rate is kept this much higher: so short a slice is within 20-35 % of a
 #: whole run's rate, so the first run (almost always) searches to its time limit and keeps its
 #: own rate instead (:func:`slower`), rather than keeping a budget too small for every later run.
-FIRST_OPTIMISM = 1.25
+FIRST_OPTIMISM = 1.5
 #: Shapes kept in the file at most (the oldest are dropped).
 MAX_SHAPES = 200
 
