@@ -259,28 +259,9 @@ def test_work_budget_ends_the_search_at_the_same_iteration() -> None:
         assert more["iterations"] > s1["iterations"] and more["stopped_by"] == "work"
 
 
-def test_stall_before_a_perturbation_counts_scan_work() -> None:
-    """Phases end on the work scanned without improving, not on iterations: pruned scans
-    (cheaper) make longer phases. Zero scores never improve the phase best."""
-    problem = make_problem(np.zeros((6, 6)), 2, size=(3, 3))
-    enc = dense(problem)
-    S = state(enc, np.array([0, 0, 0, 1, 1, 1]))
-    one = np.zeros(1, np.int64)
-    T = K.Memory(tabu=np.zeros((6, 2), np.int64), best_a=S.a.copy(), any_a=S.a.copy(),
-                 it=one.copy(), best_f=S.f.copy(), feasible=np.ones(1, np.int64),
-                 any_f=S.f.copy(), any_hv=one.copy(), phase_f=S.f.copy(), stall=one.copy(),
-                 improved=one.copy(), best_it=one.copy(), plain_until=np.full(1, 10**9),
-                 work=one.copy(), strength=one.copy(), kept_f=S.f.copy())
-    # plain scans: every swap, n (n - 1) / 2
-    X = K.Settings(tenure=1, perturb_after=10**9, ruled=False, min_d=0, can_reloc=False, unit=1,
-                   max_work=0, perturb_min=2, perturb_max=4)
-    K._iterate(enc.P, S, T, X, 5)
-    assert T.it[0] == 5 and T.stall[0] == T.work[0] == 5 * (2 * 6 * 2 + 15)
-
-
-def test_a_perturbation_grows_after_each_phase_that_did_not_improve_the_best() -> None:
-    """Zero scores never improve the best: every phase (here one iteration) perturbs one swap
-    harder than the last, up to ``perturb_max``."""
+def _zero_scores() -> tuple[Dense, K.State, K.Memory]:
+    """Six organisations with zero scores in two groups of three (nothing ever improves), their
+    encoding, state and a fresh memory (perturbations of 2 swaps to start with)."""
     problem = make_problem(np.zeros((6, 6)), 2, size=(3, 3))
     enc = dense(problem)
     S = state(enc, np.array([0, 0, 0, 1, 1, 1]))
@@ -290,6 +271,23 @@ def test_a_perturbation_grows_after_each_phase_that_did_not_improve_the_best() -
                  any_f=S.f.copy(), any_hv=one.copy(), phase_f=S.f.copy(), stall=one.copy(),
                  improved=one.copy(), best_it=one.copy(), plain_until=np.full(1, 10**9),
                  work=one.copy(), strength=np.full(1, 2), kept_f=S.f.copy())
+    return enc, S, T
+
+
+def test_stall_before_a_perturbation_counts_scan_work() -> None:
+    """Phases end on the work scanned without improving, not on iterations: pruned scans
+    (cheaper) make longer phases. Zero scores never improve the phase best."""
+    enc, S, T = _zero_scores()  # plain scans: every swap, n (n - 1) / 2
+    X = K.Settings(tenure=1, perturb_after=10**9, ruled=False, min_d=0, can_reloc=False, unit=1,
+                   max_work=0, perturb_min=2, perturb_max=4)
+    K._iterate(enc.P, S, T, X, 5)
+    assert T.it[0] == 5 and T.stall[0] == T.work[0] == 5 * (2 * 6 * 2 + 15)
+
+
+def test_a_perturbation_grows_after_each_phase_that_did_not_improve_the_best() -> None:
+    """Zero scores never improve the best: every phase (here one iteration) perturbs one swap
+    harder than the last, up to ``perturb_max``."""
+    enc, S, T = _zero_scores()
     X = K.Settings(tenure=1, perturb_after=1, ruled=False, min_d=0, can_reloc=False, unit=1,
                    max_work=0, perturb_min=2, perturb_max=4)
     grown = []
