@@ -23,7 +23,6 @@ import argparse
 import csv
 import datetime as dt
 import json
-import multiprocessing
 import os
 import re
 import shutil
@@ -33,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from installed import compile_bytecode
+from installed import busy, compile_bytecode
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
@@ -53,11 +52,6 @@ def _command() -> list[str]:
     if found is None:
         sys.exit("pilotopt is not installed (pip install -e .)")
     return [found]
-
-
-def _spin() -> None:
-    while True:
-        pass
 
 
 def _commit() -> str:
@@ -125,11 +119,8 @@ def main() -> None:
     cmd = _command()
     configs = [w.strip() for w in args.workers.split(",") if w.strip()]
     rows: list[tuple[str, int, float, float, int]] = []  # (workers, n, gap %, wall / limit, it)
-    spinners = [multiprocessing.Process(target=_spin, daemon=True)
-                for _ in range(max(1, (os.cpu_count() or 2) - 1) if args.busy else 0)]
-    for p in spinners:
-        p.start()
-    with open(out, "w", newline="") as fh, tempfile.TemporaryDirectory() as tmp:
+    with (busy(args.busy), open(out, "w", newline="") as fh,
+          tempfile.TemporaryDirectory() as tmp):
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
         for (f, n), seed, config in ((fn, s, c) for fn in files
@@ -167,8 +158,6 @@ def main() -> None:
             print(f"{f.stem:22s} seed {seed} workers {config:7s} obj {obj:.3f}  "
                   f"gap {gap:7.4f} %  best at {ttb:.2f}s  wall {wall:.2f}s  it {iterations} "
                   f"({ls.get('stopped_by')})", flush=True)
-    for p in spinners:
-        p.terminate()
     print(f"\nresults: {out}")
     for config in configs:
         mine = [r for r in rows if r[0] == config]

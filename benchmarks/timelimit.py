@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -29,15 +28,11 @@ import time
 from datetime import date
 from pathlib import Path
 
+from installed import busy as machine_busy
 from installed import compile_bytecode
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-
-
-def _spin() -> None:
-    while True:
-        pass
 
 
 def _cases(mdgplib: Path | None) -> list[tuple[str, list[str], float]]:
@@ -102,14 +97,8 @@ def main() -> None:
         cases = [c for c in cases if c[0] in args.cases.split(",")]
     warm = Path(os.environ.get("NUMBA_CACHE_DIR") or ROOT / ".numba-cache")
     rows = []
-    for busy in [False] + ([] if args.no_busy else [True]):
-        spinners = []
-        if busy:
-            spinners = [multiprocessing.Process(target=_spin, daemon=True)
-                        for _ in range(max(1, (os.cpu_count() or 2) - 1))]
-            for p in spinners:
-                p.start()
-        try:
+    for load_busy in [False] + ([] if args.no_busy else [True]):
+        with machine_busy(load_busy):
             for name, solve_args, limit in cases:
                 for workers in (1, None):
                     plan = [("warm", warm)] * args.repeat
@@ -118,14 +107,11 @@ def main() -> None:
                     for label, cache in plan:
                         with tempfile.TemporaryDirectory() as tmp:
                             row = _run(name, solve_args, limit, workers, cache, Path(tmp) / "o")
-                        row |= {"cache": label, "load": "busy" if busy else "idle"}
+                        row |= {"cache": label, "load": "busy" if load_busy else "idle"}
                         rows.append(row)
                         print(row, flush=True)
                         if label == "cold":
                             _stop_compilers()
-        finally:
-            for p in spinners:
-                p.terminate()
     out = HERE / "results" / f"timelimit-{date.today()}.csv"
     k = 2
     while out.exists():  # never overwrite an earlier run-set's CSV
