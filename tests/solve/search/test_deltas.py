@@ -14,7 +14,7 @@ from helpers import hard_violation
 from pilotopt.compile.membership import membership_rule
 from pilotopt.evaluate import evaluate
 from pilotopt.problem import GroupSum, LeaveOut, Primitive, Problem, RuleInfo, Stay
-from pilotopt.solve.search import tabu as K
+from pilotopt.solve.search import tabu_kernel as K
 from pilotopt.solve.search.encode import dense
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from helpers import unequal_groups
 from pilotopt.solve.search import deltas, fair
-from pilotopt.solve.search import tabu as K
+from pilotopt.solve.search import tabu_kernel as K
 from pilotopt.solve.search.encode import dense
 
 

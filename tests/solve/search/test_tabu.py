@@ -31,6 +31,7 @@ from pilotopt.problem import (
 )
 from pilotopt.solve.search import deltas
 from pilotopt.solve.search import tabu as K
+from pilotopt.solve.search import tabu_kernel as TK
 from pilotopt.solve.search.construct import best_sizes
 from pilotopt.solve.search.encode import Dense, dense
 
@@ -59,13 +60,13 @@ def search_objective(problem: Problem, enc: Dense, a: np.ndarray) -> int:
     return evaluate(problem, b).objective_scaled + enc.offset - enc.P.M * hv
 
 
-def state(enc: Dense, a: np.ndarray) -> K.State:
+def state(enc: Dense, a: np.ndarray) -> TK.State:
     n, m = len(a), len(enc.P.lo)
     one = np.zeros(1, np.int64)
-    S = K.State(a=a, C=np.zeros((n, m), np.int64), size=np.zeros(m, np.int64),
+    S = TK.State(a=a, C=np.zeros((n, m), np.int64), size=np.zeros(m, np.int64),
                 G=deltas.new_counts(enc.P.R, m), f=one, hv=one.copy(),
                 CS=np.zeros((n, m) if enc.P.pm else (0, 0), np.int64), Q=np.zeros(m, np.int64))
-    K._recompute(enc.P, S)
+    TK._recompute(enc.P, S)
     return S
 
 
@@ -106,10 +107,10 @@ def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
             if (gj == P.bench and not benchable[i]) or (gi == P.bench and not benchable[j]):
                 continue  # the evaluator cannot score that (the search pays M for it)
             b[i], b[j] = gj, gi
-            d = K._delta(P, S, P.R, S.G, i, j, gj)
+            d = TK._delta(P, S, P.R, S.G, i, j, gj)
             assert d == search_objective(problem, enc, b) - search_objective(problem, enc, a)
-            K._relocate(P, S, i, gj)
-            K._relocate(P, S, j, gi)
+            TK._relocate(P, S, i, gj)
+            TK._relocate(P, S, j, gi)
         else:
             h = int(rng.integers(len(lo)))
             if h == gi or S.size[gi] <= lo[gi] or S.size[h] >= hi[h]:
@@ -117,9 +118,9 @@ def test_deltas_match_full_recomputation(seed: int, n: int, m: int, rules: bool,
             if h == P.bench and not benchable[i]:
                 continue
             b[i] = h
-            d = K._delta(P, S, P.R, S.G, i, -1, h)
+            d = TK._delta(P, S, P.R, S.G, i, -1, h)
             assert d == search_objective(problem, enc, b) - search_objective(problem, enc, a)
-            K._relocate(P, S, i, h)
+            TK._relocate(P, S, i, h)
         # Incremental state equals a rebuild from the assignment.
         fresh = state(enc, a.copy())
         assert np.array_equal(S.C, fresh.C) and np.array_equal(S.size, fresh.size)
@@ -259,14 +260,14 @@ def test_work_budget_ends_the_search_at_the_same_iteration() -> None:
         assert more["iterations"] > s1["iterations"] and more["stopped_by"] == "work"
 
 
-def _zero_scores() -> tuple[Dense, K.State, K.Memory]:
+def _zero_scores() -> tuple[Dense, TK.State, TK.Memory]:
     """Six organisations with zero scores in two groups of three (nothing ever improves), their
     encoding, state and a fresh memory (perturbations of 2 swaps to start with)."""
     problem = make_problem(np.zeros((6, 6)), 2, size=(3, 3))
     enc = dense(problem)
     S = state(enc, np.array([0, 0, 0, 1, 1, 1]))
     one = np.zeros(1, np.int64)
-    T = K.Memory(tabu=np.zeros((6, 2), np.int64), best_a=S.a.copy(), any_a=S.a.copy(),
+    T = TK.Memory(tabu=np.zeros((6, 2), np.int64), best_a=S.a.copy(), any_a=S.a.copy(),
                  it=one.copy(), best_f=S.f.copy(), feasible=np.ones(1, np.int64),
                  any_f=S.f.copy(), any_hv=one.copy(), phase_f=S.f.copy(), stall=one.copy(),
                  improved=one.copy(), best_it=one.copy(), plain_until=np.full(1, 10**9),
@@ -278,9 +279,9 @@ def test_stall_before_a_perturbation_counts_scan_work() -> None:
     """Phases end on the work scanned without improving, not on iterations: pruned scans
     (cheaper) make longer phases. Zero scores never improve the phase best."""
     enc, S, T = _zero_scores()  # plain scans: every swap, n (n - 1) / 2
-    X = K.Settings(tenure=1, perturb_after=10**9, ruled=False, min_d=0, can_reloc=False, unit=1,
-                   max_work=0, perturb_min=2, perturb_max=4)
-    K._iterate(enc.P, S, T, X, 5)
+    X = TK.Settings(tenure=1, perturb_after=10**9, ruled=False, min_d=0, can_reloc=False, unit=1,
+                   max_work=0, perturb_min=2, perturb_max=4, perturb_spread=6)
+    TK._iterate(enc.P, S, T, X, 5)
     assert T.it[0] == 5 and T.stall[0] == T.work[0] == 5 * (2 * 6 * 2 + 15)
 
 
@@ -288,15 +289,15 @@ def test_a_perturbation_grows_after_each_phase_that_did_not_improve_the_best() -
     """Zero scores never improve the best: every phase (here one iteration) perturbs one swap
     harder than the last, up to ``perturb_max``."""
     enc, S, T = _zero_scores()
-    X = K.Settings(tenure=1, perturb_after=1, ruled=False, min_d=0, can_reloc=False, unit=1,
-                   max_work=0, perturb_min=2, perturb_max=4)
+    X = TK.Settings(tenure=1, perturb_after=1, ruled=False, min_d=0, can_reloc=False, unit=1,
+                   max_work=0, perturb_min=2, perturb_max=4, perturb_spread=6)
     grown = []
     for _ in range(4):
-        K._iterate(enc.P, S, T, X, 1)
+        TK._iterate(enc.P, S, T, X, 1)
         grown.append(int(T.strength[0]))
     assert grown == [3, 4, 4, 4]
     T.best_f[0] = T.kept_f[0] + 1  # the last phase improved the best: back to the least
-    K._iterate(enc.P, S, T, X, 1)
+    TK._iterate(enc.P, S, T, X, 1)
     assert T.strength[0] == 2
 
 
